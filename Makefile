@@ -1,0 +1,51 @@
+# Kasal. Two commands set up everything on a fresh machine:
+#   make run    install, migrate, seed, serve API + web app on http://127.0.0.1:8000
+#   make test   install, then lint, type-check and test everything (SQLite and PostgreSQL)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+KASAL := $(VENV)/bin/kasal
+FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
+
+.PHONY: run test install install-dev lint typecheck pytest web web-test bench clean
+
+run: install web
+	$(KASAL) db upgrade
+	$(KASAL) serve
+
+test: install-dev lint typecheck web-test pytest
+
+install: uv
+	$(UV) sync --frozen --no-dev
+
+install-dev: uv
+	$(UV) sync --frozen
+
+uv:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
+		|| $(PYTHON) -m pip install --quiet uv
+
+lint:
+	$(VENV)/bin/ruff check src tests alembic
+	$(VENV)/bin/ruff format --check src tests alembic
+
+typecheck:
+	$(VENV)/bin/mypy
+
+pytest:
+	$(VENV)/bin/pytest
+
+# The web app is built only when its sources changed since the last build.
+web: frontend/dist/index.html
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; fi
+
+web-test:
+	@if [ -f frontend/package.json ]; then \
+		cd frontend && npm ci --no-audit --no-fund && npm run typecheck && npm test; fi
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist

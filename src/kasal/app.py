@@ -1,0 +1,91 @@
+"""The application factory: settings in, a FastAPI app out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from kasal import __version__, health
+from kasal.auth import service as auth
+from kasal.auth.ratelimit import LoginLimiter
+from kasal.auth.router import groups_router, users_router
+from kasal.auth.router import router as auth_router
+from kasal.core import migrate
+from kasal.core.config import Settings
+from kasal.core.db import create_engine, create_sessionmaker
+from kasal.core.http import RequestIdMiddleware, install_error_handlers
+from kasal.core.logging import configure_logging
+from kasal.web import mount_web_app
+
+log = logging.getLogger(__name__)
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    for router in (auth_router, users_router, groups_router):
+        api.include_router(router)
+    return api
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate.upgrade_on_start(settings.db_url)
+    engine = create_engine(settings.db_url)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    async with app.state.sessionmaker() as session:
+        generated = await auth.ensure_admin(session, settings)
+    if generated:
+        _announce_admin(settings.admin_email, generated)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def _announce_admin(email: str, password: str) -> None:
+    """Straight to the console, never to the log: log lines get shipped and stored."""
+    sys.stderr.write(
+        "\n  Kasal created the first administrator. This password is shown only once:\n"
+        f"    email:    {email}\n    password: {password}\n\n"
+    )
+    sys.stderr.flush()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app = FastAPI(
+        title="Kasal",
+        version=__version__,
+        summary="Design, run and watch teams of AI agents.",
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.login_limiter = LoginLimiter(
+        settings.login_max_failures, settings.login_ip_max_failures, settings.login_window_s
+    )
+    app.add_middleware(RequestIdMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    mount_web_app(app, settings.frontend_dir or migrate.PROJECT_ROOT / "frontend" / "dist")
+    return app

@@ -1,0 +1,97 @@
+"""Settings: one object, read from `KASAL_*` environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from kasal.core.errors import ConfigError
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every knob Kasal reads. Names are flat (`KASAL_PORT`), as operators type them."""
+
+    model_config = SettingsConfigDict(env_prefix="KASAL_", env_file=".env", extra="ignore")
+
+    # Serving
+    env: Literal["dev", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    cors_origins: CsvList = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    frontend_dir: Path | None = None
+
+    # Auth
+    auth_mode: Literal["local", "databricks"] = "local"
+    jwt_secret: SecretStr | None = None
+    access_token_ttl_s: int = Field(default=15 * 60, ge=30)
+    refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    admin_email: str = "admin@kasal.local"
+    admin_password: SecretStr | None = None
+    admin_emails: CsvList = Field(default_factory=list)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_ip_max_failures: int = Field(default=30, ge=1)
+    login_window_s: int = Field(default=300, ge=1)
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=32)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _csv_fields(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for name in ("cors_origins", "admin_emails"):
+                if name in data:
+                    data[name] = _split_csv(data[name])
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> Settings:
+        if self.env == "prod" and self.jwt_secret is None:
+            raise ConfigError("KASAL_JWT_SECRET must be set when KASAL_ENV=prod")
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+            raise ConfigError("KASAL_JWT_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'kasal.db').resolve()}"
+
+    @cached_property
+    def jwt_key(self) -> str:
+        """The configured secret, or in dev mode one generated once and kept in the data dir."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return _read_or_create_secret(self.data_dir / "jwt_secret")
+
+
+def _read_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    with path.open("x") as handle:  # "x": never clobber a key another process just wrote
+        path.chmod(0o600)
+        handle.write(value)
+    return value

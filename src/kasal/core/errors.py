@@ -1,0 +1,54 @@
+"""One error hierarchy. Services raise these; one handler turns them into one JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """The process cannot start with these settings."""
+
+
+class KasalError(Exception):
+    status_code = 400
+
+    def __init__(self, code: str, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or []
+
+    def to_body(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, self.details)
+
+
+class InvalidInput(KasalError):
+    status_code = 422
+
+
+class Unauthorized(KasalError):
+    status_code = 401
+
+
+class Forbidden(KasalError):
+    status_code = 403
+
+
+class NotFound(KasalError):
+    status_code = 404
+
+
+class Conflict(KasalError):
+    status_code = 409
+
+
+class RateLimited(KasalError):
+    status_code = 429
+
+    def __init__(self, code: str, message: str, retry_after_s: int) -> None:
+        super().__init__(code, message)
+        self.retry_after_s = retry_after_s
+
+
+def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}

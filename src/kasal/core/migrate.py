@@ -1,0 +1,48 @@
+"""Alembic, driven from code: on start-up, from the CLI, and from the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+async def upgrade_on_start(url: str) -> None:
+    """Alembic's env runs its own event loop, so it gets a thread of its own."""
+    await asyncio.to_thread(upgrade, url)
+
+
+async def current_revision(session: AsyncSession) -> str | None:
+    """The database's revision; None for an empty database."""
+    try:
+        value = await session.scalar(text("SELECT version_num FROM alembic_version"))
+    except (OperationalError, ProgrammingError):
+        return None
+    return None if value is None else str(value)

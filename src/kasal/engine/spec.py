@@ -1,0 +1,129 @@
+"""The plain contract between Kasal and the engine.
+
+A crew document (what the canvas edits, see the crews domain) is resolved into a
+`RunRequest`: every model key is replaced by a concrete `LLMConfig` carrying the
+credentials of this one run. Nothing here touches crewai, so the API process can
+build and validate specs without importing it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToolRef(_Spec):
+    """A tool used by an agent or a task, with its per-use configuration."""
+
+    tool_id: str
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentSpec(_Spec):
+    key: str
+    role: str
+    goal: str
+    backstory: str = ""
+    llm: str | None = None  # model key; resolved through RunRequest.llms
+    tools: list[ToolRef] = Field(default_factory=list)
+    allow_delegation: bool = False
+    max_iter: int = 20
+    max_rpm: int | None = None
+    max_execution_time: int | None = None
+    reasoning: bool = False
+    verbose: bool = False
+
+
+class TaskSpec(_Spec):
+    key: str
+    name: str
+    description: str
+    expected_output: str
+    agent: str | None = None  # agent key
+    context: list[str] = Field(default_factory=list)  # keys of earlier tasks
+    tools: list[ToolRef] = Field(default_factory=list)
+    async_execution: bool = False
+    output_format: Literal["text", "json"] = "text"
+    output_schema: dict[str, Any] | None = None
+    markdown: bool = False
+    human_input: bool = False
+
+
+class CrewSpec(_Spec):
+    name: str
+    process: Literal["sequential", "hierarchical"] = "sequential"
+    manager_llm: str | None = None
+    planning: bool = False
+    memory: bool = False
+    embedder: str | None = None  # model key of an embedding model; memory needs one
+    max_rpm: int | None = None
+    verbose: bool = False
+    agents: list[AgentSpec]
+    tasks: list[TaskSpec]
+
+
+class LLMConfig(_Spec):
+    """A model resolved for one run. `api_key` is never logged or serialised in clear."""
+
+    key: str
+    provider: str  # openai | anthropic | gemini | deepseek | ollama | databricks | demo
+    model: str
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    context_window: int | None = None
+    input_price_per_mtok: float | None = None
+    output_price_per_mtok: float | None = None
+
+
+class ToolSettings(_Spec):
+    """Operator settings that bound what built-in tools may do."""
+
+    http_allow_private: bool = False
+    http_max_bytes: int = 1_000_000
+    http_timeout_s: float = 15.0
+
+
+class RunRequest(_Spec):
+    execution_id: str
+    crew: CrewSpec
+    inputs: dict[str, str] = Field(default_factory=dict)
+    llms: dict[str, LLMConfig] = Field(default_factory=dict)
+    work_dir: str
+    tools: ToolSettings = Field(default_factory=ToolSettings)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EngineEvent(_Spec):
+    """One step of a run, as the engine saw it. The API process assigns `seq`."""
+
+    type: str  # crew.started, task.completed, tool.failed, llm.chunk, log, ...
+    ts: datetime = Field(default_factory=utcnow)
+    task_key: str | None = None
+    agent_key: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Usage(_Spec):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cost: float | None = None
+
+
+class RunResult(_Spec):
+    status: Literal["succeeded", "failed", "cancelled"]
+    result: str | None = None
+    task_outputs: dict[str, str] = Field(default_factory=dict)
+    usage: Usage = Field(default_factory=Usage)
+    error: str | None = None

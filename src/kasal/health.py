@@ -1,0 +1,65 @@
+"""Liveness, readiness and build facts, for load balancers and humans."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from kasal import __version__
+from kasal.auth.deps import SettingsDep
+from kasal.core import migrate
+from kasal.core.errors import error_body
+
+router = APIRouter(tags=["system"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    migration: str | None
+
+
+class Info(BaseModel):
+    version: str
+    database: str
+    auth_mode: str
+
+
+@router.get("/health")
+async def health() -> Health:
+    return Health()
+
+
+@router.get(
+    "/health/ready", response_model=Readiness, responses={503: {"description": "Not ready"}}
+)
+async def ready(request: Request) -> Readiness | JSONResponse:
+    try:
+        async with request.app.state.sessionmaker() as session:
+            current = await migrate.current_revision(session)
+    except (SQLAlchemyError, OSError) as exc:
+        return _not_ready("database_unreachable", f"The database is not reachable: {exc}")
+    head = migrate.head_revision()
+    if current != head:
+        return _not_ready("migrations_pending", f"Database at {current}, code expects {head}")
+    return Readiness(migration=current)
+
+
+def _not_ready(code: str, message: str) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=503)
+
+
+@router.get("/info")
+async def info(request: Request, settings: SettingsDep) -> Info:
+    return Info(
+        version=__version__,
+        database=request.app.state.engine.dialect.name,
+        auth_mode=settings.auth_mode,
+    )

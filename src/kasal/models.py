@@ -1,0 +1,13 @@
+"""Every ORM model, imported in one place so Alembic and the tests see the whole schema."""
+
+from __future__ import annotations
+
+import importlib
+
+# Each domain's models module. A new domain adds one line here.
+MODEL_MODULES = ("kasal.auth.models",)
+
+
+def load_all() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

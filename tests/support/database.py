@@ -1,0 +1,71 @@
+"""Throwaway databases: the same suite runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from KASAL_TEST_POSTGRES_URL (a server URL; each run creates its own
+database there and drops it afterwards). Without a server the PostgreSQL half is skipped
+loudly, unless KASAL_REQUIRE_POSTGRES=1 (as in CI), which makes it a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kasal.core.db import Base
+from kasal.models import load_all
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+postgres_skipped: list[str] = []
+
+
+def postgres_server_url() -> str:
+    return os.environ.get("KASAL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def throwaway_database(backend: str, tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database for `backend`; dropped on exit."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_dir / f'kasal-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    server = postgres_server_url()
+    try:
+        admin = psycopg.connect(_libpq(server), autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at {make_url(server).render_as_string()} is not reachable: {exc}"
+        if os.environ.get("KASAL_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " (KASAL_REQUIRE_POSTGRES=1)")
+        postgres_skipped.append(reason)
+        pytest.skip(reason)
+    name = f"kasal_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def reset_database(engine: AsyncEngine) -> None:
+    """Empty every table between tests (the schema, built by the migrations, stays)."""
+    load_all()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our names)

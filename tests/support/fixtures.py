@@ -1,0 +1,1 @@
+"""Shared pytest fixtures, registered as a plugin by tests/conftest.py."""
