@@ -1,0 +1,153 @@
+"""CrewSpec → crewai Agent / Task / Crew objects for one run.
+
+Besides the crew, the build returns what the rest of the engine needs to report
+on it: crewai ids mapped back to the spec's keys (events carry crewai ids), the
+tasks by key (for their outputs) and the LLM objects with their model keys (their
+token counters give the run's usage, and their config its cost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crewai import Agent, Crew, Process, Task
+from crewai.llms.base_llm import BaseLLM
+from crewai.utilities.pydantic_schema_utils import create_model_from_schema
+from pydantic import BaseModel, ConfigDict
+
+from kasal.engine.errors import InvalidSpec
+from kasal.engine.llm import build_llm
+from kasal.engine.memory import build_memory
+from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
+from kasal.engine.tools.factory import build_tools
+from kasal.engine.validate import input_problems, spec_problems
+
+
+class AnyJson(BaseModel):
+    """Output model for a JSON task without a schema: any object is accepted."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+@dataclass(frozen=True)
+class BuiltCrew:
+    crew: Crew
+    tasks: dict[str, Task]  # spec key → task
+    task_keys: dict[str, str]  # crewai task id → spec key
+    agent_keys: dict[str, str]  # crewai agent id → spec key
+    llms: list[tuple[str, BaseLLM]]  # (model key, LLM object) for every object built
+
+
+class _RunLLMs:
+    """A new LLM object for every user (agent, manager, planner, memory).
+
+    Users can call at the same moment (async tasks, background memory saves), and
+    an LLM object's token counters are not thread-safe; separate objects also keep
+    one user's stop words or state away from another's.
+    """
+
+    def __init__(self, configs: dict[str, LLMConfig]) -> None:
+        self.configs = configs
+        self.built: list[tuple[str, BaseLLM]] = []
+
+    def new(self, key: str | None) -> BaseLLM:
+        if key is None:  # validation guarantees a single model here
+            key = next(iter(self.configs))
+        llm = build_llm(self.configs[key])
+        self.built.append((key, llm))
+        return llm
+
+
+def build_crew(request: RunRequest) -> BuiltCrew:
+    """Raises InvalidSpec (listing every problem) when the spec cannot run."""
+    spec = request.crew
+    problems = spec_problems(spec, request.llms.keys()) + input_problems(spec, request.inputs)
+    if problems:
+        raise InvalidSpec("The crew cannot run: " + " ".join(problems))
+    work_dir = Path(request.work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    llms = _RunLLMs(dict(request.llms))
+    agents = {a.key: _agent(a, llms, request, work_dir) for a in spec.agents}
+    tasks: dict[str, Task] = {}
+    for task_spec in spec.tasks:
+        tasks[task_spec.key] = _task(task_spec, agents, tasks, request, work_dir)
+    first_llm = spec.manager_llm or (spec.agents[0].llm if spec.agents else None)
+    options: dict[str, Any] = {}
+    if spec.process == "hierarchical":
+        options["manager_llm"] = llms.new(spec.manager_llm)
+    if spec.planning:  # the planning itself runs before kickoff: see planning.py
+        options["planning_llm"] = llms.new(first_llm)
+    if spec.memory and spec.embedder is not None:
+        embedder = request.llms[spec.embedder]
+        options["memory"] = build_memory(embedder, llms.new(first_llm), work_dir)
+    crew = Crew(
+        name=spec.name,
+        agents=list(agents.values()),
+        tasks=list(tasks.values()),
+        process=Process(spec.process),
+        verbose=spec.verbose,
+        max_rpm=spec.max_rpm,
+        **options,
+    )
+    return BuiltCrew(
+        crew=crew,
+        tasks=tasks,
+        task_keys={str(task.id): key for key, task in tasks.items()},
+        agent_keys={str(agent.id): key for key, agent in agents.items()},
+        llms=llms.built,
+    )
+
+
+def _agent(spec: AgentSpec, llms: _RunLLMs, request: RunRequest, work_dir: Path) -> Agent:
+    # max_retry_limit=0: the SDKs already retry transient HTTP errors; re-running a
+    # whole task after that (crewai's default, twice) only repeats a failure slowly.
+    return Agent(
+        role=spec.role,
+        goal=spec.goal,
+        backstory=spec.backstory,
+        llm=llms.new(spec.llm),
+        tools=build_tools(spec.tools, request.tools, work_dir),
+        allow_delegation=spec.allow_delegation,
+        max_iter=spec.max_iter,
+        max_rpm=spec.max_rpm,
+        max_execution_time=spec.max_execution_time,
+        reasoning=spec.reasoning,
+        verbose=spec.verbose,
+        max_retry_limit=0,
+    )
+
+
+def _task(
+    spec: TaskSpec,
+    agents: dict[str, Agent],
+    earlier: dict[str, Task],
+    request: RunRequest,
+    work_dir: Path,
+) -> Task:
+    options: dict[str, Any] = {}
+    if spec.context:  # otherwise crewai's default: the previous task's output
+        options["context"] = [earlier[key] for key in spec.context]
+    if spec.tools:
+        options["tools"] = build_tools(spec.tools, request.tools, work_dir)
+    if spec.output_format == "json":
+        options["output_json"] = _output_model(spec)
+    return Task(
+        name=spec.name,
+        description=spec.description,
+        expected_output=spec.expected_output,
+        agent=agents[spec.agent] if spec.agent else None,
+        async_execution=spec.async_execution,
+        markdown=spec.markdown,
+        **options,
+    )
+
+
+def _output_model(spec: TaskSpec) -> type[BaseModel]:
+    if spec.output_schema is None:
+        return AnyJson
+    try:
+        return create_model_from_schema(spec.output_schema, model_name=f"{spec.key}_output")
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidSpec(f"Task {spec.key!r} has an invalid output schema: {exc}") from exc

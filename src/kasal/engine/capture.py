@@ -1,0 +1,262 @@
+"""CrewAI events → Kasal `EngineEvent`s, attributed to the right run.
+
+crewai has one process-wide event bus, and a worker runs several crews at once,
+so a listener alone cannot tell whose event it sees. `run_crew` sets a
+`ContextVar` to its `RunCapture` before kickoff; crewai copies the context into
+the threads that run agents and event handlers, so the handler finds the
+capture of the run that emitted the event.
+
+Handlers run on a thread pool, so events can arrive slightly out of order. Each
+capture keeps them in a heap keyed by `emission_sequence` (a per-run counter
+crewai resets at kickoff) and releases them in order on the run's event loop once
+they are `HOLD_S` old, long enough for stragglers to be sorted in. Conversion
+happens at release, in emission order, so start/end pairs give durations.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from crewai.events import crewai_event_bus
+from crewai.events.base_events import BaseEvent
+from crewai.events.event_context import SCOPE_STARTING_EVENTS
+from crewai.events.types.agent_events import (
+    AgentExecutionCompletedEvent,
+    AgentExecutionErrorEvent,
+    AgentExecutionStartedEvent,
+)
+from crewai.events.types.llm_events import (
+    LLMCallCompletedEvent,
+    LLMCallFailedEvent,
+    LLMCallStartedEvent,
+    LLMCallType,
+    LLMStreamChunkEvent,
+)
+from crewai.events.types.task_events import TaskCompletedEvent, TaskFailedEvent, TaskStartedEvent
+from crewai.events.types.tool_usage_events import (
+    ToolSelectionErrorEvent,
+    ToolUsageErrorEvent,
+    ToolUsageFinishedEvent,
+    ToolUsageStartedEvent,
+    ToolValidateInputErrorEvent,
+)
+
+from kasal.engine.spec import EngineEvent
+
+HOLD_S = 0.05
+MAX_TEXT = 20_000
+
+Emit = Callable[[EngineEvent], None]
+Data = dict[str, Any]
+
+_current: ContextVar[RunCapture | None] = ContextVar("kasal_run_capture", default=None)
+
+
+class RunCapture:
+    """The events of one run, from any thread in, in emission order out (on one thread)."""
+
+    def __init__(self, emit: Emit, task_keys: dict[str, str], agent_keys: dict[str, str]) -> None:
+        self._emit = emit
+        self._task_keys = task_keys
+        self._agent_keys = agent_keys
+        self._lock = threading.Lock()
+        self._pending: list[tuple[int, int, float, BaseEvent]] = []
+        self._arrivals = itertools.count()
+        self._closed = False
+        self._started_at: dict[str, datetime] = {}
+        self.failed_model: str | None = None  # model of the last failed LLM call
+
+    def accept(self, event: BaseEvent) -> None:
+        """Called by the bus handler, from whichever thread crewai uses."""
+        with self._lock:
+            if not self._closed:
+                entry = (
+                    event.emission_sequence or 0,
+                    next(self._arrivals),
+                    time.monotonic(),
+                    event,
+                )
+                heapq.heappush(self._pending, entry)
+
+    def release(self, hold: float = HOLD_S) -> None:
+        """Emit, in sequence order, every event that has waited at least `hold` seconds."""
+        ready: list[BaseEvent] = []
+        cutoff = time.monotonic() - hold
+        with self._lock:
+            while self._pending and self._pending[0][2] <= cutoff:
+                ready.append(heapq.heappop(self._pending)[3])
+        for event in ready:
+            converted = self._convert(event)
+            if converted is not None:
+                self._emit(converted)
+
+    def close(self) -> None:
+        """Drop whatever crewai emits from now on (e.g. a call finishing after a cancel)."""
+        with self._lock:
+            self._closed = True
+            self._pending.clear()
+
+    def _convert(self, event: BaseEvent) -> EngineEvent | None:
+        if event.type in SCOPE_STARTING_EVENTS:
+            self._started_at[event.event_id] = event.timestamp
+        converter = _CONVERTERS.get(type(event))
+        if converter is None:
+            return None
+        converted = converter(event)
+        if converted is None:
+            return None
+        kind, data = converted
+        task_key, agent_key = self._keys(event)
+        if kind == "llm.failed":
+            self.failed_model = getattr(event, "model", None)
+        if kind.endswith((".completed", ".failed")) and "duration_ms" not in data:
+            data["duration_ms"] = self._duration_ms(event)
+        return EngineEvent(type=kind, task_key=task_key, agent_key=agent_key, data=data)
+
+    def _keys(self, event: BaseEvent) -> tuple[str | None, str | None]:
+        task = getattr(event, "task", None)
+        agent = getattr(event, "agent", None) or getattr(task, "agent", None)
+        task_id = event.task_id or _id(task)
+        agent_id = event.agent_id or _id(agent)
+        return (
+            self._task_keys.get(task_id) if task_id else None,
+            self._agent_keys.get(agent_id) if agent_id else None,
+        )
+
+    def _duration_ms(self, event: BaseEvent) -> int | None:
+        started = self._started_at.pop(event.started_event_id or "", None)
+        if started is None:
+            return None
+        return round((event.timestamp - started).total_seconds() * 1000)
+
+
+@contextmanager
+def capturing(capture: RunCapture) -> Iterator[None]:
+    """Attribute the crewai events emitted in this context (and its copies) to `capture`."""
+    token = _current.set(capture)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _on_event(source: Any, event: BaseEvent) -> None:
+    capture = _current.get()
+    if capture is not None:
+        capture.accept(event)
+
+
+_install_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Register the listener on crewai's bus, once per process."""
+    global _installed
+    with _install_lock:
+        if not _installed:
+            for event_type in _CONVERTERS:
+                crewai_event_bus.register_handler(event_type, _on_event)
+            _installed = True
+
+
+def _id(obj: Any) -> str | None:
+    value = getattr(obj, "id", None)
+    return str(value) if value is not None else None
+
+
+def _clip(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"… [{len(text)} chars]"
+
+
+def _args(value: Any) -> Any:
+    """Tool arguments as the model sent them, long strings clipped (file contents...)."""
+    if not isinstance(value, dict):
+        return _clip(value)
+    return {k: _clip(v) if isinstance(v, str) else v for k, v in value.items()}
+
+
+def _usage(event: LLMCallCompletedEvent) -> Data:
+    usage = event.usage or {}
+    prompt = int(usage.get("prompt_tokens") or 0)
+    completion = int(usage.get("completion_tokens") or 0)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": int(usage.get("total_tokens") or prompt + completion),
+    }
+
+
+def _tool_finished(event: ToolUsageFinishedEvent) -> tuple[str, Data]:
+    data: Data = {
+        "tool": event.tool_name,
+        "args": _args(event.tool_args),
+        "from_cache": event.from_cache,
+        "duration_ms": round((event.finished_at - event.started_at).total_seconds() * 1000),
+    }
+    if event.failure is not None:
+        return "tool.failed", data | {"error": _clip(event.failure.message)}
+    return "tool.completed", data | {"output": _clip(event.output)}
+
+
+def _chunk(event: LLMStreamChunkEvent) -> tuple[str, Data] | None:
+    if not event.chunk or event.call_type == LLMCallType.TOOL_CALL:
+        return None  # tool-call arguments being streamed are not text for the reader
+    return "llm.chunk", {"text": event.chunk, "call_id": event.call_id}
+
+
+Converter = Callable[[Any], tuple[str, Data] | None]
+
+_CONVERTERS: dict[type[BaseEvent], Converter] = {
+    TaskStartedEvent: lambda e: ("task.started", {"name": e.task_name}),
+    TaskCompletedEvent: lambda e: (
+        "task.completed",
+        {"name": e.task_name, "output": _clip(e.output.raw)},
+    ),
+    TaskFailedEvent: lambda e: ("task.failed", {"name": e.task_name, "error": _clip(e.error)}),
+    AgentExecutionStartedEvent: lambda e: ("agent.started", {"role": e.agent.role}),
+    AgentExecutionCompletedEvent: lambda e: (
+        "agent.completed",
+        {"role": e.agent.role, "output": _clip(e.output)},
+    ),
+    AgentExecutionErrorEvent: lambda e: (
+        "agent.failed",
+        {"role": e.agent.role, "error": _clip(e.error)},
+    ),
+    ToolUsageStartedEvent: lambda e: (
+        "tool.started",
+        {"tool": e.tool_name, "args": _args(e.tool_args)},
+    ),
+    ToolUsageFinishedEvent: _tool_finished,
+    ToolUsageErrorEvent: lambda e: (
+        "tool.failed",
+        {"tool": e.tool_name, "args": _args(e.tool_args), "error": _clip(e.error)},
+    ),
+    ToolSelectionErrorEvent: lambda e: (
+        "log",
+        {"level": "warning", "message": _clip(f"Tool selection failed: {e.error}")},
+    ),
+    ToolValidateInputErrorEvent: lambda e: (
+        "log",
+        {"level": "warning", "message": _clip(f"Invalid tool input: {e.error}")},
+    ),
+    LLMCallStartedEvent: lambda e: ("llm.started", {"model": e.model, "call_id": e.call_id}),
+    LLMCallCompletedEvent: lambda e: (
+        "llm.completed",
+        {"model": e.model, "call_id": e.call_id} | _usage(e),
+    ),
+    LLMCallFailedEvent: lambda e: (
+        "llm.failed",
+        {"model": e.model, "call_id": e.call_id, "error": _clip(e.error)},
+    ),
+    LLMStreamChunkEvent: _chunk,
+}

@@ -1,0 +1,56 @@
+"""LLMConfig → a crewai LLM, with this run's credentials.
+
+Credentials go to the LLM object, never to `os.environ`: several runs share a
+worker process, and the environment is process-wide. OpenAI, DeepSeek and
+Ollama use crewai's native OpenAI client; Anthropic, Gemini and Databricks go
+through litellm (their native crewai clients need SDKs we do not ship). Every
+model streams, so the UI can show text as it is generated (`llm.chunk`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crewai import LLM
+from crewai.llms.base_llm import BaseLLM
+
+from kasal.engine.demo import DemoLLM
+from kasal.engine.errors import InvalidSpec
+from kasal.engine.spec import LLMConfig
+
+NATIVE = {"openai", "deepseek", "ollama"}
+VIA_LITELLM = {"anthropic", "gemini", "databricks"}
+KEY_OPTIONAL = {"ollama", "demo"}
+
+
+def build_llm(config: LLMConfig) -> BaseLLM:
+    """A fresh LLM object for one run (its token counters then count this run only)."""
+    if config.provider == "demo":
+        return DemoLLM(model=config.model or "demo", stream=True)
+    api_key = config.api_key.get_secret_value() if config.api_key else None
+    if api_key is None and config.provider not in KEY_OPTIONAL and not config.base_url:
+        raise InvalidSpec(
+            f"No API key is configured for model {config.key!r} ({config.provider}). "
+            "Add one in the model settings."
+        )
+    # Always pass a key: without one the clients fall back to OPENAI_API_KEY & co.
+    # from the environment, i.e. to someone else's credentials. Local servers
+    # (Ollama, a self-hosted OpenAI-compatible endpoint) accept any placeholder.
+    placeholder_key = "ollama" if config.provider == "ollama" else "not-needed"
+    options: dict[str, Any] = {"stream": True, "api_key": api_key or placeholder_key}
+    if config.temperature is not None:
+        options["temperature"] = config.temperature
+    if config.max_tokens is not None:
+        options["max_tokens"] = config.max_tokens
+    if config.provider in NATIVE:
+        if config.base_url:
+            options["base_url"] = config.base_url
+        return LLM(model=config.model, provider=config.provider, **options)
+    if config.provider in VIA_LITELLM:
+        if config.base_url:
+            options["api_base"] = config.base_url
+        if config.context_window:
+            options["context_window_size"] = config.context_window
+        return LLM(model=f"{config.provider}/{config.model}", is_litellm=True, **options)
+    known = ", ".join(sorted(NATIVE | VIA_LITELLM | {"demo"}))
+    raise InvalidSpec(f"Unknown provider {config.provider!r} for model {config.key!r}: {known}.")

@@ -1,0 +1,165 @@
+"""Run one crew: `await run_crew(request, emit)` → RunResult.
+
+Events: `crew.started` first; then the captured crewai events (see capture.py);
+then exactly one of `crew.completed` / `crew.failed`. `emit` is called on the
+event loop running `run_crew`, never from another thread, and must not block.
+
+Failures never raise: a bad spec, a provider that is down or refuses the key, a
+tool that breaks the run... all return `RunResult(status="failed", error=...)`
+with a message the user can act on, after a `crew.failed` event.
+
+Cancellation: cancelling the task that awaits `run_crew` stops the run at once
+(crewai's `akickoff` is cancellable). The events captured before the cancel are
+emitted, nothing after (no `crew.*` event), and `CancelledError` propagates: the
+caller records the run as cancelled. An LLM call already in flight runs on in
+its crewai worker thread until the provider answers; its events are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from crewai import CrewOutput
+from crewai.events import crewai_event_bus
+from crewai.llms.base_llm import BaseLLM
+from pydantic import ValidationError
+
+from kasal.engine.build import BuiltCrew, build_crew
+from kasal.engine.capture import Emit, RunCapture, capturing, install
+from kasal.engine.errors import explain
+from kasal.engine.planning import plan_tasks
+from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
+
+PUMP_INTERVAL_S = 0.02
+FLUSH_TIMEOUT_S = 10.0
+
+
+async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
+    install()
+    started = time.monotonic()
+    emit(
+        EngineEvent(
+            type="crew.started",
+            data={
+                "execution_id": request.execution_id,
+                "crew": request.crew.name,
+                "process": request.crew.process,
+                "inputs": dict(request.inputs),
+            },
+        )
+    )
+    try:
+        built = build_crew(request)
+    except (ValidationError, ValueError, LookupError) as exc:  # crewai refusing the objects
+        return _failed(emit, f"The crew cannot be built: {exc}", Usage(), started)
+    except Exception as exc:  # EngineError, or anything unforeseen: still a result
+        return _failed(emit, explain(exc, request.llms), Usage(), started)
+    capture = RunCapture(emit, built.task_keys, built.agent_keys)
+    pump = asyncio.create_task(_pump(capture))
+    try:
+        with capturing(capture):
+            if request.crew.planning:
+                await asyncio.to_thread(plan_tasks, built.crew)
+                await _settle(capture)  # kickoff restarts crewai's event sequence
+            output = await built.crew.akickoff(inputs=dict(request.inputs))
+    except asyncio.CancelledError:
+        pump.cancel()
+        capture.release(hold=0)
+        capture.close()
+        raise
+    except Exception as exc:  # a failed run is a result, not a crash of the worker
+        await _drain(capture, pump)
+        message = explain(exc, request.llms, capture.failed_model)
+        return _failed(emit, message, _usage(built.llms, request.llms), started)
+    await _drain(capture, pump)
+    result = RunResult(
+        status="succeeded",
+        result=_final_text(output),
+        task_outputs=_task_outputs(built),
+        usage=_usage(built.llms, request.llms),
+    )
+    emit(
+        EngineEvent(
+            type="crew.completed",
+            data={
+                "result": result.result,
+                "usage": result.usage.model_dump(),
+                "duration_ms": _elapsed_ms(started),
+            },
+        )
+    )
+    return result
+
+
+async def _pump(capture: RunCapture) -> None:
+    while True:
+        await asyncio.sleep(PUMP_INTERVAL_S)
+        capture.release()
+
+
+async def _settle(capture: RunCapture) -> None:
+    """Wait for crewai's handlers to finish, then emit everything they captured."""
+    await asyncio.to_thread(crewai_event_bus.flush, FLUSH_TIMEOUT_S)
+    capture.release(hold=0)
+
+
+async def _drain(capture: RunCapture, pump: asyncio.Task[None]) -> None:
+    pump.cancel()
+    await _settle(capture)
+    capture.close()
+
+
+def _failed(emit: Emit, message: str, usage: Usage, started: float) -> RunResult:
+    emit(
+        EngineEvent(
+            type="crew.failed",
+            data={
+                "error": message,
+                "usage": usage.model_dump(),
+                "duration_ms": _elapsed_ms(started),
+            },
+        )
+    )
+    return RunResult(status="failed", error=message, usage=usage)
+
+
+def _task_outputs(built: BuiltCrew) -> dict[str, str]:
+    """Each finished task's text; a JSON task's parsed object, re-serialised."""
+    outputs = {}
+    for key, task in built.tasks.items():
+        if task.output is not None:
+            parsed = task.output.json_dict
+            outputs[key] = json.dumps(parsed, ensure_ascii=False) if parsed else task.output.raw
+    return outputs
+
+
+def _final_text(output: Any) -> str:
+    if not isinstance(output, CrewOutput):  # only Crew(stream=True) returns another type
+        raise TypeError(f"Unexpected crew output {type(output).__name__}")
+    return str(output.raw)
+
+
+def _usage(llms: list[tuple[str, BaseLLM]], configs: Mapping[str, LLMConfig]) -> Usage:
+    """Tokens from each of this run's LLM objects; cost where the model has prices."""
+    prompt = completion = total = 0
+    cost: float | None = None
+    for key, llm in llms:
+        summary = llm.get_token_usage_summary()
+        prompt += summary.prompt_tokens
+        completion += summary.completion_tokens
+        total += summary.total_tokens
+        config = configs[key]
+        if config.input_price_per_mtok is not None or config.output_price_per_mtok is not None:
+            cost = (cost or 0.0) + (
+                summary.prompt_tokens * (config.input_price_per_mtok or 0.0)
+                + summary.completion_tokens * (config.output_price_per_mtok or 0.0)
+            ) / 1_000_000
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total, cost=cost)
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)

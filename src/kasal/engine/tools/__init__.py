@@ -1,0 +1,1 @@
+"""Built-in tools. `catalog` is crewai-free (the API lists it); the rest imports crewai."""

@@ -1,0 +1,126 @@
+"""What the built-in tools are, without importing crewai.
+
+The API process lists this catalog (ids, descriptions, the JSON schema of each
+tool's per-use configuration) so the canvas can offer tools and validate their
+configuration; only the worker builds the crewai implementations (see factory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ToolConfig(BaseModel):
+    """Per-use configuration of a tool (`ToolRef.config`). Unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpRequestConfig(ToolConfig):
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="If set, only these host names may be requested (exact match).",
+    )
+
+
+class FileReadConfig(ToolConfig):
+    max_bytes: int = Field(100_000, ge=1, le=10_000_000, description="Longer files are cut.")
+
+
+class FileWriteConfig(ToolConfig):
+    max_bytes: int = Field(1_000_000, ge=1, le=50_000_000, description="Larger writes fail.")
+    overwrite: bool = Field(True, description="Whether an existing file may be replaced.")
+
+
+class CurrentDatetimeConfig(ToolConfig):
+    default_timezone: str = Field("UTC", description="IANA time zone used when none is asked.")
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    id: str
+    name: str
+    description: str
+    config: type[ToolConfig]
+
+    def config_schema(self) -> dict[str, Any]:
+        return self.config.model_json_schema()
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON-ready entry the API serves."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "config_schema": self.config_schema(),
+        }
+
+
+class UnknownTool(LookupError):
+    def __init__(self, tool_id: str) -> None:
+        known = ", ".join(sorted(CATALOG))
+        super().__init__(f"Unknown tool {tool_id!r}. Built-in tools are: {known}.")
+        self.tool_id = tool_id
+
+
+class ToolConfigError(ValueError):
+    """A tool's per-use configuration does not match its schema."""
+
+
+CATALOG: dict[str, ToolInfo] = {
+    info.id: info
+    for info in (
+        ToolInfo(
+            "http_request",
+            "HTTP request",
+            "GET or POST a public http(s) URL and read the status and the start of the body. "
+            "Private, loopback and link-local addresses are refused.",
+            HttpRequestConfig,
+        ),
+        ToolInfo(
+            "file_read",
+            "Read file",
+            "Read a text file from the run's working directory.",
+            FileReadConfig,
+        ),
+        ToolInfo(
+            "file_write",
+            "Write file",
+            "Write a text file into the run's working directory.",
+            FileWriteConfig,
+        ),
+        ToolInfo(
+            "current_datetime",
+            "Current date and time",
+            "The current date and time, in UTC or in a given IANA time zone.",
+            CurrentDatetimeConfig,
+        ),
+    )
+}
+
+
+def list_tools() -> list[ToolInfo]:
+    return list(CATALOG.values())
+
+
+def get_tool(tool_id: str) -> ToolInfo:
+    try:
+        return CATALOG[tool_id]
+    except KeyError:
+        raise UnknownTool(tool_id) from None
+
+
+def parse_config(tool_id: str, config: Mapping[str, Any]) -> ToolConfig:
+    """The validated configuration of one use of a tool (UnknownTool, ToolConfigError)."""
+    info = get_tool(tool_id)
+    try:
+        return info.config.model_validate(dict(config))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ToolConfigError(f"Invalid configuration for tool {tool_id!r}: {problems}") from None

@@ -1,0 +1,64 @@
+"""The capture: crewai's process-wide bus → the right run, in emission order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from crewai.events import crewai_event_bus
+from crewai.events.types.tool_usage_events import ToolSelectionErrorEvent
+
+from kasal.engine.capture import RunCapture, capturing, install
+from kasal.engine.spec import EngineEvent
+
+
+def _event(label: str, sequence: int | None = None) -> ToolSelectionErrorEvent:
+    event = ToolSelectionErrorEvent(tool_name="t", tool_args={}, error=label)
+    event.emission_sequence = sequence
+    return event
+
+
+def _messages(events: list[EngineEvent]) -> list[str]:
+    return [e.data["message"].removeprefix("Tool selection failed: ") for e in events]
+
+
+def test_release_orders_by_emission_sequence_and_waits_for_stragglers() -> None:
+    events: list[EngineEvent] = []
+    capture = RunCapture(events.append, {}, {})
+    for sequence in (3, 1, 2):
+        capture.accept(_event(f"e{sequence}", sequence))
+
+    capture.release(hold=60)
+    assert events == []  # too fresh: an earlier event may still be on its way
+    capture.release(hold=0)
+    assert _messages(events) == ["e1", "e2", "e3"]
+    assert {(e.type, e.data["level"]) for e in events} == {("log", "warning")}
+
+
+def test_nothing_is_emitted_after_close() -> None:
+    events: list[EngineEvent] = []
+    capture = RunCapture(events.append, {}, {})
+    capture.accept(_event("before", 1))
+    capture.close()
+    capture.accept(_event("after", 2))
+    capture.release(hold=0)
+    assert events == []
+
+
+async def test_concurrent_runs_each_get_their_own_events_in_order() -> None:
+    install()
+    install()  # once per process, however often it is called
+    received: dict[str, list[EngineEvent]] = {"a": [], "b": []}
+    captures = {name: RunCapture(received[name].append, {}, {}) for name in received}
+
+    async def run(name: str) -> None:
+        with capturing(captures[name]):
+            for index in range(40):
+                crewai_event_bus.emit(None, _event(f"{name}{index}"))  # handled on a thread pool
+                await asyncio.sleep(0)
+
+    crewai_event_bus.emit(None, _event("nobody's"))  # outside any run: dropped
+    await asyncio.gather(run("a"), run("b"))
+    await asyncio.to_thread(crewai_event_bus.flush, 10)
+    for name, capture in captures.items():
+        capture.release(hold=0)
+        assert _messages(received[name]) == [f"{name}{i}" for i in range(40)]
