@@ -45,7 +45,7 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 
 web-test:
 	@if [ -f frontend/package.json ]; then \
-		cd frontend && npm ci --no-audit --no-fund && npm run typecheck && npm test; fi
+		cd frontend && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test; fi
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist

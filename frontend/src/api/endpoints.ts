@@ -1,0 +1,133 @@
+/** One function per REST call. Components use these through TanStack Query hooks. */
+import { api } from './client';
+import type {
+  ApiKey,
+  CrewDocument,
+  CrewSummary,
+  CrewVersion,
+  EventsPage,
+  Execution,
+  ExecutionStatus,
+  Group,
+  LibraryAgent,
+  LibraryTask,
+  Member,
+  Model,
+  Page,
+  PersonalAccessToken,
+  Role,
+  Tool,
+  Trace,
+  User,
+  ValidationResult,
+} from './types';
+
+export const PAGE_SIZE = 50;
+
+/** Fetch every page of a list (small collections: groups, models, tools, library). */
+export async function fetchAll<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 50; i += 1) {
+    const page: Page<T> = await api.get<Page<T>>(path, { ...query, limit: 200, cursor: cursor ?? undefined });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+export const usersApi = {
+  me: () => api.get<User>('/users/me'),
+  list: () => fetchAll<User>('/users'),
+  create: (body: { email: string; password: string; name: string }) => api.post<User>('/users', body),
+  update: (id: string, body: Partial<Pick<User, 'is_active' | 'is_admin' | 'name'>>) =>
+    api.patch<User>(`/users/${id}`, body),
+};
+
+export const tokensApi = {
+  list: () => fetchAll<PersonalAccessToken>('/auth/tokens'),
+  create: (body: { name: string; expires_at?: string | null }) => api.post<PersonalAccessToken>('/auth/tokens', body),
+  revoke: (id: string) => api.delete(`/auth/tokens/${id}`),
+};
+
+export const groupsApi = {
+  list: () => fetchAll<Group>('/groups'),
+  create: (name: string) => api.post<Group>('/groups', { name }),
+  update: (id: string, name: string) => api.patch<Group>(`/groups/${id}`, { name }),
+  remove: (id: string) => api.delete(`/groups/${id}`),
+  members: (id: string) => fetchAll<Member>(`/groups/${id}/members`),
+  addMember: (id: string, email: string, role: Role) => api.post<Member>(`/groups/${id}/members`, { email, role }),
+  setRole: (id: string, userId: string, role: Role) => api.patch<Member>(`/groups/${id}/members/${userId}`, { role }),
+  removeMember: (id: string, userId: string) => api.delete(`/groups/${id}/members/${userId}`),
+};
+
+export const crewsApi = {
+  list: (params: { q?: string; sort?: string; cursor?: string | null; limit?: number }) =>
+    api.get<Page<CrewSummary>>('/crews', {
+      q: params.q,
+      sort: params.sort,
+      cursor: params.cursor ?? undefined,
+      limit: params.limit ?? PAGE_SIZE,
+    }),
+  get: (id: string) => api.get<CrewDocument>(`/crews/${id}`),
+  create: (doc: CrewDocument) => api.post<CrewDocument>('/crews', doc),
+  save: (id: string, doc: CrewDocument) => api.put<CrewDocument>(`/crews/${id}`, doc),
+  patch: (id: string, body: Partial<CrewDocument> & { version: number }) => api.patch<CrewDocument>(`/crews/${id}`, body),
+  remove: (id: string) => api.delete(`/crews/${id}`),
+  duplicate: (id: string) => api.post<CrewDocument>(`/crews/${id}/duplicate`),
+  versions: (id: string) => fetchAll<CrewVersion>(`/crews/${id}/versions`),
+  version: (id: string, n: number) => api.get<CrewDocument>(`/crews/${id}/versions/${n}`),
+  restore: (id: string, n: number) => api.post<CrewDocument>(`/crews/${id}/versions/${n}/restore`),
+  /** Validate a document (the working copy, saved or not) in the context of this crew. */
+  validate: (id: string, doc: CrewDocument) => api.post<ValidationResult>(`/crews/${id}/validate`, doc),
+  exportFile: (id: string, format: 'yaml' | 'json') => api.download(`/crews/${id}/export`, { format }),
+  importFile: (file: File) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return api.upload<CrewDocument>('/crews/import', form);
+  },
+};
+
+export const libraryApi = {
+  agents: () => fetchAll<LibraryAgent>('/agents'),
+  tasks: () => fetchAll<LibraryTask>('/tasks'),
+  saveAgent: (body: Omit<LibraryAgent, 'id'>) => api.post<LibraryAgent>('/agents', body),
+  saveTask: (body: Omit<LibraryTask, 'id'>) => api.post<LibraryTask>('/tasks', body),
+};
+
+export const modelsApi = {
+  list: () => fetchAll<Model>('/models'),
+  create: (body: Partial<Model> & Pick<Model, 'key' | 'provider' | 'model' | 'label'>) => api.post<Model>('/models', body),
+  update: (key: string, body: Partial<Model>) => api.patch<Model>(`/models/${encodeURIComponent(key)}`, body),
+};
+
+export const apiKeysApi = {
+  list: () => fetchAll<ApiKey>('/api-keys'),
+  create: (body: { name: string; provider: string; value: string }) => api.post<ApiKey>('/api-keys', body),
+  update: (id: string, body: { value?: string; name?: string }) => api.patch<ApiKey>(`/api-keys/${id}`, body),
+  remove: (id: string) => api.delete(`/api-keys/${id}`),
+};
+
+export const toolsApi = {
+  list: () => fetchAll<Tool>('/tools'),
+  setEnabled: (id: string, enabled: boolean) => api.patch<Tool>(`/tools/${encodeURIComponent(id)}`, { enabled }),
+};
+
+export const executionsApi = {
+  start: (crewId: string, inputs: Record<string, string>, version?: number) =>
+    api.post<Execution>('/executions', { crew_id: crewId, inputs, ...(version ? { version } : {}) }),
+  list: (params: { crew_id?: string; status?: ExecutionStatus | ''; cursor?: string | null }) =>
+    api.get<Page<Execution>>('/executions', {
+      crew_id: params.crew_id,
+      status: params.status || undefined,
+      cursor: params.cursor ?? undefined,
+      limit: PAGE_SIZE,
+    }),
+  get: (id: string) => api.get<Execution>(`/executions/${id}`),
+  cancel: (id: string) => api.post<Execution>(`/executions/${id}/cancel`),
+  remove: (id: string) => api.delete(`/executions/${id}`),
+  events: (id: string, after: number, wait: number, signal?: AbortSignal) =>
+    api.get<EventsPage>(`/executions/${id}/events`, { after, wait }, signal),
+  trace: (id: string) => api.get<Trace>(`/executions/${id}/trace`),
+};

@@ -1,0 +1,73 @@
+import { useQuery } from '@tanstack/react-query';
+import { useSession } from '../auth/session';
+import { groupsApi, libraryApi, modelsApi, toolsApi } from './endpoints';
+import type { Group, Role } from './types';
+
+export const keys = {
+  groups: ['groups'] as const,
+  members: (groupId: string) => ['groups', groupId, 'members'] as const,
+  crews: ['crews'] as const,
+  crew: (id: string) => ['crew', id] as const,
+  versions: (id: string) => ['crew', id, 'versions'] as const,
+  models: ['models'] as const,
+  tools: ['tools'] as const,
+  apiKeys: ['api-keys'] as const,
+  tokens: ['tokens'] as const,
+  users: ['users'] as const,
+  libraryAgents: ['library', 'agents'] as const,
+  libraryTasks: ['library', 'tasks'] as const,
+  executions: ['executions'] as const,
+  execution: (id: string) => ['execution', id] as const,
+  trace: (id: string) => ['execution', id, 'trace'] as const,
+};
+
+export function useGroups() {
+  const signedIn = useSession((s) => s.status === 'signedIn');
+  return useQuery({ queryKey: keys.groups, queryFn: groupsApi.list, enabled: signedIn, staleTime: 60_000 });
+}
+
+export function useActiveGroup(): Group | undefined {
+  const groupId = useSession((s) => s.groupId);
+  const { data } = useGroups();
+  return data?.find((g) => g.id === groupId);
+}
+
+export interface Permissions {
+  role: Role | undefined;
+  canEdit: boolean;
+  canRun: boolean;
+  isGroupAdmin: boolean;
+}
+
+export function permissionsFor(role: Role | undefined): Permissions {
+  return {
+    role,
+    canEdit: role === 'admin' || role === 'editor',
+    canRun: role === 'admin' || role === 'editor' || role === 'operator',
+    isGroupAdmin: role === 'admin',
+  };
+}
+
+export function usePermissions(): Permissions {
+  const group = useActiveGroup();
+  const personal = useSession((s) => s.user !== null && s.groupId === s.user.personal_group_id);
+  // A personal group is always the user's own; until groups load, assume admin there.
+  const role = group?.role ?? (personal ? 'admin' : undefined);
+  return permissionsFor(role);
+}
+
+export function useModels() {
+  return useQuery({ queryKey: keys.models, queryFn: modelsApi.list, staleTime: 60_000 });
+}
+
+export function useTools() {
+  return useQuery({ queryKey: keys.tools, queryFn: toolsApi.list, staleTime: 60_000 });
+}
+
+export function useLibraryAgents(enabled = true) {
+  return useQuery({ queryKey: keys.libraryAgents, queryFn: libraryApi.agents, enabled });
+}
+
+export function useLibraryTasks(enabled = true) {
+  return useQuery({ queryKey: keys.libraryTasks, queryFn: libraryApi.tasks, enabled });
+}

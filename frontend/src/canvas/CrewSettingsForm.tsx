@@ -1,0 +1,84 @@
+import Box from '@mui/material/Box';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import MenuItem from '@mui/material/MenuItem';
+import Switch from '@mui/material/Switch';
+import TextField from '@mui/material/TextField';
+import type { Model, Process } from '../api/types';
+import CommitTextField from '../common/CommitTextField';
+import type { EditableCrew } from './model';
+import ModelPicker from './ModelPicker';
+import { optionalPositiveInt, parseOptionalInt, required } from './validation';
+
+interface Props {
+  doc: EditableCrew;
+  models: Model[] | undefined;
+  onChange: (patch: Partial<EditableCrew>) => void;
+  readOnly?: boolean;
+}
+
+export default function CrewSettingsForm({ doc, models, onChange, readOnly }: Props) {
+  const toggle = (field: 'planning' | 'memory' | 'verbose', label: string, help?: string) => (
+    <FormControlLabel
+      control={
+        <Switch
+          checked={doc[field]}
+          onChange={(e) => onChange({ [field]: e.target.checked })}
+          disabled={readOnly}
+          slotProps={{ input: { 'aria-label': label } }}
+        />
+      }
+      label={help ? `${label} (${help})` : label}
+    />
+  );
+  return (
+    <Box component="form" aria-label="Crew settings" sx={{ display: 'flex', flexDirection: 'column', gap: 1 }} onSubmit={(e) => e.preventDefault()}>
+      <CommitTextField
+        label="Crew name"
+        value={doc.name}
+        onCommit={(name) => onChange({ name: name.trim() })}
+        validate={required('Name')}
+        disabled={readOnly}
+        required
+      />
+      <CommitTextField
+        label="Description"
+        value={doc.description}
+        onCommit={(description) => onChange({ description })}
+        disabled={readOnly}
+        multiline
+        minRows={2}
+      />
+      <TextField
+        select
+        label="Process"
+        value={doc.process}
+        onChange={(e) => onChange({ process: e.target.value as Process })}
+        disabled={readOnly}
+        helperText={doc.process === 'hierarchical' ? 'A manager model assigns tasks to agents' : 'Tasks run in order, each by its agent'}
+      >
+        <MenuItem value="sequential">Sequential</MenuItem>
+        <MenuItem value="hierarchical">Hierarchical</MenuItem>
+      </TextField>
+      <ModelPicker
+        label="Manager model"
+        value={doc.manager_llm}
+        models={models}
+        onChange={(manager_llm) => onChange({ manager_llm })}
+        disabled={readOnly}
+        allowDefault
+        error={doc.process === 'hierarchical' && !doc.manager_llm ? 'Required for a hierarchical crew' : null}
+      />
+      <CommitTextField
+        label="Max requests per minute"
+        value={doc.max_rpm === null ? '' : String(doc.max_rpm)}
+        onCommit={(v) => onChange({ max_rpm: parseOptionalInt(v) })}
+        validate={optionalPositiveInt('Max requests per minute')}
+        disabled={readOnly}
+        slotProps={{ htmlInput: { inputMode: 'numeric' } }}
+      />
+      {toggle('planning', 'Planning', 'plan before each iteration')}
+      {toggle('memory', 'Memory', 'needs an embedder; more LLM calls')}
+      {toggle('verbose', 'Verbose')}
+    </Box>
+  );
+}

@@ -1,0 +1,84 @@
+import ListItemText from '@mui/material/ListItemText';
+import ListSubheader from '@mui/material/ListSubheader';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
+import type { ReactNode } from 'react';
+import type { Model } from '../api/types';
+import { modelInfo } from './flow';
+
+interface Props {
+  label: string;
+  value: string | null;
+  models: Model[] | undefined;
+  onChange: (key: string | null) => void;
+  disabled?: boolean;
+  allowDefault?: boolean;
+  error?: string | null;
+}
+
+const PROVIDER_LABEL: Record<string, string> = {
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  gemini: 'Google Gemini',
+  deepseek: 'DeepSeek',
+  ollama: 'Ollama',
+  databricks: 'Databricks',
+  demo: 'Demo (offline)',
+};
+
+/** Model select: disabled models can't be picked, models without a provider key say so. */
+export default function ModelPicker({ label, value, models: allModels, onChange, disabled, allowDefault = true, error }: Props) {
+  const models = allModels?.filter((m) => !m.kind || m.kind === 'chat');
+  const providers = [...new Set((models ?? []).map((m) => m.provider))];
+  const items: ReactNode[] = [];
+  if (allowDefault)
+    items.push(
+      <MenuItem key="__default" value="">
+        <em>Default model</em>
+      </MenuItem>,
+    );
+  for (const provider of providers) {
+    items.push(<ListSubheader key={`h-${provider}`}>{PROVIDER_LABEL[provider] ?? provider}</ListSubheader>);
+    for (const m of (models ?? []).filter((x) => x.provider === provider)) {
+      const info = modelInfo(m.key, models);
+      items.push(
+        <MenuItem key={m.key} value={m.key} disabled={!m.enabled} data-testid={`model-option-${m.key}`}>
+          <ListItemText
+            primary={info.label}
+            secondary={info.warning ? `${m.model} · ${info.warning}` : m.model}
+            slotProps={{ secondary: { color: info.warning ? 'warning.main' : 'text.secondary' } }}
+          />
+        </MenuItem>,
+      );
+    }
+  }
+  const known = !value || (models ?? []).some((m) => m.key === value);
+  if (value && !known)
+    items.push(
+      <MenuItem key={value} value={value} disabled>
+        {value} (unknown)
+      </MenuItem>,
+    );
+  const info = modelInfo(value, models);
+  return (
+    <TextField
+      select
+      label={label}
+      value={value ?? ''}
+      onChange={(e) => onChange(e.target.value === '' ? null : e.target.value)}
+      disabled={disabled}
+      error={Boolean(error)}
+      helperText={error ?? (info.warning ? `This model: ${info.warning}` : ' ')}
+      slotProps={{
+        select: {
+          renderValue: (v) => (v ? (modelInfo(String(v), models).label ?? String(v)) : 'Default model'),
+          displayEmpty: true,
+        },
+        inputLabel: { shrink: true },
+      }}
+      fullWidth
+    >
+      {items}
+    </TextField>
+  );
+}

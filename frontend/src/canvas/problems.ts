@@ -1,0 +1,115 @@
+/**
+ * Problems (from the server's validation or checked here) attached to the node they concern.
+ * A JSON pointer such as `/tasks/1/agent` is resolved to the node key once, when received, so the
+ * problem stays on the right node even if the user reorders or deletes others before saving.
+ */
+import type { Model, Problem } from '../api/types';
+import { KEY_PATTERN, type EditableCrew } from './model';
+
+export interface KeyedProblem extends Problem {
+  /** The agent or task key, or null for a crew-level problem. */
+  key: string | null;
+  /** The field inside the node (`agent`, `role`, ...), if the pointer names one. */
+  field: string | null;
+}
+
+function unescape(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+export function resolvePointer(doc: EditableCrew, pointer: string): { key: string | null; field: string | null } {
+  const parts = pointer.split('/').slice(1).map(unescape);
+  const [collection, ref, ...rest] = parts;
+  if ((collection === 'agents' || collection === 'tasks') && ref !== undefined) {
+    const list = collection === 'agents' ? doc.agents : doc.tasks;
+    const item = /^\d+$/.test(ref) ? list[Number(ref)] : list.find((x) => x.key === ref);
+    if (item) return { key: item.key, field: rest[0] ?? null };
+  }
+  return { key: null, field: parts[0] ?? null };
+}
+
+export function keyProblems(doc: EditableCrew, problems: Problem[] | undefined): KeyedProblem[] {
+  return (problems ?? []).map((p) => ({ ...p, ...resolvePointer(doc, p.pointer) }));
+}
+
+/** Codes this module checks itself: while editing, its answer replaces the server's (stale) one. */
+export const LOCAL_CODES = new Set([
+  'agent_role_required',
+  'agent_goal_required',
+  'task_description_required',
+  'task_expected_output_required',
+  'task_without_agent',
+  'context_not_earlier',
+  'manager_llm_required',
+  'duplicate_key',
+  'invalid_key',
+  'unknown_model',
+  'model_disabled',
+  'empty_crew',
+]);
+
+export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem[] {
+  const out: KeyedProblem[] = [];
+  const add = (key: string | null, field: string | null, pointer: string, code: string, message: string, severity: Problem['severity'] = 'error') =>
+    out.push({ key, field, pointer, code, message, severity });
+  const seen = new Set<string>();
+  const modelByKey = new Map((models ?? []).map((m) => [m.key, m]));
+  const checkModel = (key: string | null, ptr: string, llm: string | null) => {
+    if (!llm || !models) return;
+    const m = modelByKey.get(llm);
+    if (!m) add(key, 'llm', ptr, 'unknown_model', `Unknown model "${llm}"`);
+    else if (!m.enabled) add(key, 'llm', ptr, 'model_disabled', `Model "${m.label}" is disabled`);
+  };
+
+  if (doc.agents.length === 0 && doc.tasks.length === 0) add(null, null, '', 'empty_crew', 'Add at least one agent and one task', 'warning');
+
+  doc.agents.forEach((a, i) => {
+    const p = `/agents/${i}`;
+    if (seen.has(a.key)) add(a.key, 'key', `${p}/key`, 'duplicate_key', `Key "${a.key}" is used twice`);
+    seen.add(a.key);
+    if (!KEY_PATTERN.test(a.key)) add(a.key, 'key', `${p}/key`, 'invalid_key', 'Key: lowercase letters, digits, - and _');
+    if (!a.role.trim()) add(a.key, 'role', `${p}/role`, 'agent_role_required', 'The agent needs a role');
+    if (!a.goal.trim()) add(a.key, 'goal', `${p}/goal`, 'agent_goal_required', 'The agent needs a goal');
+    checkModel(a.key, `${p}/llm`, a.llm);
+  });
+
+  const taskIndex = new Map(doc.tasks.map((t, i) => [t.key, i]));
+  doc.tasks.forEach((t, i) => {
+    const p = `/tasks/${i}`;
+    if (seen.has(t.key)) add(t.key, 'key', `${p}/key`, 'duplicate_key', `Key "${t.key}" is used twice`);
+    seen.add(t.key);
+    if (!KEY_PATTERN.test(t.key)) add(t.key, 'key', `${p}/key`, 'invalid_key', 'Key: lowercase letters, digits, - and _');
+    if (!t.description.trim()) add(t.key, 'description', `${p}/description`, 'task_description_required', 'The task needs a description');
+    if (!t.expected_output.trim())
+      add(t.key, 'expected_output', `${p}/expected_output`, 'task_expected_output_required', 'The task needs an expected output');
+    if (!t.agent && doc.process === 'sequential')
+      add(t.key, 'agent', `${p}/agent`, 'task_without_agent', 'Connect an agent to this task (sequential crews need one per task)');
+    t.context.forEach((c, j) => {
+      const ci = taskIndex.get(c);
+      if (ci !== undefined && ci > i)
+        add(t.key, 'context', `${p}/context/${j}`, 'context_not_earlier', `Uses the output of "${c}", which runs later`, 'warning');
+    });
+  });
+
+  if (doc.process === 'hierarchical' && !doc.manager_llm)
+    add(null, 'manager_llm', '/manager_llm', 'manager_llm_required', 'A hierarchical crew needs a manager model');
+  checkModel(null, '/manager_llm', doc.manager_llm);
+  return out;
+}
+
+/**
+ * What the canvas shows. When the document matches what the server validated, its list is
+ * authoritative (plus local checks it may not make); once edited, local checks replace the
+ * server's for the codes they cover.
+ */
+export function mergeProblems(server: KeyedProblem[], local: KeyedProblem[], dirty: boolean): KeyedProblem[] {
+  const kept = dirty ? server.filter((p) => !LOCAL_CODES.has(p.code)) : server;
+  const seen = new Set(kept.map((p) => `${p.key}|${p.code}|${p.field}`));
+  return [...kept, ...local.filter((p) => !seen.has(`${p.key}|${p.code}|${p.field}`))];
+}
+
+export function problemsByKey(problems: KeyedProblem[]): Map<string | null, KeyedProblem[]> {
+  const map = new Map<string | null, KeyedProblem[]>();
+  for (const p of problems) map.set(p.key, [...(map.get(p.key) ?? []), p]);
+  return map;
+}

@@ -1,0 +1,92 @@
+import UploadFile from '@mui/icons-material/UploadFile';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import Typography from '@mui/material/Typography';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError, errorMessage } from '../api/client';
+import { crewsApi } from '../api/endpoints';
+import type { CrewDocument, ErrorDetail } from '../api/types';
+
+interface Props {
+  open: boolean;
+  onClose: () => void;
+  onImported: (doc: CrewDocument) => void;
+}
+
+export default function ImportCrewDialog({ open, onClose, onImported }: Props) {
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [details, setDetails] = useState<ErrorDetail[]>([]);
+  const importCrew = useMutation({
+    mutationFn: (f: File) => crewsApi.importFile(f),
+    onSuccess: (doc) => {
+      close();
+      onImported(doc);
+    },
+    onError: (e) => {
+      setError(errorMessage(e instanceof ApiError ? new ApiError(e.status, e.code, e.message) : e));
+      setDetails(e instanceof ApiError ? e.details : []);
+    },
+  });
+  const close = () => {
+    setFile(null);
+    setError(null);
+    setDetails([]);
+    onClose();
+  };
+  return (
+    <Dialog open={open} onClose={close} fullWidth maxWidth="sm" aria-labelledby="import-crew-title">
+      <DialogTitle id="import-crew-title">Import a crew</DialogTitle>
+      <DialogContent>
+        <Typography variant="body2" color="text.secondary" gutterBottom>
+          A CrewAI YAML file (agents and tasks) or a Kasal JSON export.
+        </Typography>
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, my: 2 }}>
+          <Button component="label" variant="outlined" startIcon={<UploadFile />}>
+            Choose file
+            <input
+              hidden
+              type="file"
+              accept=".yaml,.yml,.json,application/json,application/x-yaml,text/yaml"
+              aria-label="Crew file"
+              onChange={(e) => {
+                setFile(e.target.files?.[0] ?? null);
+                setError(null);
+                setDetails([]);
+              }}
+            />
+          </Button>
+          <Typography variant="body2">{file ? file.name : 'No file chosen'}</Typography>
+        </Box>
+        {error && (
+          <Alert severity="error" role="alert">
+            {error}
+            {details.length > 0 && (
+              <Box component="ul" sx={{ m: 0, pl: 2 }}>
+                {details.map((d, i) => (
+                  <li key={i}>
+                    {[d.file, d.line !== undefined ? `line ${d.line}` : null].filter(Boolean).join(', ')}
+                    {d.file || d.line !== undefined ? ': ' : ''}
+                    {d.message}
+                  </li>
+                ))}
+              </Box>
+            )}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={close}>Cancel</Button>
+        <Button variant="contained" disabled={!file || importCrew.isPending} onClick={() => file && importCrew.mutate(file)}>
+          Import
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

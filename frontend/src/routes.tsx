@@ -1,0 +1,37 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { createBrowserRouter, Navigate } from 'react-router';
+import RequireAuth from './auth/RequireAuth';
+import SignInPage from './auth/SignInPage';
+import PageLoader from './common/PageLoader';
+import AppShell from './shell/AppShell';
+
+const CrewsPage = lazy(() => import('./crews/CrewsPage'));
+const EditorPage = lazy(() => import('./canvas/EditorPage'));
+const ExecutionsPage = lazy(() => import('./executions/ExecutionsPage'));
+const ExecutionDetailPage = lazy(() => import('./executions/ExecutionDetailPage'));
+const SettingsPage = lazy(() => import('./settings/SettingsPage'));
+const NotFoundPage = lazy(() => import('./common/NotFoundPage'));
+
+const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
+
+export const router = createBrowserRouter([
+  { path: '/sign-in', element: <SignInPage /> },
+  {
+    path: '/',
+    element: (
+      <RequireAuth>
+        <AppShell />
+      </RequireAuth>
+    ),
+    children: [
+      { index: true, element: <Navigate to="/crews" replace /> },
+      { path: 'crews', element: page(<CrewsPage />) },
+      { path: 'crews/:crewId', element: page(<EditorPage />) },
+      { path: 'executions', element: page(<ExecutionsPage />) },
+      { path: 'executions/:executionId', element: page(<ExecutionDetailPage />) },
+      { path: 'settings', element: <Navigate to="/settings/models" replace /> },
+      { path: 'settings/:tab', element: page(<SettingsPage />) },
+      { path: '*', element: page(<NotFoundPage />) },
+    ],
+  },
+]);

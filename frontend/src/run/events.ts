@@ -1,0 +1,313 @@
+/**
+ * The run reducer: execution events in, what the UI shows out (node states, log lines, token
+ * totals, result). Pure and deterministic. Events carry a per-execution `seq`; anything at or
+ * below the last applied seq is a duplicate or an out-of-date replay and is ignored, so the
+ * WebSocket replay, a reconnect and the long-poll fallback can overlap freely.
+ */
+import type { ExecutionEvent, ExecutionStatus } from '../api/types';
+
+export type NodeRunState = 'queued' | 'running' | 'done' | 'failed';
+export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'llm' | 'log';
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+export interface LogLine {
+  /** Stable React key: the seq of the event that opened the line. */
+  id: number;
+  seq: number;
+  ts: string;
+  kind: LogKind;
+  type: string;
+  taskKey: string | null;
+  agentKey: string | null;
+  text: string;
+  level: LogLevel;
+  /** An LLM answer still streaming in (`llm.chunk`). */
+  streaming?: boolean;
+}
+
+export interface TokenTotals {
+  prompt: number;
+  completion: number;
+  total: number;
+}
+
+export interface RunState {
+  executionId: string | null;
+  lastSeq: number;
+  status: ExecutionStatus;
+  nodes: Record<string, NodeRunState>;
+  log: LogLine[];
+  tokens: TokenTotals;
+  result: string | null;
+  taskOutputs: Record<string, string>;
+  error: string | null;
+  /** Index in `log` of the open streaming line per agent/task. */
+  streams: Record<string, number>;
+}
+
+export function initialRunState(executionId: string | null, nodeKeys: string[] = []): RunState {
+  return {
+    executionId,
+    lastSeq: 0,
+    status: 'queued',
+    nodes: Object.fromEntries(nodeKeys.map((k) => [k, 'queued' as NodeRunState])),
+    log: [],
+    tokens: { prompt: 0, completion: 0, total: 0 },
+    result: null,
+    taskOutputs: {},
+    error: null,
+    streams: {},
+  };
+}
+
+const TERMINAL: Record<string, ExecutionStatus> = {
+  'execution.succeeded': 'succeeded',
+  'execution.failed': 'failed',
+  'execution.cancelled': 'cancelled',
+  'execution.interrupted': 'interrupted',
+};
+
+function str(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+function clip(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function kindOf(type: string): LogKind {
+  const prefix = type.split('.')[0];
+  if (prefix === 'execution' || prefix === 'crew' || prefix === 'task' || prefix === 'agent' || prefix === 'tool' || prefix === 'llm')
+    return prefix;
+  return 'log';
+}
+
+function ms(v: unknown): string {
+  const n = num(v);
+  return n ? ` in ${n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`}` : '';
+}
+
+/** The text of a log line for an event, or null for events that only change state. */
+export function describe(e: ExecutionEvent): { text: string; level: LogLevel } | null {
+  const d = e.data ?? {};
+  const task = e.task_key ? `"${e.task_key}"` : '';
+  const agent = e.agent_key ? `"${e.agent_key}"` : '';
+  switch (e.type) {
+    case 'execution.queued':
+      return { text: 'Execution queued', level: 'info' };
+    case 'execution.started':
+      return { text: 'Execution started', level: 'info' };
+    case 'execution.succeeded':
+      return { text: 'Execution succeeded', level: 'info' };
+    case 'execution.failed':
+      return { text: `Execution failed${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'execution.cancelled':
+      return { text: 'Execution cancelled', level: 'warning' };
+    case 'execution.interrupted':
+      return { text: `Execution interrupted${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'crew.started':
+      return { text: 'Crew started', level: 'info' };
+    case 'crew.completed':
+      return { text: 'Crew completed', level: 'info' };
+    case 'crew.failed':
+      return { text: `Crew failed${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'task.started':
+      return { text: `Task ${task} started${agent ? ` by agent ${agent}` : ''}`, level: 'info' };
+    case 'task.completed':
+      return { text: `Task ${task} completed${d.output ? `: ${clip(str(d.output), 200)}` : ''}`, level: 'info' };
+    case 'task.failed':
+      return { text: `Task ${task} failed${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'agent.started':
+      return { text: `Agent ${agent} started`, level: 'info' };
+    case 'agent.completed':
+      return { text: `Agent ${agent} finished`, level: 'info' };
+    case 'agent.failed':
+      return { text: `Agent ${agent} failed${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'tool.started':
+      return { text: `Tool ${str(d.tool)}(${clip(str(d.args), 200)})`, level: 'info' };
+    case 'tool.completed':
+      return { text: `Tool ${str(d.tool)} returned${ms(d.duration_ms)}: ${clip(str(d.output))}`, level: 'info' };
+    case 'tool.failed':
+      return { text: `Tool ${str(d.tool)} failed${ms(d.duration_ms)}: ${str(d.error)}`, level: 'error' };
+    case 'llm.started':
+      return { text: `LLM call to ${str(d.model) || 'model'}`, level: 'debug' };
+    case 'llm.completed': {
+      const p = num(d.prompt_tokens);
+      const c = num(d.completion_tokens);
+      return { text: `LLM ${str(d.model)} answered${ms(d.duration_ms)} (${p} prompt + ${c} completion tokens)`, level: 'debug' };
+    }
+    case 'llm.failed':
+      return { text: `LLM ${str(d.model)} failed: ${str(d.error)}`, level: 'error' };
+    case 'log': {
+      const level = str(d.level).toLowerCase();
+      return {
+        text: str(d.message),
+        level: level === 'error' || level === 'warning' || level === 'debug' ? level : level === 'warn' ? 'warning' : 'info',
+      };
+    }
+    default:
+      return { text: `${e.type}${Object.keys(d).length ? ` ${clip(str(d), 200)}` : ''}`, level: 'info' };
+  }
+}
+
+const streamKey = (e: ExecutionEvent) => `${e.agent_key ?? ''}|${e.task_key ?? ''}`;
+
+function setNode(nodes: Record<string, NodeRunState>, key: string | null, state: NodeRunState): Record<string, NodeRunState> {
+  if (!key || nodes[key] === state) return nodes;
+  return { ...nodes, [key]: state };
+}
+
+function settleRunning(nodes: Record<string, NodeRunState>, to: NodeRunState): Record<string, NodeRunState> {
+  let changed = false;
+  const next: Record<string, NodeRunState> = {};
+  for (const [k, v] of Object.entries(nodes)) {
+    if (v === 'running') {
+      next[k] = to;
+      changed = true;
+    } else next[k] = v;
+  }
+  return changed ? next : nodes;
+}
+
+function closeStream(state: RunState, key: string): Pick<RunState, 'log' | 'streams'> {
+  const index = state.streams[key];
+  if (index === undefined) return { log: state.log, streams: state.streams };
+  const log = state.log.slice();
+  log[index] = { ...log[index], streaming: false };
+  const streams = { ...state.streams };
+  delete streams[key];
+  return { log, streams };
+}
+
+export function applyEvent(state: RunState, event: ExecutionEvent): RunState {
+  if (event.seq <= state.lastSeq) return state; // duplicate or stale replay
+  if (state.executionId && event.execution_id && event.execution_id !== state.executionId) return state;
+
+  let next: RunState = { ...state, lastSeq: event.seq };
+  const d = event.data ?? {};
+  const line = (text: string, level: LogLevel, extra: Partial<LogLine> = {}): LogLine => ({
+    id: event.seq,
+    seq: event.seq,
+    ts: event.ts,
+    kind: kindOf(event.type),
+    type: event.type,
+    taskKey: event.task_key,
+    agentKey: event.agent_key,
+    text,
+    level,
+    ...extra,
+  });
+
+  if (event.type === 'llm.chunk') {
+    const key = streamKey(event);
+    const index = next.streams[key];
+    const text = str(d.text);
+    const log = next.log.slice();
+    if (index === undefined) {
+      log.push(line(text, 'info', { streaming: true }));
+      next = { ...next, log, streams: { ...next.streams, [key]: log.length - 1 } };
+    } else {
+      log[index] = { ...log[index], text: log[index].text + text, seq: event.seq };
+      next = { ...next, log };
+    }
+    return next;
+  }
+
+  if (event.type === 'llm.completed' || event.type === 'llm.failed') {
+    next = { ...next, ...closeStream(next, streamKey(event)) };
+    const p = num(d.prompt_tokens);
+    const c = num(d.completion_tokens);
+    if (p || c) {
+      next.tokens = { prompt: next.tokens.prompt + p, completion: next.tokens.completion + c, total: next.tokens.total + p + c };
+    }
+  }
+
+  switch (event.type) {
+    case 'execution.queued':
+      next.status = 'queued';
+      break;
+    case 'execution.started':
+      next.status = 'running';
+      break;
+    case 'task.started':
+      next.nodes = setNode(next.nodes, event.task_key, 'running');
+      if (event.agent_key) next.nodes = setNode(next.nodes, event.agent_key, 'running');
+      if (next.status === 'queued') next.status = 'running';
+      break;
+    case 'task.completed':
+      next.nodes = setNode(next.nodes, event.task_key, 'done');
+      if (event.task_key && d.output !== undefined) next.taskOutputs = { ...next.taskOutputs, [event.task_key]: str(d.output) };
+      break;
+    case 'task.failed':
+      next.nodes = setNode(next.nodes, event.task_key, 'failed');
+      break;
+    case 'agent.started':
+      next.nodes = setNode(next.nodes, event.agent_key, 'running');
+      break;
+    case 'agent.completed':
+      next.nodes = setNode(next.nodes, event.agent_key, 'done');
+      break;
+    case 'agent.failed':
+      next.nodes = setNode(next.nodes, event.agent_key, 'failed');
+      break;
+    default:
+      break;
+  }
+
+  const terminal = TERMINAL[event.type];
+  if (terminal) {
+    next.status = terminal;
+    if (terminal === 'succeeded') {
+      next.nodes = settleRunning(next.nodes, 'done');
+      if (d.result !== undefined && d.result !== null) next.result = str(d.result);
+      if (d.task_outputs && typeof d.task_outputs === 'object')
+        next.taskOutputs = { ...next.taskOutputs, ...(d.task_outputs as Record<string, string>) };
+    } else {
+      next.nodes = settleRunning(next.nodes, 'failed');
+      if (d.error !== undefined && d.error !== null) next.error = str(d.error);
+    }
+    // Whatever was still streaming is over.
+    let closed: Pick<RunState, 'log' | 'streams'> = { log: next.log, streams: next.streams };
+    for (const key of Object.keys(next.streams)) closed = closeStream({ ...next, ...closed }, key);
+    next = { ...next, ...closed };
+  }
+
+  const described = describe(event);
+  if (described) next.log = [...next.log, line(described.text, described.level)];
+  return next;
+}
+
+/** Apply a batch, in seq order (a batch may arrive out of order). */
+export function applyEvents(state: RunState, events: ExecutionEvent[]): RunState {
+  const sorted = [...events].sort((a, b) => a.seq - b.seq);
+  return sorted.reduce(applyEvent, state);
+}
+
+export function isTerminal(status: ExecutionStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'interrupted';
+}
+
+export interface LogFilter {
+  kinds: ReadonlySet<LogKind>;
+  taskKey: string | null;
+  agentKey: string | null;
+}
+
+export function filterLog(log: LogLine[], filter: LogFilter): LogLine[] {
+  return log.filter(
+    (l) =>
+      filter.kinds.has(l.kind) &&
+      (!filter.taskKey || l.taskKey === filter.taskKey) &&
+      (!filter.agentKey || l.agentKey === filter.agentKey),
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * An in-memory stand-in for the Kasal API at the fetch boundary, plus a WebSocket double, for
+ * smoke tests of whole pages. It follows the contract closely enough to drive the UI.
+ */
+import { vi } from 'vitest';
+import type { CrewDocument, Execution, ExecutionEvent, Model, Tool } from '../src/api/types';
+import { sampleDoc } from '../src/canvas/testDoc';
+
+const json = (status: number, body?: unknown) =>
+  new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const page = <T,>(items: T[]) => ({ items, next_cursor: null });
+
+export interface MockRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export class MockApi {
+  crews = new Map<string, CrewDocument>([['crew-1', { ...sampleDoc(), problems: [] }]]);
+  executions = new Map<string, Execution>();
+  requests: MockRequest[] = [];
+  models: Model[] = [
+    { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, has_key: false },
+    { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, has_key: false },
+  ];
+  tools: Tool[] = [{ id: 'http_request', name: 'HTTP request', description: 'Fetch a URL', enabled: true, config_schema: { type: 'object', properties: {} } }];
+
+  handle = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(String(input), 'http://localhost');
+    const path = url.pathname.replace(/^\/api\/v1/, '');
+    const method = (init.method ?? 'GET').toUpperCase();
+    const body = typeof init.body === 'string' && init.body ? JSON.parse(init.body) : undefined;
+    this.requests.push({ method, path, body });
+    const route = `${method} ${path}`;
+
+    if (route === 'POST /auth/refresh' || route === 'POST /auth/login')
+      return json(200, { access_token: 'access', refresh_token: 'r', token_type: 'bearer', expires_in: 900 });
+    if (route === 'POST /auth/logout') return json(204);
+    if (route === 'GET /users/me')
+      return json(200, { id: 'u1', email: 'ada@example.org', name: 'Ada', is_admin: true, is_active: true, personal_group_id: 'g1', created_at: '2025-01-01T00:00:00Z' });
+    if (route === 'GET /groups') return json(200, page([{ id: 'g1', name: 'Ada', is_personal: true, role: 'admin', created_at: '2025-01-01T00:00:00Z' }]));
+    if (route === 'GET /groups/g1/members') return json(200, page([{ user_id: 'u1', email: 'ada@example.org', name: 'Ada', role: 'admin' }]));
+    if (route === 'GET /models') return json(200, page(this.models));
+    if (route === 'GET /tools') return json(200, page(this.tools));
+    if (route === 'GET /agents' || route === 'GET /tasks' || route === 'GET /api-keys' || route === 'GET /auth/tokens' || route === 'GET /users') return json(200, page([]));
+    if (route === 'GET /crews')
+      return json(200, page([...this.crews.values()].map(({ id, name, description, version, process, updated_at, created_at }) => ({ id, name, description, version, process, updated_at, created_at }))));
+
+    let m = /^\/crews\/([^/]+)$/.exec(path);
+    if (m) {
+      const crew = this.crews.get(m[1]);
+      if (!crew) return json(404, { error: { code: 'crew_not_found', message: 'Crew not found', details: [] } });
+      if (method === 'GET') return json(200, crew);
+      if (method === 'PUT') {
+        const doc = body as CrewDocument;
+        if (doc.version !== crew.version)
+          return json(409, { error: { code: 'version_conflict', message: `Crew is at version ${crew.version}`, details: [] } });
+        const saved = { ...crew, ...doc, id: crew.id, version: (crew.version ?? 0) + 1, problems: [] };
+        this.crews.set(crew.id!, saved);
+        return json(200, saved);
+      }
+    }
+    m = /^\/crews\/([^/]+)\/versions$/.exec(path);
+    if (m) return json(200, page([{ version: 3, created_at: '2025-01-01T00:00:00Z', author_email: 'ada@example.org' }]));
+    m = /^\/crews\/([^/]+)\/validate$/.exec(path);
+    if (m) return json(200, { problems: [], inputs: ['topic', 'audience'] });
+
+    if (route === 'POST /executions') {
+      const crew = this.crews.get((body as { crew_id: string }).crew_id)!;
+      const e: Execution = {
+        id: `exec-${this.executions.size + 1}`,
+        crew_id: crew.id!,
+        crew_name: crew.name,
+        crew_version: crew.version!,
+        status: 'queued',
+        inputs: (body as { inputs: Record<string, string> }).inputs,
+        result: null,
+        task_outputs: {},
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        cost: null,
+        error: null,
+        created_at: '2025-01-01T00:00:00Z',
+        started_at: null,
+        finished_at: null,
+      };
+      this.executions.set(e.id, e);
+      return json(202, e);
+    }
+    if (route === 'GET /executions') return json(200, page([...this.executions.values()]));
+    m = /^\/executions\/([^/]+)$/.exec(path);
+    if (m && method === 'GET') return this.executions.has(m[1]) ? json(200, this.executions.get(m[1])) : json(404, { error: { code: 'execution_not_found', message: 'Not found', details: [] } });
+    m = /^\/executions\/([^/]+)\/trace$/.exec(path);
+    if (m)
+      return json(200, {
+        spans: [
+          { id: 's1', parent_id: null, kind: 'crew', name: 'Research crew', start: '2025-01-01T00:00:00Z', end: '2025-01-01T00:00:10Z', duration_ms: 10000, tokens: 200, status: 'succeeded' },
+          { id: 's2', parent_id: 's1', kind: 'task', name: 'research', start: '2025-01-01T00:00:01Z', end: '2025-01-01T00:00:05Z', duration_ms: 4000, tokens: 120, status: 'succeeded' },
+          { id: 's3', parent_id: 's2', kind: 'llm', name: 'demo', start: '2025-01-01T00:00:02Z', end: '2025-01-01T00:00:03Z', duration_ms: 1000, tokens: 120, status: 'succeeded' },
+        ],
+      });
+    m = /^\/executions\/([^/]+)\/events$/.exec(path);
+    if (m) return json(200, { items: [], last_seq: Number(url.searchParams.get('after') ?? 0) });
+    if (/^\/executions\/([^/]+)\/cancel$/.test(path)) return json(200, {});
+
+    return json(404, { error: { code: 'not_found', message: `No mock for ${route}`, details: [] } });
+  };
+
+  install() {
+    vi.stubGlobal('fetch', vi.fn(this.handle));
+    vi.stubGlobal('WebSocket', MockSocket);
+    MockSocket.instances = [];
+  }
+}
+
+/** Server side of a WebSocket: tests push events to subscribers. */
+export class MockSocket {
+  static instances: MockSocket[] = [];
+  readyState = 0;
+  sent: { type: string; execution_id?: string; after?: number }[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((m: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+    MockSocket.instances.push(this);
+    setTimeout(() => {
+      this.readyState = 1;
+      this.onopen?.();
+    }, 0);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+    this.onclose?.();
+  }
+  emit(message: unknown) {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+  static subscriberOf(executionId: string): MockSocket | undefined {
+    return MockSocket.instances.find((s) => s.readyState === 1 && s.sent.some((m) => m.type === 'subscribe' && m.execution_id === executionId));
+  }
+  static pushEvent(e: ExecutionEvent) {
+    MockSocket.subscriberOf(e.execution_id)?.emit({ type: 'event', event: e });
+  }
+}
