@@ -4,4 +4,4 @@ from kasal.engine.env import quiet_crewai
 
 quiet_crewai()
 
-pytest_plugins = ["tests.support.app", "tests.support.fixtures"]
+pytest_plugins = ["tests.support.app", "tests.support.server", "tests.support.fixtures"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -66,3 +67,88 @@ async def make_group(client: httpx.AsyncClient, owner: Actor, name: str = "Team"
     response = await client.post("/api/v1/groups", json={"name": name}, headers=owner.headers)
     assert response.status_code == 201, response.text
     return uuid.UUID(response.json()["id"])
+
+
+async def seed_database(app: FastAPI) -> None:
+    """Run every seeder: tests empty the tables between tests, seeded rows included."""
+    from kasal import seeds
+
+    async with app.state.sessionmaker() as session:
+        await seeds.run_all(session, app.state.settings)
+
+
+async def add_api_key(
+    client: httpx.AsyncClient,
+    actor: Actor,
+    provider: str,
+    value: str,
+    *,
+    group_id: uuid.UUID | None = None,
+    name: str | None = None,
+) -> dict[str, object]:
+    """Store an API key through the API (as `actor`, in `group_id` or their personal group)."""
+    headers = actor.in_group(group_id) if group_id else actor.headers
+    body = {"name": name or f"{provider} key", "provider": provider, "value": value}
+    response = await client.post("/api/v1/api-keys", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, object] = response.json()
+    return created
+
+
+def crew_document(name: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid two-agent, two-task crew on the offline `demo` model, with a {topic} input."""
+    document: dict[str, Any] = {
+        "name": name or f"Crew {next(_counter)}",
+        "description": "Researches a topic and writes it up.",
+        "agents": [
+            {
+                "key": "researcher",
+                "role": "Researcher of {topic}",
+                "goal": "Find facts about {topic}",
+                "backstory": "Careful and curious.",
+                "llm": "demo",
+            },
+            {"key": "writer", "role": "Writer", "goal": "Write it up", "llm": "demo"},
+        ],
+        "tasks": [
+            {
+                "key": "research",
+                "name": "Research",
+                "description": "Research {topic}",
+                "expected_output": "Ten facts",
+                "agent": "researcher",
+            },
+            {
+                "key": "write",
+                "name": "Write",
+                "description": "Write a report for {audience}",
+                "expected_output": "A report",
+                "agent": "writer",
+                "context": ["research"],
+            },
+        ],
+        "layout": {
+            "nodes": {"researcher": {"x": 0, "y": 0}, "research": {"x": 300, "y": 0}},
+            "viewport": {"x": 0, "y": 0, "zoom": 1},
+        },
+    }
+    document.update(overrides)
+    return document
+
+
+async def make_crew(
+    client: httpx.AsyncClient,
+    actor: Actor,
+    document: dict[str, Any] | None = None,
+    *,
+    group_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """Create a crew through the API (as `actor`, in `group_id` or their personal group).
+
+    The `demo` model it uses comes from the seeded catalog: call seed_database first.
+    """
+    headers = actor.in_group(group_id) if group_id else actor.headers
+    response = await client.post("/api/v1/crews", json=document or crew_document(), headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created

@@ -10,16 +10,26 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from kasal import __version__, health
+from kasal import __version__, health, seeds
+from kasal.agents.router import router as agents_router
 from kasal.auth import service as auth
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
 from kasal.auth.router import router as auth_router
-from kasal.core import migrate
+from kasal.core import crypto, migrate
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.http import RequestIdMiddleware, install_error_handlers
 from kasal.core.logging import configure_logging
+from kasal.crews.router import router as crews_router
+from kasal.executions import ws
+from kasal.executions.dispatcher import Dispatcher
+from kasal.executions.router import router as executions_router
+from kasal.llms.router import router as models_router
+from kasal.realtime.bus import EventBus
+from kasal.secrets.router import router as api_keys_router
+from kasal.tasks.router import router as tasks_router
+from kasal.tools.router import router as tools_router
 from kasal.web import mount_web_app
 
 log = logging.getLogger(__name__)
@@ -27,7 +37,18 @@ log = logging.getLogger(__name__)
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    for router in (auth_router, users_router, groups_router):
+    for router in (
+        auth_router,
+        users_router,
+        groups_router,
+        models_router,
+        api_keys_router,
+        tools_router,
+        agents_router,
+        tasks_router,
+        crews_router,
+        executions_router,
+    ):
         api.include_router(router)
     return api
 
@@ -36,18 +57,28 @@ def api_router() -> APIRouter:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    previous_box = crypto.install(crypto.SecretBox.from_settings(settings))
     await migrate.upgrade_on_start(settings.db_url)
     engine = create_engine(settings.db_url)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     async with app.state.sessionmaker() as session:
         generated = await auth.ensure_admin(session, settings)
+        await seeds.run_all(session, settings)
     if generated:
         _announce_admin(settings.admin_email, generated)
+    app.state.bus = EventBus()
+    app.state.dispatcher = None
+    if settings.workers > 0:
+        app.state.dispatcher = Dispatcher(settings, app.state.sessionmaker, app.state.bus)
+        await app.state.dispatcher.start()
     try:
         yield
     finally:
+        if app.state.dispatcher is not None:
+            await app.state.dispatcher.stop()
         await engine.dispose()
+        crypto.install(previous_box)
 
 
 def _announce_admin(email: str, password: str) -> None:
@@ -87,5 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(ws.router)
     mount_web_app(app, settings.frontend_dir or migrate.PROJECT_ROOT / "frontend" / "dist")
     return app

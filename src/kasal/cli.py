@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -14,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kasal.core import migrate
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
-from kasal.core.errors import KasalError
+from kasal.core.errors import ConfigError, KasalError
 
 app = typer.Typer(help="Kasal: design, run and watch teams of AI agents.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+secrets_app = typer.Typer(help="The keys that encrypt stored credentials.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -105,3 +108,68 @@ def users_create(
     body = UserCreate(email=email, password=password, name=name or email, is_admin=admin)
     run_with_session(settings, lambda session: users.create(session, settings, body))
     typer.echo(f"created {body.email}{' (admin)' if admin else ''}")
+
+
+@app.command()
+def seed() -> None:
+    """Load the seed data (model catalog, ...) into the database; running it again is safe."""
+    from kasal import seeds
+
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+    run_with_session(settings, lambda session: seeds.run_all(session, settings))
+    typer.echo("seed data loaded")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(
+    new_key: str | None = typer.Option(
+        None, envvar="KASAL_NEW_SECRET_KEY", help="Use this Fernet key (default: generate one)"
+    ),
+    reencrypt_only: bool = typer.Option(
+        False, "--reencrypt-only", help="No new key: re-encrypt all under the current primary"
+    ),
+) -> None:
+    """Put a new primary key in front and re-encrypt every stored secret under it."""
+    from kasal.secrets import rotation
+
+    settings = _settings()
+    change = _key_command(
+        settings, lambda s: rotation.rotate(s, settings, new_key, new=not reencrypt_only)
+    )
+    typer.echo(f"re-encrypted {change.reencrypted} stored secret(s) under the primary key")
+    _announce_keys(change.keys, change.key_file)
+
+
+@secrets_app.command("prune")
+def secrets_prune() -> None:
+    """Drop the old keys, after checking that the primary alone decrypts every secret."""
+    from kasal.secrets import rotation
+
+    settings = _settings()
+    change = _key_command(settings, lambda s: rotation.prune(s, settings))
+    typer.echo("every stored secret decrypts with the primary key alone")
+    _announce_keys(change.keys, change.key_file)
+
+
+def _key_command(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    try:
+        return run_with_session(settings, work)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+
+
+def _announce_keys(keys: tuple[str, ...], key_file: Path | None) -> None:
+    if key_file is not None:
+        typer.echo(f"{key_file} now holds {len(keys)} key(s); the first encrypts")
+        if len(keys) > 1:
+            typer.echo(
+                "after restarting every Kasal process, drop the old keys: kasal secrets prune"
+            )
+        return
+    console.print(
+        "Keys come from KASAL_SECRET_KEYS: set it to this value on every Kasal process and "
+        "restart them (processes with the old value cannot read secrets until then):"
+    )
+    typer.echo(f"KASAL_SECRET_KEYS={','.join(keys)}")

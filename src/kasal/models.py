@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 
 # Each domain's models module. A new domain adds one line here.
-MODEL_MODULES = ("kasal.auth.models",)
+MODEL_MODULES = (
+    "kasal.auth.models",
+    "kasal.llms.models",
+    "kasal.secrets.models",
+    "kasal.tools.models",
+    "kasal.agents.models",
+    "kasal.tasks.models",
+    "kasal.crews.models",
+    "kasal.executions.models",
+)
 
 
 def load_all() -> None:

@@ -42,7 +42,7 @@ async def databricks_client(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield app, http
-        await reset_database(app.state.engine)
+        await reset_database(app)
 
 
 def forwarded(email: str) -> dict[str, str]:

@@ -66,15 +66,16 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
-def live_children() -> list[int]:
-    children = []
+def live_children() -> set[int]:
+    """Living children of this test process (other tests' servers may have some too)."""
+    children = set()
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
         try:
             state, parent = stat_file.read_text().rpartition(")")[2].split()[:2]
         except (FileNotFoundError, ProcessLookupError):
             continue
         if int(parent) == os.getpid() and state != "Z":
-            children.append(int(stat_file.parent.name))
+            children.add(int(stat_file.parent.name))
     return children
 
 

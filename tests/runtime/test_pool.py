@@ -222,15 +222,17 @@ async def test_the_default_warmup_is_crewai(make_pool: PoolFactory) -> None:
 
 
 async def test_a_worker_that_cannot_warm_up_fails_start(tmp_path: Path) -> None:
+    before = live_children()
     pool = WorkerPool(2, 1, tmp_path, owner=Recorder(), warmup="tests.runtime.no_such_module")
 
     with pytest.raises(WorkerStartError, match="exited with code 1"):
         await pool.start()
 
-    assert live_children() == []
+    assert live_children() <= before
 
 
 async def test_stop_leaves_no_process_behind(make_pool: PoolFactory) -> None:
+    before = live_children()
     pool, seen = await make_pool(size=2, runner=f"{RUNNERS}:spawn_child")
     workers = pool.pids()
     for run in ("a", "b", "c"):
@@ -242,7 +244,7 @@ async def test_stop_leaves_no_process_behind(make_pool: PoolFactory) -> None:
 
     assert seen.lost == dict.fromkeys(["a", "b", "c"], "worker pool stopped")
     assert not any(alive(pid) for pid in workers)
-    assert live_children() == []
+    assert live_children() <= before
     # SIGKILL to the workers' groups was sent; the kernel finishes their subprocesses soon.
     await eventually(lambda: not any(alive(pid) for pid in tool_children), within=2.0)
     with pytest.raises(PoolError, match="not running"):

@@ -24,6 +24,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "argon2_memory_kib": 32,  # hashing cost is not what these tests are about
         "admin_password": "admin-password",
         "frontend_dir": data_dir / "no-frontend",
+        "workers": 0,  # no worker processes unless a test asks for them
     }
     values.update(overrides)
     return Settings.model_validate(values)
@@ -54,7 +55,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
-    await reset_database(app.state.engine)
+    await reset_database(app)
     app.state.login_limiter.reset()
 
 

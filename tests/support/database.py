@@ -15,10 +15,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kasal import seeds
 from kasal.core.db import Base
 from kasal.models import load_all
 
@@ -59,8 +61,15 @@ def throwaway_database(backend: str, tmp_dir: Path) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def reset_database(engine: AsyncEngine) -> None:
-    """Empty every table between tests (the schema, built by the migrations, stays)."""
+async def reset_database(app: FastAPI) -> None:
+    """Back to a freshly installed state between tests: empty every table (the schema,
+    built by the migrations, stays), then run the seeders as a start-up would."""
+    await _empty(app.state.engine)
+    async with app.state.sessionmaker() as session:
+        await seeds.run_all(session, app.state.settings)
+
+
+async def _empty(engine: AsyncEngine) -> None:
     load_all()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as connection:

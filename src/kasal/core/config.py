@@ -51,11 +51,24 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=300, ge=1)
     argon2_memory_kib: int = Field(default=64 * 1024, ge=32)
 
+    # Secrets: Fernet keys, first = primary; empty: a key file in the data dir (see core.crypto)
+    secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+
+    # Runs
+    workers: int = Field(default=2, ge=0, description="Warm worker processes; 0 runs nothing")
+    worker_concurrency: int = Field(default=8, ge=1, description="Runs at once per worker")
+    run_timeout: float = Field(default=3600, gt=0, description="Seconds before a run is stopped")
+    cancel_grace: float = Field(default=10, gt=0, description="Seconds a cancel may take")
+    worker_heartbeat_timeout: float = Field(default=20, gt=0)
+    lease_s: float = Field(default=30, gt=0, description="A run's claim without renewal")
+    requeue_lost: bool = Field(default=False, description="Re-queue (once) runs a worker lost")
+    tools_http_allow_private: bool = False
+
     @model_validator(mode="before")
     @classmethod
     def _csv_fields(cls, data: object) -> object:
         if isinstance(data, dict):
-            for name in ("cors_origins", "admin_emails"):
+            for name in ("cors_origins", "admin_emails", "secret_keys"):
                 if name in data:
                     data[name] = _split_csv(data[name])
         return data

@@ -1,0 +1,64 @@
+"""What an agent is made of, shared by the library and by crew documents.
+
+The field names match `kasal.engine.spec.AgentSpec`, so an agent of a crew document
+converts to the engine's spec without any renaming.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SHORT_TEXT = 1_000
+LONG_TEXT = 20_000
+MAX_TOOLS = 50
+
+ShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT)]
+LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT)]
+ModelKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a typo must not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolUse(Strict):
+    """One tool given to an agent or a task, with its per-use configuration."""
+
+    tool_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentFields(Strict):
+    role: ShortText = ""
+    goal: LongText = ""
+    backstory: LongText = ""
+    llm: ModelKey | None = None
+    tools: list[ToolUse] = Field(default_factory=list, max_length=MAX_TOOLS)
+    allow_delegation: bool = False
+    max_iter: int = Field(20, ge=1, le=1_000)
+    max_rpm: int | None = Field(None, ge=1, le=100_000)
+    max_execution_time: int | None = Field(None, ge=1, le=86_400, description="Seconds")
+    reasoning: bool = False
+    verbose: bool = False
+
+
+class AgentCreate(AgentFields):
+    pass
+
+
+class AgentUpdate(AgentFields):
+    """A full replacement (PUT): omitted fields take their defaults."""
+
+
+class AgentRead(AgentFields):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Crews: versioned documents of agents, tasks and their canvas layout."""

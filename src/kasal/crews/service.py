@@ -1,0 +1,504 @@
+"""Crews: versioned documents. The rules and the transaction of every crew operation.
+
+Every save (create, PUT, PATCH, restore, import, duplicate) writes an immutable version
+row holding the whole document. A save names the version it started from; the write is
+a compare-and-set on the crew's version column, so of two saves based on the same
+version exactly one wins and the other gets `version_conflict` (409).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasal.auth.groups import GroupContext
+from kasal.core.db import utcnow
+from kasal.core.errors import Conflict, InvalidInput, NotFound
+from kasal.core.pagination import Page, PageParams
+from kasal.crews import document, porting, validation
+from kasal.crews.deps import ImportUpload
+from kasal.crews.models import Crew, CrewVersion
+from kasal.crews.porting import ExportFile, ExportFormat
+from kasal.crews.repository import CrewRepository, CrewVersionRepository, name_key
+from kasal.crews.schemas import (
+    BasedOn,
+    CrewBody,
+    CrewCreate,
+    CrewPatch,
+    CrewRead,
+    CrewReplace,
+    CrewSort,
+    CrewSummary,
+    CrewVersionRead,
+    DuplicateRequest,
+    Problem,
+    ValidationReport,
+    VersionSummary,
+)
+from kasal.crews.validation import Catalog, ModelFacts
+from kasal.engine.spec import CrewSpec
+from kasal.llms import service as llms
+from kasal.tools import service as tools
+
+NAME_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class CrewSnapshot:
+    """What a run needs of a crew: the spec of one version, frozen at that moment."""
+
+    crew_id: uuid.UUID
+    name: str
+    version: int
+    spec: CrewSpec
+    inputs: list[str]
+    problems: list[Problem]
+
+    @property
+    def model_keys(self) -> list[str]:
+        """Every model key the spec uses (agents, manager, embedder), for credentials."""
+        keys = [a.llm for a in self.spec.agents] + [self.spec.manager_llm, self.spec.embedder]
+        return list(dict.fromkeys(k for k in keys if k is not None))
+
+
+async def catalog_of(
+    session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
+) -> Catalog:
+    """The group's models and tools, as validation sees them. In Databricks Apps mode the
+    request's forwarded token counts as the key of Databricks models."""
+    return Catalog(
+        models=await llms.catalog(session, ctx, databricks_token),
+        tools=await tools.tool_states(session, ctx),
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def list_crews(
+    session: AsyncSession,
+    ctx: GroupContext,
+    params: PageParams,
+    q: str | None = None,
+    sort: CrewSort = "-updated_at",
+) -> Page[CrewSummary]:
+    rows, cursor = await CrewRepository(session, ctx.group_id).search(params, q, sort)
+    return Page(items=[_summary(crew) for crew in rows], next_cursor=cursor)
+
+
+async def get(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    crew = await _crew(session, ctx, crew_id)
+    return _read(crew, await catalog_of(session, ctx, databricks_token))
+
+
+async def list_versions(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, params: PageParams
+) -> Page[VersionSummary]:
+    await _crew(session, ctx, crew_id)
+    rows, cursor = await CrewVersionRepository(session, ctx.group_id).history(crew_id, params)
+    items = [
+        VersionSummary(version=v.version, created_at=v.created_at, author_email=v.author_email)
+        for v in rows
+    ]
+    return Page(items=items, next_cursor=cursor)
+
+
+async def get_version(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    version: int,
+    *,
+    databricks_token: str | None = None,
+) -> CrewVersionRead:
+    crew = await _crew(session, ctx, crew_id)
+    row = await _version(session, ctx, crew_id, version)
+    body = _body(row.content)
+    return CrewVersionRead(
+        id=crew.id,
+        version=row.version,
+        created_at=crew.created_at,
+        updated_at=row.created_at,
+        author_email=row.author_email,
+        **_document(body, await catalog_of(session, ctx, databricks_token)),
+    )
+
+
+async def validate(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    draft: CrewCreate | None,
+    *,
+    databricks_token: str | None = None,
+) -> ValidationReport:
+    """The problems of the stored crew, or of an unsaved draft of it when one is sent."""
+    crew = await _crew(session, ctx, crew_id)
+    body = draft if draft is not None else _body(crew.content)
+    found = validation.problems(body, await catalog_of(session, ctx, databricks_token))
+    return ValidationReport(problems=found, inputs=document.inputs(body))
+
+
+async def snapshot_for_run(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    version: int | None = None,
+    *,
+    databricks_token: str | None = None,
+) -> CrewSnapshot:
+    """The crew as a run must see it (the current version unless one is named).
+
+    Raises InvalidInput `crew_invalid`, listing every problem, when any is an error.
+    """
+    crew = await _crew(session, ctx, crew_id)
+    if version is None or version == crew.version:
+        body, number = _body(crew.content), crew.version
+    else:
+        body, number = _body((await _version(session, ctx, crew_id, version)).content), version
+    found = validation.problems(body, await catalog_of(session, ctx, databricks_token))
+    if validation.has_errors(found):
+        errors = sum(p.severity == "error" for p in found)
+        raise InvalidInput(
+            "crew_invalid",
+            f"The crew cannot run: {errors} problem{'s' if errors != 1 else ''} to fix first.",
+            [p.model_dump() for p in found],
+        )
+    return CrewSnapshot(
+        crew_id=crew.id,
+        name=body.name,
+        version=number,
+        spec=document.to_spec(body),
+        inputs=document.inputs(body),
+        problems=found,
+    )
+
+
+async def export(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, fmt: ExportFormat
+) -> ExportFile:
+    crew = await _crew(session, ctx, crew_id)
+    return porting.export(_body(crew.content), fmt)
+
+
+# ---------------------------------------------------------------- writing
+
+
+async def create(
+    session: AsyncSession,
+    ctx: GroupContext,
+    body: CrewCreate,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    crew = await _insert(session, ctx, body)
+    await session.commit()
+    return _read(crew, await catalog_of(session, ctx, databricks_token))
+
+
+async def replace(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    body: CrewReplace,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    crew = await _crew(session, ctx, crew_id)
+    return await _save(session, ctx, crew, body, body.version, databricks_token)
+
+
+async def patch(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    body: CrewPatch,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    crew = await _crew(session, ctx, crew_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    merged = CrewBody.model_validate({**_body(crew.content).model_dump(), **changes})
+    return await _save(session, ctx, crew, merged, body.version, databricks_token)
+
+
+async def restore(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    version: int,
+    body: BasedOn,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    crew = await _crew(session, ctx, crew_id)
+    old = _body((await _version(session, ctx, crew_id, version)).content)
+    return await _save(session, ctx, crew, old, body.version or crew.version, databricks_token)
+
+
+async def duplicate(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    body: DuplicateRequest,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    source = _body((await _crew(session, ctx, crew_id)).content)
+    repo = CrewRepository(session, ctx.group_id)
+    name = body.name or await _free_name(repo, source.name, "copy")
+    crew = await _insert(session, ctx, source.model_copy(update={"name": name}))
+    await session.commit()
+    return _read(crew, await catalog_of(session, ctx, databricks_token))
+
+
+async def delete(session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID) -> None:
+    await CrewRepository(session, ctx.group_id).delete(await _crew(session, ctx, crew_id))
+    await session.commit()
+
+
+async def import_crew(
+    session: AsyncSession,
+    ctx: GroupContext,
+    upload: ImportUpload,
+    *,
+    databricks_token: str | None = None,
+) -> CrewRead:
+    """A new crew from a file. A name already taken gets a number: `Research (2)`."""
+    catalog = await catalog_of(session, ctx, databricks_token)
+    resolve = model_resolver(catalog.models)
+    # Parsing a large YAML file takes seconds of CPU: keep the event loop free meanwhile.
+    body = await asyncio.to_thread(porting.import_file, upload.filename, upload.data, resolve)
+    repo = CrewRepository(session, ctx.group_id)
+    name = await _free_name(repo, body.name, "")
+    crew = await _insert(session, ctx, body.model_copy(update={"name": name}))
+    await session.commit()
+    return _read(crew, catalog)
+
+
+async def ensure_named(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> bool:
+    """Add the crew unless the group has one of that name. Flushes only (for seeders)."""
+    if await CrewRepository(session, ctx.group_id).named(body.name) is not None:
+        return False
+    await _insert(session, ctx, body)
+    return True
+
+
+def model_resolver(models: Mapping[str, ModelFacts]) -> Callable[[str], str]:
+    """Map CrewAI-style model names (`openai/gpt-4o`, `gpt-4o`) to the group's model keys.
+
+    A value that matches nothing is kept as written; validation then reports it.
+    """
+    aliases: dict[str, str] = {}
+    for key, model in models.items():
+        aliases.setdefault(f"{model.provider}/{model.model}".lower(), key)
+    for key, model in models.items():
+        aliases.setdefault(model.model.lower(), key)
+
+    def resolve(value: str) -> str:
+        if value in models:
+            return value
+        return aliases.get(value.strip().lower(), value)
+
+    return resolve
+
+
+# ---------------------------------------------------------------- internals
+
+
+async def _insert(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> Crew:
+    repo = CrewRepository(session, ctx.group_id)
+    if await repo.named(body.name) is not None:
+        raise _name_taken(body.name)
+    content = _content(body)
+    now = utcnow()
+    crew = Crew(
+        name=body.name,
+        name_key=name_key(body.name),
+        description=body.description,
+        version=1,
+        content=content,
+        created_by=ctx.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        await repo.add(crew)
+    except IntegrityError:  # a concurrent save took the name between check and insert
+        await session.rollback()
+        raise _name_taken(body.name) from None
+    await _record_version(session, ctx, crew.id, 1, content, now)
+    return crew
+
+
+async def _save(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew: Crew,
+    body: CrewBody,
+    based_on: int,
+    databricks_token: str | None,
+) -> CrewRead:
+    if based_on != crew.version:
+        raise await _version_conflict(session, ctx, crew.id, based_on)
+    repo = CrewRepository(session, ctx.group_id)
+    holder = await repo.named(body.name)
+    if holder is not None and holder.id != crew.id:
+        raise _name_taken(body.name)
+    content = _content(body)
+    now = utcnow()
+    values = {
+        "name": body.name,
+        "name_key": name_key(body.name),
+        "description": body.description,
+        "content": content,
+    }
+    try:
+        saved = await repo.save_if_version(crew.id, based_on, values, now)
+    except IntegrityError:
+        await session.rollback()
+        raise _name_taken(body.name) from None
+    if not saved:
+        conflict = await _version_conflict(session, ctx, crew.id, based_on)
+        await session.rollback()
+        raise conflict
+    await _record_version(session, ctx, crew.id, based_on + 1, content, now)
+    await session.commit()
+    await session.refresh(crew)
+    return _read(crew, await catalog_of(session, ctx, databricks_token))
+
+
+async def _record_version(
+    session: AsyncSession,
+    ctx: GroupContext,
+    crew_id: uuid.UUID,
+    number: int,
+    content: dict[str, Any],
+    now: datetime,
+) -> None:
+    repo = CrewVersionRepository(session, ctx.group_id)
+    await repo.add(
+        CrewVersion(
+            crew_id=crew_id,
+            version=number,
+            content=content,
+            author_id=ctx.user_id,
+            author_email=await repo.author_email(ctx.user_id),
+            created_at=now,
+        )
+    )
+
+
+async def _version_conflict(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, based_on: int
+) -> Conflict:
+    latest = await CrewVersionRepository(session, ctx.group_id).latest(crew_id)
+    if latest is None:  # unreachable: every crew has version 1
+        return Conflict("version_conflict", "This crew changed since you loaded it.")
+    who = latest.author_email or "a deleted user"
+    when = latest.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Conflict(
+        "version_conflict",
+        f"Your edit is based on version {based_on}, but {who} saved version "
+        f"{latest.version} at {when}. Reload the crew and apply your change again.",
+        [
+            {
+                "based_on": based_on,
+                "current_version": latest.version,
+                "saved_by": latest.author_email,
+                "saved_at": latest.created_at.isoformat(),
+            }
+        ],
+    )
+
+
+async def _crew(session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID) -> Crew:
+    crew = await CrewRepository(session, ctx.group_id).get(crew_id)
+    if crew is None:
+        raise NotFound("crew_not_found", "No such crew")
+    return crew
+
+
+async def _version(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, version: int
+) -> CrewVersion:
+    row = await CrewVersionRepository(session, ctx.group_id).number(crew_id, version)
+    if row is None:
+        raise NotFound("crew_version_not_found", f"This crew has no version {version}")
+    return row
+
+
+async def _free_name(repo: CrewRepository, stem: str, label: str) -> str:
+    """`stem` if free, else `stem (2)`, `stem (3)`...; copies: `stem (copy)`, `(copy 2)`..."""
+    taken = await repo.names_starting(stem[: NAME_LIMIT // 2])
+    for number in itertools.count(1):
+        if number == 1:
+            suffix = f" ({label})" if label else ""
+        else:
+            suffix = f" ({label} {number})" if label else f" ({number})"
+        candidate = stem[: NAME_LIMIT - len(suffix)].rstrip() + suffix
+        if name_key(candidate) not in taken:
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover (count() never ends)
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict("crew_name_taken", f"A crew named {name!r} already exists in this group")
+
+
+def _content(body: CrewBody) -> dict[str, Any]:
+    """The stored document: exactly CrewBody's fields (a CrewReplace also carries version)."""
+    return body.model_dump(mode="json", include=set(CrewBody.model_fields))
+
+
+def _body(content: dict[str, Any]) -> CrewBody:
+    return CrewBody.model_validate(content)
+
+
+def _document(body: CrewBody, catalog: Catalog) -> dict[str, Any]:
+    """The document's fields plus what is derived from it."""
+    return {
+        **{name: getattr(body, name) for name in CrewBody.model_fields},
+        "edges": document.edges(body),
+        "inputs": document.inputs(body),
+        "problems": validation.problems(body, catalog),
+    }
+
+
+def _read(crew: Crew, catalog: Catalog) -> CrewRead:
+    return CrewRead(
+        id=crew.id,
+        version=crew.version,
+        created_at=crew.created_at,
+        updated_at=crew.updated_at,
+        **_document(_body(crew.content), catalog),
+    )
+
+
+def _summary(crew: Crew) -> CrewSummary:
+    content = crew.content
+    return CrewSummary(
+        id=crew.id,
+        name=crew.name,
+        description=crew.description,
+        version=crew.version,
+        process=content.get("process", "sequential"),
+        agent_count=len(content.get("agents", [])),
+        task_count=len(content.get("tasks", [])),
+        created_at=crew.created_at,
+        updated_at=crew.updated_at,
+    )

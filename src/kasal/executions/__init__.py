@@ -1,0 +1,1 @@
+"""Runs of crews: their state, their event log, and the dispatcher that drives them."""

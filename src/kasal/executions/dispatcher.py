@@ -1,0 +1,397 @@
+"""Drives runs: claims queued executions into free worker slots, records what the workers
+report, and makes sure no run is left `running` forever.
+
+One dispatcher per API process. It is the only writer of worker events: the pool's
+callbacks put into one bounded inbox, and a single writer task empties it in batches, one
+transaction per batch, then announces what it wrote. A slow database slows the inbox, the
+inbox slows the pool's readers, and the workers' pipes push back: nothing piles up unbounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kasal.core.config import Settings
+from kasal.core.db import utcnow
+from kasal.core.errors import KasalError
+from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
+from kasal.executions import log
+from kasal.executions.models import ACTIVE, Execution, Status
+from kasal.executions.repository import RunnerRepository
+from kasal.executions.service import model_keys
+from kasal.llms import service as llms
+from kasal.realtime.bus import EventBus
+from kasal.runtime import NoFreeSlot, WorkerPool
+from kasal.runtime.pool import DEFAULT_RUNNER
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 500
+_WRITE_ATTEMPTS = 3
+_HOUSEKEEPING_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Report:
+    execution_id: uuid.UUID
+    event: EngineEvent | None = None
+    result: RunResult | None = None
+    lost: str | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        *,
+        runner: str | None = None,
+        warmup: str | None = "crewai",
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.bus = bus
+        self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.pool = WorkerPool(
+            settings.workers,
+            settings.worker_concurrency,
+            settings.data_dir / "crewai",
+            owner=self,
+            warmup=warmup,
+            heartbeat_timeout=settings.worker_heartbeat_timeout,
+            cancel_grace=settings.cancel_grace,
+            runner=runner or DEFAULT_RUNNER,
+        )
+        self._inbox: asyncio.Queue[_Report] = asyncio.Queue(maxsize=10_000)
+        self._wake = asyncio.Event()
+        self._started: dict[uuid.UUID, float] = {}  # running here -> monotonic start
+        self._cancel_sent: set[uuid.UUID] = set()
+        self._timed_out: set[uuid.UUID] = set()
+        self._tokens: dict[uuid.UUID, str] = {}  # Databricks on-behalf-of, memory only
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_lease = 0.0
+
+    # Lifecycle
+
+    async def start(self) -> None:
+        await self._recover_expired()
+        await self.pool.start()
+        self._tasks = [
+            asyncio.create_task(self._dispatch_loop(), name="kasal-dispatch"),
+            asyncio.create_task(self._writer_loop(), name="kasal-writer"),
+            asyncio.create_task(self._housekeeping_loop(), name="kasal-housekeeping"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop taking work, let the pool report what it still had, write it all down."""
+        if not self._tasks:
+            return
+        dispatch, writer, housekeeping = self._tasks
+        for task in (dispatch, housekeeping):
+            task.cancel()
+        await asyncio.gather(dispatch, housekeeping, return_exceptions=True)
+        await self.pool.stop()
+        await self._inbox.join()
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+
+    # What requests ask of it (service.Runs)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def cancel(self, execution_id: uuid.UUID) -> None:
+        if execution_id in self._started and execution_id not in self._cancel_sent:
+            self._cancel_sent.add(execution_id)
+            await self.pool.cancel(str(execution_id))
+
+    def lend_token(self, execution_id: uuid.UUID, token: str) -> None:
+        self._tokens[execution_id] = token
+
+    # The pool's owner protocol: everything goes through the inbox, in order.
+
+    async def on_event(self, execution_id: str, event: EngineEvent) -> None:
+        await self._inbox.put(_Report(uuid.UUID(execution_id), event=event))
+
+    async def on_finished(self, execution_id: str, result: RunResult) -> None:
+        await self._inbox.put(_Report(uuid.UUID(execution_id), result=result))
+
+    async def on_lost(self, execution_id: str, reason: str) -> None:
+        await self._inbox.put(_Report(uuid.UUID(execution_id), lost=reason))
+
+    # Claiming and starting runs
+
+    async def _dispatch_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_HOUSEKEEPING_S):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._fill_slots()
+            except Exception:
+                logger.exception("dispatching failed; retrying")
+
+    async def _fill_slots(self) -> None:
+        while (free := self.pool.free_slots()) > 0:
+            async with self.sessions() as session:
+                candidates = await RunnerRepository(session).oldest_queued(free)
+            if not candidates:
+                return
+            for execution_id in candidates:
+                await self._start_one(execution_id)
+
+    async def _start_one(self, execution_id: uuid.UUID) -> None:
+        now = utcnow()
+        announcements = log.Announcements()
+        async with self.sessions() as session:
+            runner = RunnerRepository(session)
+            if not await runner.claim(execution_id, self.runner_id, now, self._lease_until()):
+                return  # another dispatcher took it, or it was cancelled meanwhile
+            execution = await runner.get(execution_id)
+            assert execution is not None  # noqa: S101 (just claimed in this transaction)
+            try:
+                request = await self._request(session, execution)
+            except KasalError as exc:
+                await self._finish(session, execution, Status.failed, announcements, exc.message)
+                await session.commit()
+                announcements.publish(self.bus)
+                return
+            await log.append(session, execution, [log.status_event(Status.running)], announcements)
+            log.announce_status(execution, announcements)
+            await session.commit()
+        announcements.publish(self.bus)
+        self._started[execution_id] = time.monotonic()
+        try:
+            await self.pool.submit(request)
+        except NoFreeSlot:
+            await self._inbox.put(_Report(execution_id, lost="no free worker slot"))
+
+    async def _request(self, session: AsyncSession, execution: Execution) -> RunRequest:
+        spec = CrewSpec.model_validate(execution.spec)
+        token = self._tokens.pop(execution.id, None)
+        configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
+        work_dir = self.settings.data_dir / "runs" / str(execution.id)
+        await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
+        return RunRequest(
+            execution_id=str(execution.id),
+            crew=spec,
+            inputs={k: str(v) for k, v in execution.inputs.items()},
+            llms=configs,
+            work_dir=str(work_dir),
+            tools=ToolSettings(http_allow_private=self.settings.tools_http_allow_private),
+        )
+
+    # Writing what the workers report
+
+    async def _writer_loop(self) -> None:
+        while True:
+            batch = [await self._inbox.get()]
+            while len(batch) < _BATCH and not self._inbox.empty():
+                batch.append(self._inbox.get_nowait())
+            try:
+                await self._write_with_retries(batch)
+            except Exception:  # the one writer must outlive any batch
+                logger.exception("could not record %d worker reports", len(batch))
+            finally:
+                for _ in batch:
+                    self._inbox.task_done()
+            if any(r.event is None for r in batch):
+                self.wake()  # a slot came free
+
+    async def _write_with_retries(self, batch: list[_Report]) -> None:
+        """A batch is one transaction. One the database rolled back (a deadlock victim), or
+        one whose execution was deleted under it, is written again: nothing of it was kept,
+        and the second time a deleted execution is skipped."""
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                settled = await self._write(batch)
+            except (DBAPIError, LookupError):
+                if attempt == _WRITE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.05 * attempt)
+            else:
+                for eid in settled:  # forget a run only once its end is on record
+                    self._started.pop(eid, None)
+                    self._cancel_sent.discard(eid)
+                    self._timed_out.discard(eid)
+                return
+
+    async def _write(self, batch: list[_Report]) -> set[uuid.UUID]:
+        announcements = log.Announcements()
+        settled: set[uuid.UUID] = set()
+        async with self.sessions() as session:
+            runner = RunnerRepository(session)
+            executions: dict[uuid.UUID, Execution | None] = {}
+            pending: dict[uuid.UUID, list[dict[str, Any]]] = {}
+            for report in batch:
+                eid = report.execution_id
+                if eid not in executions:
+                    executions[eid] = await runner.get(eid)
+                execution = executions[eid]
+                if execution is None:
+                    settled.add(eid)  # deleted while running: nothing left to record
+                    continue
+                if report.event is not None:
+                    pending.setdefault(eid, []).append(_event_row(report.event))
+                    continue
+                await log.append(session, execution, pending.pop(eid, []), announcements)
+                await self._settle(session, execution, report, announcements)
+                settled.add(eid)
+            for eid, rows in pending.items():
+                execution = executions[eid]
+                if execution is not None:
+                    await log.append(session, execution, rows, announcements)
+            await session.commit()
+        announcements.publish(self.bus)
+        return settled
+
+    async def _settle(
+        self,
+        session: AsyncSession,
+        execution: Execution,
+        report: _Report,
+        announcements: log.Announcements,
+    ) -> None:
+        await session.refresh(execution)
+        if execution.status not in ACTIVE:
+            return
+        result = report.result
+        if result is not None:
+            execution.result = result.result
+            execution.task_outputs = dict(result.task_outputs)
+            execution.usage = result.usage.model_dump(exclude={"cost"})
+            execution.cost = result.usage.cost
+            if execution.id in self._timed_out:
+                limit = self.settings.run_timeout
+                await self._finish(
+                    session,
+                    execution,
+                    Status.failed,
+                    announcements,
+                    f"The run took longer than {limit:g} s and was stopped (KASAL_RUN_TIMEOUT)",
+                )
+            else:
+                await self._finish(
+                    session, execution, Status(result.status), announcements, result.error
+                )
+        elif execution.status == Status.cancelling:
+            await self._finish(session, execution, Status.cancelled, announcements, report.lost)
+        elif self.settings.requeue_lost and execution.attempts < 2:
+            await self._requeue(session, execution, announcements, report.lost or "")
+        else:
+            await self._finish(session, execution, Status.interrupted, announcements, report.lost)
+
+    async def _finish(
+        self,
+        session: AsyncSession,
+        execution: Execution,
+        status: Status,
+        announcements: log.Announcements,
+        error: str | None = None,
+    ) -> None:
+        execution.status = status
+        execution.finished_at = utcnow()
+        execution.lease_expires_at = None
+        if status != Status.succeeded:
+            execution.error = error or execution.error
+        data = {"result": execution.result} if status == Status.succeeded else {"error": error}
+        await log.append(session, execution, [log.status_event(status, **data)], announcements)
+        log.announce_status(execution, announcements)
+
+    async def _requeue(
+        self,
+        session: AsyncSession,
+        execution: Execution,
+        announcements: log.Announcements,
+        reason: str,
+    ) -> None:
+        execution.status = Status.queued
+        execution.runner_id = None
+        execution.lease_expires_at = None
+        event = {"type": "execution.requeued", "data": {"reason": reason}}
+        await log.append(session, execution, [event], announcements)
+        log.announce_status(execution, announcements)
+
+    # Timeouts, leases, cancels asked of other processes, runs of dead processes
+
+    async def _housekeeping_loop(self) -> None:
+        while True:
+            await asyncio.sleep(_HOUSEKEEPING_S)
+            try:
+                await self._housekeeping()
+            except Exception:
+                logger.exception("housekeeping failed; retrying")
+
+    async def _housekeeping(self) -> None:
+        now = time.monotonic()
+        for eid, started in list(self._started.items()):
+            if now - started > self.settings.run_timeout and eid not in self._timed_out:
+                self._timed_out.add(eid)
+                await self._mark_cancelling(eid, reason="timeout")
+                await self.cancel(eid)
+        async with self.sessions() as session:
+            runner = RunnerRepository(session)
+            for eid in await runner.cancelling_of(self.runner_id):
+                await self.cancel(eid)
+            if now - self._last_lease > self.settings.lease_s / 3:
+                self._last_lease = now
+                await runner.renew_leases(self.runner_id, set(self._started), self._lease_until())
+                await session.commit()
+        await self._recover_expired()
+
+    async def _mark_cancelling(self, execution_id: uuid.UUID, reason: str) -> None:
+        announcements = log.Announcements()
+        async with self.sessions() as session:
+            runner = RunnerRepository(session)
+            if await runner.transition(execution_id, {Status.running}, Status.cancelling):
+                execution = await runner.get(execution_id)
+                assert execution is not None  # noqa: S101 (just updated)
+                event = log.status_event(Status.cancelling, reason=reason)
+                await log.append(session, execution, [event], announcements)
+                log.announce_status(execution, announcements)
+                await session.commit()
+        announcements.publish(self.bus)
+
+    async def _recover_expired(self) -> None:
+        """Runs whose driving process stopped renewing its claim (crashed, killed, gone)."""
+        announcements = log.Announcements()
+        async with self.sessions() as session:
+            for execution in await RunnerRepository(session).expired_leases(utcnow()):
+                if execution.id in self._started:
+                    continue
+                await self._finish(
+                    session,
+                    execution,
+                    Status.interrupted,
+                    announcements,
+                    "The process running this execution stopped before it finished",
+                )
+            await session.commit()
+        announcements.publish(self.bus)
+
+    def _lease_until(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.settings.lease_s)
+
+
+def _event_row(event: EngineEvent) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "ts": event.ts,
+        "task_key": event.task_key,
+        "agent_key": event.agent_key,
+        "data": event.data,
+    }

@@ -1,0 +1,64 @@
+"""Appending to an execution's event log and announcing it: the one way events are written.
+
+Append inside the caller's transaction; announce only after it commits, so a subscriber
+never hears of an event it could not then read from the log.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasal.executions.models import Execution, Status
+from kasal.executions.repository import EventRepository
+from kasal.executions.schemas import EventRead
+from kasal.realtime.bus import EventBus, execution_channel, group_channel
+
+
+@dataclass
+class Announcements:
+    """What one transaction wrote, to publish once it has committed."""
+
+    events: list[tuple[uuid.UUID, dict[str, Any]]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+
+    def publish(self, bus: EventBus) -> None:
+        for group_id, event in self.events:
+            channel = execution_channel(event["execution_id"])
+            # Serialised once here, not once per subscriber: fan-out is the hot path.
+            frame = json.dumps({"type": "event", "event": event})
+            message = {"kind": "event", "group_id": str(group_id), "event": event, "frame": frame}
+            bus.publish(channel, message)
+        for status in self.statuses:
+            bus.publish(group_channel(status["group_id"]), {"kind": "status", **status})
+
+
+async def append(
+    session: AsyncSession,
+    execution: Execution,
+    events: list[dict[str, Any]],
+    announcements: Announcements,
+) -> None:
+    rows = await EventRepository(session).append(execution.id, events)
+    for row in rows:
+        event = EventRead.model_validate(row).model_dump(mode="json")
+        announcements.events.append((execution.group_id, event))
+
+
+def status_event(status: Status, **data: Any) -> dict[str, Any]:
+    return {"type": f"execution.{status.value}", "data": data}
+
+
+def announce_status(execution: Execution, announcements: Announcements) -> None:
+    announcements.statuses.append(
+        {
+            "execution_id": str(execution.id),
+            "crew_id": str(execution.crew_id) if execution.crew_id else None,
+            "group_id": str(execution.group_id),
+            "status": execution.status.value,
+        }
+    )

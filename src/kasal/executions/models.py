@@ -1,0 +1,76 @@
+"""An execution and its append-only event log."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kasal.core.db import Base, GroupOwnedMixin, IdMixin, TimestampMixin, utcnow
+
+
+class Status(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    cancelling = "cancelling"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+    interrupted = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED
+
+
+FINISHED = frozenset({Status.succeeded, Status.failed, Status.cancelled, Status.interrupted})
+ACTIVE = frozenset({Status.running, Status.cancelling})
+
+
+class Execution(IdMixin, TimestampMixin, GroupOwnedMixin, Base):
+    __tablename__ = "executions"
+    __table_args__ = (Index("ix_executions_group_created", "group_id", "created_at"),)
+
+    crew_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("crews.id", ondelete="SET NULL"), index=True
+    )
+    crew_name: Mapped[str] = mapped_column(String(200))
+    crew_version: Mapped[int]
+    spec: Mapped[dict[str, Any]]  # the CrewSpec as it was when the run was asked for
+    inputs: Mapped[dict[str, Any]]
+    status: Mapped[Status] = mapped_column(
+        Enum(Status, native_enum=False, length=16), default=Status.queued, index=True
+    )
+    result: Mapped[str | None] = mapped_column(Text)
+    task_outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    usage: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    cost: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Which API process drives the run, and until when that claim holds without renewal.
+    runner_id: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+
+
+class ExecutionEvent(Base):
+    __tablename__ = "execution_events"
+
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[datetime] = mapped_column(default=utcnow)
+    task_key: Mapped[str | None] = mapped_column(String(64))
+    agent_key: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,119 @@
+"""REST endpoints of executions, and their event log over long-poll and Server-Sent Events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import StreamingResponse
+
+from kasal.auth.deps import (
+    DatabricksToken,
+    EditorCtx,
+    GroupCtx,
+    OperatorCtx,
+    SessionDep,
+    SettingsDep,
+)
+from kasal.core.pagination import Page, PageQuery
+from kasal.executions import service
+from kasal.executions.models import Status
+from kasal.executions.schemas import EventPage, ExecutionCreate, ExecutionRead, Trace
+from kasal.realtime.bus import EventBus
+
+router = APIRouter(prefix="/executions", tags=["executions"])
+
+
+def _bus(request: Request) -> EventBus:
+    bus: EventBus = request.app.state.bus
+    return bus
+
+
+def _runs(request: Request) -> service.Runs | None:
+    runs: service.Runs | None = request.app.state.dispatcher
+    return runs
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED)
+async def start_execution(
+    body: ExecutionCreate,
+    ctx: OperatorCtx,
+    session: SessionDep,
+    request: Request,
+    databricks_token: DatabricksToken,
+) -> ExecutionRead:
+    return await service.start(session, ctx, body, _bus(request), _runs(request), databricks_token)
+
+
+@router.get("")
+async def list_executions(
+    ctx: GroupCtx,
+    session: SessionDep,
+    page: PageQuery,
+    crew_id: uuid.UUID | None = None,
+    status: Status | None = None,
+) -> Page[ExecutionRead]:
+    return await service.list_executions(session, ctx, page, crew_id, status)
+
+
+@router.get("/{execution_id}")
+async def get_execution(
+    execution_id: uuid.UUID, ctx: GroupCtx, session: SessionDep
+) -> ExecutionRead:
+    return await service.get(session, ctx, execution_id)
+
+
+@router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_execution(
+    execution_id: uuid.UUID, ctx: EditorCtx, session: SessionDep, settings: SettingsDep
+) -> None:
+    await service.delete(session, ctx, execution_id, settings.data_dir / "runs")
+
+
+@router.post("/{execution_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+async def cancel_execution(
+    execution_id: uuid.UUID, ctx: OperatorCtx, session: SessionDep, request: Request
+) -> ExecutionRead:
+    return await service.cancel(session, ctx, execution_id, _bus(request), _runs(request))
+
+
+@router.get("/{execution_id}/trace")
+async def get_trace(execution_id: uuid.UUID, ctx: GroupCtx, session: SessionDep) -> Trace:
+    return await service.trace(session, ctx, execution_id)
+
+
+@router.get(
+    "/{execution_id}/events",
+    response_model=EventPage,
+    responses={200: {"content": {"text/event-stream": {}}}},
+    summary="The event log: long-poll JSON, or Server-Sent Events with Accept: text/event-stream",
+)
+async def get_events(
+    execution_id: uuid.UUID,
+    ctx: GroupCtx,
+    session: SessionDep,
+    request: Request,
+    after: Annotated[int, Query(ge=0, description="Return events with seq > after")] = 0,
+    wait: Annotated[float, Query(ge=0, le=60, description="Seconds to wait for news")] = 0,
+    accept: Annotated[str, Header()] = "application/json",
+    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+) -> EventPage | StreamingResponse:
+    if "text/event-stream" not in accept:
+        return await service.events_page(session, ctx, execution_id, after, wait, _bus(request))
+    await service.get(session, ctx, execution_id)  # 404 before the stream starts
+    await session.close()
+    start = last_event_id if last_event_id is not None else after
+    stream = _sse(request, execution_id, start)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+
+async def _sse(request: Request, execution_id: uuid.UUID, after: int) -> AsyncIterator[str]:
+    events = service.stream(request.app.state.sessionmaker, execution_id, after, _bus(request))
+    async for event in events:
+        if event is None:
+            yield ": keep-alive\n\n"
+        else:
+            yield f"id: {event.seq}\nevent: {event.type}\ndata: {event.model_dump_json()}\n\n"

@@ -1,0 +1,78 @@
+"""Request and response bodies of the executions API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kasal.executions.models import Status
+
+InputValue = Annotated[str, Field(max_length=100_000)]
+
+
+class ExecutionCreate(BaseModel):
+    crew_id: uuid.UUID
+    version: Annotated[int | None, Field(ge=1)] = None
+    inputs: Annotated[dict[str, InputValue], Field(max_length=200)] = Field(default_factory=dict)
+
+
+class UsageRead(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ExecutionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    crew_id: uuid.UUID | None
+    crew_name: str
+    crew_version: int
+    status: Status
+    inputs: dict[str, Any]
+    result: str | None
+    task_outputs: dict[str, Any]
+    usage: UsageRead
+    cost: float | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    execution_id: uuid.UUID
+    seq: int
+    type: str
+    ts: datetime
+    task_key: str | None
+    agent_key: str | None
+    data: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+    last_seq: int = Field(description="Pass as `after` to continue where this page ends")
+    status: Status
+
+
+class Span(BaseModel):
+    id: str
+    parent_id: str | None
+    kind: Literal["crew", "task", "agent", "llm", "tool"]
+    name: str
+    start: datetime
+    end: datetime | None
+    duration_ms: int | None
+    tokens: int | None
+    status: Literal["running", "completed", "failed"]
+
+
+class Trace(BaseModel):
+    spans: list[Span]

@@ -1,0 +1,270 @@
+"""Starting, reading, cancelling and deleting executions. The dispatcher does the running."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kasal.auth.groups import GroupContext
+from kasal.auth.repository import GroupRepository
+from kasal.core.db import utcnow
+from kasal.core.errors import Conflict, InvalidInput, NotFound
+from kasal.core.pagination import Page, PageParams
+from kasal.crews import service as crews
+from kasal.engine.spec import CrewSpec
+from kasal.executions import log
+from kasal.executions.models import Execution, Status
+from kasal.executions.repository import EventRepository, ExecutionRepository, RunnerRepository
+from kasal.executions.schemas import (
+    EventPage,
+    EventRead,
+    ExecutionCreate,
+    ExecutionRead,
+    Trace,
+)
+from kasal.executions.trace import build_trace
+from kasal.llms import service as llms
+from kasal.realtime.bus import EventBus, execution_channel
+
+EVENT_PAGE = 1000
+
+
+class Runs(Protocol):
+    """What requests need of the dispatcher (absent when this process runs no workers)."""
+
+    def wake(self) -> None: ...
+
+    async def cancel(self, execution_id: uuid.UUID) -> None: ...
+
+    def lend_token(self, execution_id: uuid.UUID, token: str) -> None: ...
+
+
+def model_keys(spec: CrewSpec) -> set[str]:
+    keys = {agent.llm for agent in spec.agents if agent.llm}
+    return keys | ({spec.manager_llm} if spec.manager_llm else set())
+
+
+async def start(
+    session: AsyncSession,
+    ctx: GroupContext,
+    body: ExecutionCreate,
+    bus: EventBus,
+    runs: Runs | None,
+    databricks_token: str | None = None,
+) -> ExecutionRead:
+    """Validate everything a run needs now, so a doomed run is refused, not queued."""
+    snapshot = await crews.snapshot_for_run(
+        session, ctx, body.crew_id, body.version, databricks_token=databricks_token
+    )
+    missing = [name for name in snapshot.inputs if not body.inputs.get(name, "").strip()]
+    if missing:
+        raise InvalidInput(
+            "missing_inputs",
+            f"The crew needs values for: {', '.join(missing)}",
+            [{"pointer": f"/inputs/{name}", "code": "missing_input"} for name in missing],
+        )
+    # Checks the models and their keys; the credentials are looked up again at start.
+    await llms.resolve_for_run(session, ctx.group_id, model_keys(snapshot.spec), databricks_token)
+    execution = await ExecutionRepository(session, ctx.group_id).add(
+        Execution(
+            crew_id=snapshot.crew_id,
+            crew_name=snapshot.name,
+            crew_version=snapshot.version,
+            spec=snapshot.spec.model_dump(mode="json"),
+            inputs=dict(body.inputs),
+            status=Status.queued,
+            created_by=ctx.user_id,
+        )
+    )
+    announcements = log.Announcements()
+    await log.append(session, execution, [log.status_event(Status.queued)], announcements)
+    log.announce_status(execution, announcements)
+    await session.commit()
+    announcements.publish(bus)
+    if runs is not None:
+        if databricks_token:
+            runs.lend_token(execution.id, databricks_token)
+        runs.wake()
+    return ExecutionRead.model_validate(execution)
+
+
+async def get(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID) -> ExecutionRead:
+    return ExecutionRead.model_validate(await _get(session, ctx, execution_id))
+
+
+async def list_executions(
+    session: AsyncSession,
+    ctx: GroupContext,
+    params: PageParams,
+    crew_id: uuid.UUID | None,
+    status: Status | None,
+) -> Page[ExecutionRead]:
+    repo = ExecutionRepository(session, ctx.group_id)
+    stmt = repo.select()
+    if crew_id is not None:
+        stmt = stmt.where(Execution.crew_id == crew_id)
+    if status is not None:
+        stmt = stmt.where(Execution.status == status)
+    rows, cursor = await repo.page(stmt, params, Execution.created_at, descending=True)
+    return Page(items=[ExecutionRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+async def cancel(
+    session: AsyncSession,
+    ctx: GroupContext,
+    execution_id: uuid.UUID,
+    bus: EventBus,
+    runs: Runs | None,
+) -> ExecutionRead:
+    execution = await _get(session, ctx, execution_id)
+    runner = RunnerRepository(session)
+    announcements = log.Announcements()
+    if execution.status in (Status.cancelling, Status.cancelled):
+        return ExecutionRead.model_validate(execution)
+    if await runner.transition(
+        execution.id, {Status.queued}, Status.cancelled, finished_at=utcnow()
+    ):
+        now = Status.cancelled
+        event = log.status_event(now, reason="cancelled before it started")
+    elif await runner.transition(execution.id, {Status.running}, Status.cancelling):
+        now = Status.cancelling
+        event = log.status_event(now)
+    else:
+        await session.rollback()
+        await session.refresh(execution)
+        raise Conflict(
+            "execution_finished", f"The execution already ended ({execution.status.value})"
+        )
+    await log.append(session, execution, [event], announcements)
+    await session.commit()
+    await session.refresh(execution)
+    log.announce_status(execution, announcements)
+    announcements.publish(bus)
+    if runs is not None and now == Status.cancelling:
+        await runs.cancel(execution.id)
+    return ExecutionRead.model_validate(execution)
+
+
+async def delete(
+    session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID, runs_dir: Path
+) -> None:
+    execution = await _get(session, ctx, execution_id)
+    if not execution.status.finished:
+        raise Conflict(
+            "execution_active", "Only finished executions can be deleted: cancel it first"
+        )
+    await ExecutionRepository(session, ctx.group_id).delete(execution)
+    await session.commit()
+    await asyncio.to_thread(shutil.rmtree, runs_dir / str(execution_id), ignore_errors=True)
+
+
+async def trace(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID) -> Trace:
+    execution = await _get(session, ctx, execution_id)
+    events = await EventRepository(session).all_of(execution.id)
+    return build_trace(execution, [EventRead.model_validate(e) for e in events])
+
+
+async def events_page(
+    session: AsyncSession,
+    ctx: GroupContext,
+    execution_id: uuid.UUID,
+    after: int,
+    wait_s: float,
+    bus: EventBus,
+) -> EventPage:
+    """Long-poll: answer at once when there is news, else when some arrives or `wait_s` ends."""
+    execution = await _get(session, ctx, execution_id)
+    subscription = bus.subscribe(execution_channel(execution_id), maxsize=1)
+    try:
+        items = await _read_after(session, execution_id, after)
+        if not items and wait_s > 0 and not execution.status.finished:
+            await session.rollback()  # hand the connection back while we wait
+            try:
+                async with asyncio.timeout(wait_s):
+                    await subscription.get()
+            except TimeoutError:
+                pass
+            items = await _read_after(session, execution_id, after)
+        await session.refresh(execution)
+    finally:
+        subscription.close()
+    last = items[-1].seq if items else after
+    return EventPage(items=items, last_seq=last, status=execution.status)
+
+
+async def stream(
+    sessions: async_sessionmaker[AsyncSession],
+    execution_id: uuid.UUID,
+    after: int,
+    bus: EventBus,
+    keepalive_s: float = 15.0,
+) -> AsyncIterator[EventRead | None]:
+    """Every event after `after`, then live ones until the run ends; None means "still here".
+
+    Subscribe first, then read the log: an event committed in between is in the log or
+    in the subscription, and seq numbers weed out the one seen twice.
+    """
+    subscription = bus.subscribe(execution_channel(execution_id))
+    last = after
+    try:
+        while True:
+            async with sessions() as session:
+                items = await _read_after(session, execution_id, last)
+                execution = await session.get(Execution, execution_id)
+            for item in items:
+                last = item.seq
+                yield item
+            if len(items) == EVENT_PAGE:
+                continue
+            if execution is None or (execution.status.finished and not items):
+                return
+            try:
+                async with asyncio.timeout(keepalive_s):
+                    await subscription.get()
+            except TimeoutError:
+                yield None
+            if subscription.overflowed:  # we fell behind: the log has it all
+                subscription.close()
+                subscription = bus.subscribe(execution_channel(execution_id))
+    finally:
+        subscription.close()
+
+
+async def _read_after(
+    session: AsyncSession, execution_id: uuid.UUID, after: int
+) -> list[EventRead]:
+    rows = await EventRepository(session).after(execution_id, after, EVENT_PAGE)
+    return [EventRead.model_validate(r) for r in rows]
+
+
+async def _get(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID) -> Execution:
+    execution = await ExecutionRepository(session, ctx.group_id).get(execution_id)
+    if execution is None:
+        raise NotFound("execution_not_found", "No such execution")
+    return execution
+
+
+async def subscribable(
+    session: AsyncSession, user_id: uuid.UUID, execution_id: uuid.UUID
+) -> Execution:
+    """An execution the user may watch: one of a group they belong to (any role)."""
+    execution = await RunnerRepository(session).get(execution_id)
+    if (
+        execution is None
+        or await GroupRepository(session).role_of(execution.group_id, user_id) is None
+    ):
+        raise NotFound("execution_not_found", "No such execution")
+    return execution
+
+
+async def read_after(
+    sessions: async_sessionmaker[AsyncSession], execution_id: uuid.UUID, after: int
+) -> list[EventRead]:
+    async with sessions() as session:
+        return await _read_after(session, execution_id, after)

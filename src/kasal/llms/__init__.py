@@ -1,0 +1,1 @@
+"""The model catalog: which LLMs a group may use, and how a run reaches them."""

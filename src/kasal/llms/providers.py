@@ -1,0 +1,56 @@
+"""The LLM providers Kasal knows, and the one rule for where a provider's credential comes from.
+
+A leaf module (no database, no domains), so both the model catalog and the API keys
+domain can import it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+PROVIDERS: dict[str, str] = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "gemini": "Google Gemini",
+    "deepseek": "DeepSeek",
+    "ollama": "Ollama",
+    "databricks": "Databricks model serving",
+    "demo": "Demo (offline)",
+}
+
+# Providers that serve without any credential: a local server, or no server at all.
+KEYLESS = frozenset({"demo", "ollama"})
+
+# Providers an API key may be stored for (the demo model has nothing to authenticate).
+KEYED = tuple(p for p in PROVIDERS if p != "demo")
+
+KeyProvider = Literal["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"]
+Provider = Literal["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"]
+
+
+class Credential(StrEnum):
+    """Where a run's credential for a model comes from."""
+
+    not_needed = "not_needed"  # keyless provider (a stored key is still used if there is one)
+    stored = "stored"  # the group's API key for the provider
+    on_behalf_of = "on_behalf_of"  # Databricks Apps: the request's forwarded user token
+    missing = "missing"
+
+
+def credential_source(
+    provider: str, *, has_stored_key: bool, databricks_token: str | None = None
+) -> Credential:
+    """The single decision on credentials, shared by the catalog (has_key) and run resolution.
+
+    Databricks needs a token: in Databricks Apps mode (KASAL_AUTH_MODE=databricks) the
+    request's on-behalf-of token is used, so the run acts as the signed-in user; elsewhere a
+    Databricks token stored as the group's `databricks` API key.
+    """
+    if provider == "databricks" and databricks_token:
+        return Credential.on_behalf_of
+    if has_stored_key:
+        return Credential.stored
+    if provider in KEYLESS:
+        return Credential.not_needed
+    return Credential.missing

@@ -1,0 +1,1 @@
+"""Fan-out of live messages to subscribers (WebSocket, SSE, long-poll) in this process."""

@@ -1,0 +1,1 @@
+"""Provider credentials (API keys), encrypted at rest with the secret box."""

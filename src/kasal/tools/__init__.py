@@ -1,0 +1,1 @@
+"""The built-in tools a group may use (the catalog itself is code, in engine.tools)."""

@@ -1,0 +1,29 @@
+"""HTTP endpoints of the tools catalog. Thin: parse, call the service, answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kasal.auth.deps import EditorCtx, GroupCtx, SessionDep
+from kasal.core.pagination import Page
+from kasal.tools import service
+from kasal.tools.schemas import ToolRead, ToolUpdate
+
+router = APIRouter(prefix="/tools", tags=["tools"])
+
+
+@router.get("")
+async def list_tools(ctx: GroupCtx, session: SessionDep) -> Page[ToolRead]:
+    return await service.list_tools(session, ctx)
+
+
+@router.get("/{tool_id}")
+async def get_tool(tool_id: str, ctx: GroupCtx, session: SessionDep) -> ToolRead:
+    return await service.get(session, ctx, tool_id)
+
+
+@router.patch("/{tool_id}")
+async def update_tool(
+    tool_id: str, body: ToolUpdate, ctx: EditorCtx, session: SessionDep
+) -> ToolRead:
+    return await service.update(session, ctx, tool_id, body)
