@@ -28,8 +28,8 @@ uv:
 		|| $(PYTHON) -m pip install --quiet uv
 
 lint:
-	$(VENV)/bin/ruff check src tests alembic
-	$(VENV)/bin/ruff format --check src tests alembic
+	$(VENV)/bin/ruff check src tests alembic benchmarks
+	$(VENV)/bin/ruff format --check src tests alembic benchmarks
 
 typecheck:
 	$(VENV)/bin/mypy
@@ -46,6 +46,10 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 web-test:
 	@if [ -f frontend/package.json ]; then \
 		cd frontend && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test; fi
+
+# Performance, as ratios and percentiles of one run on this machine (not part of `make test`).
+bench: install-dev
+	$(VENV)/bin/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist

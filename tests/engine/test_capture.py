@@ -21,25 +21,37 @@ def _messages(events: list[EngineEvent]) -> list[str]:
     return [e.data["message"].removeprefix("Tool selection failed: ") for e in events]
 
 
-def test_release_orders_by_emission_sequence_and_waits_for_stragglers() -> None:
+async def test_events_in_sequence_go_out_at_once_in_order() -> None:
     events: list[EngineEvent] = []
     capture = RunCapture(events.append, {}, {})
-    for sequence in (3, 1, 2):
+    for sequence in (3, 1, 2):  # handler threads can deliver them in any order
         capture.accept(_event(f"e{sequence}", sequence))
-
-    capture.release(hold=60)
-    assert events == []  # too fresh: an earlier event may still be on its way
-    capture.release(hold=0)
+    await asyncio.sleep(0)  # releases are scheduled on the run's loop, not waited for
     assert _messages(events) == ["e1", "e2", "e3"]
     assert {(e.type, e.data["level"]) for e in events} == {("log", "warning")}
 
 
-def test_nothing_is_emitted_after_close() -> None:
+async def test_a_missing_number_holds_the_rest_back_until_the_hold_expires() -> None:
     events: list[EngineEvent] = []
     capture = RunCapture(events.append, {}, {})
-    capture.accept(_event("before", 1))
+    for sequence in (3, 2):
+        capture.accept(_event(f"e{sequence}", sequence))
+    await asyncio.sleep(0)
+    capture.release(hold=60)
+    assert events == []  # e1 may still be on its way
+    capture.release(hold=0)
+    assert _messages(events) == ["e2", "e3"]
+    capture.accept(_event("e4", 4))
+    await asyncio.sleep(0)
+    assert _messages(events) == ["e2", "e3", "e4"]
+
+
+async def test_nothing_is_emitted_after_close() -> None:
+    events: list[EngineEvent] = []
+    capture = RunCapture(events.append, {}, {})
     capture.close()
-    capture.accept(_event("after", 2))
+    capture.accept(_event("after", 1))
+    await asyncio.sleep(0)
     capture.release(hold=0)
     assert events == []
 

@@ -83,10 +83,13 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    """Foreign keys on (SQLite's default is off); WAL so readers don't block the writer."""
+    """Foreign keys on (SQLite's default is off); WAL so readers don't block the writer,
+    with synchronous=NORMAL, WAL's usual partner: never corrupt, one fsync per checkpoint
+    rather than per commit (a power cut may lose the last moments, a crash loses nothing)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 

@@ -8,13 +8,16 @@ capture of the run that emitted the event.
 
 Handlers run on a thread pool, so events can arrive slightly out of order. Each
 capture keeps them in a heap keyed by `emission_sequence` (a per-run counter
-crewai resets at kickoff) and releases them in order on the run's event loop once
-they are `HOLD_S` old, long enough for stragglers to be sorted in. Conversion
-happens at release, in emission order, so start/end pairs give durations.
+crewai resets at kickoff, shared by the run's threads) and releases them in order
+on the run's event loop. The listener hears every event class, so the numbers it
+sees are contiguous: an event is released as soon as its predecessor has been,
+and a number that never comes holds the rest back for at most `HOLD_S`.
+Conversion happens at release, in emission order, so start/end pairs give durations.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import threading
@@ -71,6 +74,8 @@ class RunCapture:
         self._pending: list[tuple[int, int, float, BaseEvent]] = []
         self._arrivals = itertools.count()
         self._closed = False
+        self._next = 1  # the emission_sequence to release next
+        self._loop = asyncio.get_running_loop()
         self._started_at: dict[str, datetime] = {}
         self.failed_model: str | None = None  # model of the last failed LLM call
 
@@ -85,14 +90,29 @@ class RunCapture:
                     event,
                 )
                 heapq.heappush(self._pending, entry)
+                in_order = self._pending[0][0] <= self._next
+            else:
+                in_order = False
+        if in_order:
+            self._loop.call_soon_threadsafe(self.release)
+
+    def restart_sequence(self) -> None:
+        """crewai numbers events from 1 again at each kickoff."""
+        with self._lock:
+            self._next = 1
 
     def release(self, hold: float = HOLD_S) -> None:
-        """Emit, in sequence order, every event that has waited at least `hold` seconds."""
+        """Emit, in sequence order, every event whose predecessors are out, and any that
+        has waited `hold` seconds for a number that did not come."""
         ready: list[BaseEvent] = []
         cutoff = time.monotonic() - hold
         with self._lock:
-            while self._pending and self._pending[0][2] <= cutoff:
-                ready.append(heapq.heappop(self._pending)[3])
+            while self._pending and (
+                self._pending[0][0] <= self._next or self._pending[0][2] <= cutoff
+            ):
+                sequence, _, _, event = heapq.heappop(self._pending)
+                self._next = max(self._next, sequence + 1)
+                ready.append(event)
         for event in ready:
             converted = self._convert(event)
             if converted is not None:
@@ -163,9 +183,21 @@ def install() -> None:
     global _installed
     with _install_lock:
         if not _installed:
-            for event_type in _CONVERTERS:
+            # Every class, not only those converted: their numbers keep the sequence whole.
+            for event_type in _all_event_classes():
                 crewai_event_bus.register_handler(event_type, _on_event)
             _installed = True
+
+
+def _all_event_classes() -> set[type[BaseEvent]]:
+    found: set[type[BaseEvent]] = set()
+    pending = [BaseEvent]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            if subclass not in found:
+                found.add(subclass)
+                pending.append(subclass)
+    return found
 
 
 def _id(obj: Any) -> str | None:

@@ -9,8 +9,11 @@ model streams, so the UI can show text as it is generated (`llm.chunk`).
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
+import httpx
+import httpx._transports.default as httpx_transports
 from crewai import LLM
 from crewai.llms.base_llm import BaseLLM
 
@@ -21,6 +24,32 @@ from kasal.engine.spec import LLMConfig
 NATIVE = {"openai", "deepseek", "ollama"}
 VIA_LITELLM = {"anthropic", "gemini", "databricks"}
 KEY_OPTIONAL = {"ollama", "demo"}
+
+
+def share_tls_context() -> None:
+    """One verified TLS context for every default httpx transport in this process.
+
+    crewai builds a sync and an async OpenAI client for every LLM of every run, and each
+    httpx client loads the CA bundle anew: about 20 ms apiece, over 100 ms of a 3-agent
+    crew's start. An `SSLContext` is safe to share once configured, so the default one is
+    made once. Only the default (verify=True, no client certificate) is shared; any other
+    request for a context is passed through. httpx is pinned by uv.lock: this hooks the
+    function its transports call (`httpx._transports.default.create_ssl_context`).
+    """
+    original = httpx.create_ssl_context
+    shared = original()
+
+    def create(
+        verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is True and cert is None and trust_env:
+            return shared
+        return original(verify=verify, cert=cert, trust_env=trust_env)
+
+    httpx_transports.create_ssl_context = create  # type: ignore[attr-defined]
+
+
+share_tls_context()
 
 
 def build_llm(config: LLMConfig) -> BaseLLM:

@@ -64,7 +64,8 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
         with capturing(capture):
             if request.crew.planning:
                 await asyncio.to_thread(plan_tasks, built.crew)
-                await _settle(capture)  # kickoff restarts crewai's event sequence
+                await _settle(capture)
+                capture.restart_sequence()  # kickoff numbers crewai's events from 1 again
             output = await built.crew.akickoff(inputs=dict(request.inputs))
     except asyncio.CancelledError:
         pump.cancel()

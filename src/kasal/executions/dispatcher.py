@@ -59,7 +59,7 @@ class Dispatcher:
         bus: EventBus,
         *,
         runner: str | None = None,
-        warmup: str | None = "crewai",
+        warmup: str | None = "kasal.engine.warmup",
     ) -> None:
         self.settings = settings
         self.sessions = sessions
