@@ -15,7 +15,7 @@ run: install web
 	$(KASAL) db upgrade
 	$(KASAL) serve
 
-test: install-dev lint typecheck web-test pytest
+test: install-dev lint typecheck web-test web pytest
 
 install: uv
 	$(UV) sync --frozen --no-dev

@@ -13,7 +13,7 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useCallback, useMemo, type DragEvent } from 'react';
+import { useCallback, useMemo, useState, type DragEvent } from 'react';
 import type { Model } from '../api/types';
 import type { NodeRunState } from '../run/events';
 import { toFlowEdges, toFlowNodes, type CrewFlowNode } from './flow';
@@ -44,6 +44,9 @@ export default function Canvas({ readOnly, models, problems, runStates, onDropIt
   const selection = useEditor((s) => s.selection);
   const measured = useEditor((s) => s.measured);
   const { screenToFlowPosition } = useReactFlow();
+  // Fit the crew into view when it opens. An empty crew keeps the plain viewport: fitting when
+  // its first node appears would move that node away from where it was dropped.
+  const [fitOnOpen] = useState(() => doc.agents.length + doc.tasks.length > 0);
 
   const problemMap = useMemo(() => problemsByKey(problems), [problems]);
   const nodes = useMemo(
@@ -153,7 +156,7 @@ export default function Canvas({ readOnly, models, problems, runStates, onDropIt
       nodesConnectable={!readOnly}
       deleteKeyCode={readOnly ? null : ['Delete', 'Backspace']}
       colorMode={theme.palette.mode}
-      fitView
+      fitView={fitOnOpen}
       fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
       minZoom={0.2}
       proOptions={{ hideAttribution: true }}

@@ -65,7 +65,7 @@ export default function CrewSettingsForm({ doc, models, onChange, readOnly }: Pr
         models={models}
         onChange={(manager_llm) => onChange({ manager_llm })}
         disabled={readOnly}
-        allowDefault
+        allowNone
         error={doc.process === 'hierarchical' && !doc.manager_llm ? 'Required for a hierarchical crew' : null}
       />
       <CommitTextField

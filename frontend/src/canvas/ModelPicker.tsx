@@ -12,7 +12,8 @@ interface Props {
   models: Model[] | undefined;
   onChange: (key: string | null) => void;
   disabled?: boolean;
-  allowDefault?: boolean;
+  /** Offer "None" (an optional model, e.g. the manager); an agent must have a model. */
+  allowNone?: boolean;
   error?: string | null;
 }
 
@@ -27,14 +28,14 @@ const PROVIDER_LABEL: Record<string, string> = {
 };
 
 /** Model select: disabled models can't be picked, models without a provider key say so. */
-export default function ModelPicker({ label, value, models: allModels, onChange, disabled, allowDefault = true, error }: Props) {
+export default function ModelPicker({ label, value, models: allModels, onChange, disabled, allowNone = false, error }: Props) {
   const models = allModels?.filter((m) => !m.kind || m.kind === 'chat');
   const providers = [...new Set((models ?? []).map((m) => m.provider))];
   const items: ReactNode[] = [];
-  if (allowDefault)
+  if (allowNone)
     items.push(
-      <MenuItem key="__default" value="">
-        <em>Default model</em>
+      <MenuItem key="__none" value="">
+        <em>None</em>
       </MenuItem>,
     );
   for (const provider of providers) {
@@ -71,7 +72,7 @@ export default function ModelPicker({ label, value, models: allModels, onChange,
       helperText={error ?? (info.warning ? `This model: ${info.warning}` : ' ')}
       slotProps={{
         select: {
-          renderValue: (v) => (v ? (modelInfo(String(v), models).label ?? String(v)) : 'Default model'),
+          renderValue: (v) => (v ? (modelInfo(String(v), models).label ?? String(v)) : allowNone ? 'None' : 'Choose a model'),
           displayEmpty: true,
         },
         inputLabel: { shrink: true },

@@ -75,7 +75,7 @@ export default function Palette({ readOnly, onAdd }: Props) {
             <TextField label="Search library" value={filter} onChange={(e) => setFilter(e.target.value)} fullWidth />
           </Box>
           <List dense sx={{ overflow: 'auto', flex: 1 }} aria-label="Library">
-            <ListSubheader>Library agents</ListSubheader>
+            <ListSubheader sx={{ bgcolor: 'background.default' }}>Library agents</ListSubheader>
             {libAgents.map((a) => (
               <ListItemButton
                 key={a.id}
@@ -90,7 +90,7 @@ export default function Palette({ readOnly, onAdd }: Props) {
               </ListItemButton>
             ))}
             {agents.data?.length === 0 && <ListItemText sx={{ px: 2 }} secondary="No saved agents" />}
-            <ListSubheader>Library tasks</ListSubheader>
+            <ListSubheader sx={{ bgcolor: 'background.default' }}>Library tasks</ListSubheader>
             {libTasks.map((t) => (
               <ListItemButton
                 key={t.id}

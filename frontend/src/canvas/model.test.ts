@@ -178,9 +178,22 @@ describe('problems', () => {
     d = updateAgent(d, 'researcher', { goal: ' ' });
     d = { ...d, process: 'hierarchical' };
     const codes = localProblems(d).map((p) => `${p.key}:${p.code}`);
-    expect(codes).toContain('researcher:agent_goal_required');
-    expect(codes).toContain('null:manager_llm_required');
+    expect(codes).toContain('researcher:empty_field');
+    expect(codes).toContain('null:manager_llm_missing');
     expect(localProblems(doc()).map((p) => `${p.key}:${p.code}`)).toEqual(['write:task_without_agent']);
+  });
+
+  it('uses the server\'s codes, so its problems about an empty crew go once nodes are added', () => {
+    const empty = { ...doc(), agents: [], tasks: [] };
+    const server = keyProblems(empty, [
+      { pointer: '/agents', code: 'no_agents', message: 'The crew has no agents: add at least one.', severity: 'error' },
+      { pointer: '/tasks', code: 'no_tasks', message: 'The crew has no tasks: add at least one.', severity: 'error' },
+    ]);
+    expect(mergeProblems(server, localProblems(empty), false).map((p) => p.code)).toEqual(['no_agents', 'no_tasks']);
+    const filled = connect(doc(), 'researcher', 'write');
+    expect(mergeProblems(server, localProblems(filled), true)).toEqual([]);
+    const unused = addAgent(filled, { role: 'Editor', goal: 'Edit' }).doc;
+    expect(localProblems(unused).map((p) => `${p.key}:${p.code}:${p.severity}`)).toEqual(['agent-1:unused_agent:warning']);
   });
 
   it('lets local checks replace stale server problems once edited', () => {

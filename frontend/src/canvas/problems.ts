@@ -32,20 +32,22 @@ export function keyProblems(doc: EditableCrew, problems: Problem[] | undefined):
   return (problems ?? []).map((p) => ({ ...p, ...resolvePointer(doc, p.pointer) }));
 }
 
-/** Codes this module checks itself: while editing, its answer replaces the server's (stale) one. */
+/**
+ * Codes this module checks itself, named as the server names them (crews/validation.py): while
+ * editing, its answer replaces the server's (stale) one for these codes.
+ */
 export const LOCAL_CODES = new Set([
-  'agent_role_required',
-  'agent_goal_required',
-  'task_description_required',
-  'task_expected_output_required',
+  'no_agents',
+  'no_tasks',
+  'empty_field',
   'task_without_agent',
-  'context_not_earlier',
-  'manager_llm_required',
-  'duplicate_key',
-  'invalid_key',
+  'unused_agent',
+  'context_later_task',
+  'manager_llm_missing',
   'unknown_model',
   'model_disabled',
-  'empty_crew',
+  'duplicate_key',
+  'invalid_key',
 ]);
 
 export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem[] {
@@ -60,17 +62,21 @@ export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem
     if (!m) add(key, 'llm', ptr, 'unknown_model', `Unknown model "${llm}"`);
     else if (!m.enabled) add(key, 'llm', ptr, 'model_disabled', `Model "${m.label}" is disabled`);
   };
+  const sequential = doc.process === 'sequential';
 
-  if (doc.agents.length === 0 && doc.tasks.length === 0) add(null, null, '', 'empty_crew', 'Add at least one agent and one task', 'warning');
+  if (doc.agents.length === 0) add(null, 'agents', '/agents', 'no_agents', 'The crew has no agents: add at least one.');
+  if (doc.tasks.length === 0) add(null, 'tasks', '/tasks', 'no_tasks', 'The crew has no tasks: add at least one.');
 
+  const assigned = new Set(doc.tasks.map((t) => t.agent));
   doc.agents.forEach((a, i) => {
     const p = `/agents/${i}`;
     if (seen.has(a.key)) add(a.key, 'key', `${p}/key`, 'duplicate_key', `Key "${a.key}" is used twice`);
     seen.add(a.key);
     if (!KEY_PATTERN.test(a.key)) add(a.key, 'key', `${p}/key`, 'invalid_key', 'Key: lowercase letters, digits, - and _');
-    if (!a.role.trim()) add(a.key, 'role', `${p}/role`, 'agent_role_required', 'The agent needs a role');
-    if (!a.goal.trim()) add(a.key, 'goal', `${p}/goal`, 'agent_goal_required', 'The agent needs a goal');
+    if (!a.role.trim()) add(a.key, 'role', `${p}/role`, 'empty_field', 'The agent needs a role');
+    if (!a.goal.trim()) add(a.key, 'goal', `${p}/goal`, 'empty_field', 'The agent needs a goal');
     checkModel(a.key, `${p}/llm`, a.llm);
+    if (sequential && !assigned.has(a.key)) add(a.key, null, p, 'unused_agent', 'No task is assigned to this agent', 'warning');
   });
 
   const taskIndex = new Map(doc.tasks.map((t, i) => [t.key, i]));
@@ -79,20 +85,20 @@ export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem
     if (seen.has(t.key)) add(t.key, 'key', `${p}/key`, 'duplicate_key', `Key "${t.key}" is used twice`);
     seen.add(t.key);
     if (!KEY_PATTERN.test(t.key)) add(t.key, 'key', `${p}/key`, 'invalid_key', 'Key: lowercase letters, digits, - and _');
-    if (!t.description.trim()) add(t.key, 'description', `${p}/description`, 'task_description_required', 'The task needs a description');
-    if (!t.expected_output.trim())
-      add(t.key, 'expected_output', `${p}/expected_output`, 'task_expected_output_required', 'The task needs an expected output');
-    if (!t.agent && doc.process === 'sequential')
-      add(t.key, 'agent', `${p}/agent`, 'task_without_agent', 'Connect an agent to this task (sequential crews need one per task)');
+    if (!t.description.trim()) add(t.key, 'description', `${p}/description`, 'empty_field', 'The task needs a description');
+    if (!t.expected_output.trim()) add(t.key, 'expected_output', `${p}/expected_output`, 'empty_field', 'The task needs an expected output');
+    if (!t.agent) {
+      if (sequential) add(t.key, 'agent', `${p}/agent`, 'task_without_agent', 'Connect an agent to this task (sequential crews need one per task)');
+      else add(t.key, 'agent', `${p}/agent`, 'task_without_agent', 'No agent: the manager will choose one', 'warning');
+    }
     t.context.forEach((c, j) => {
       const ci = taskIndex.get(c);
-      if (ci !== undefined && ci > i)
-        add(t.key, 'context', `${p}/context/${j}`, 'context_not_earlier', `Uses the output of "${c}", which runs later`, 'warning');
+      if (ci !== undefined && ci > i) add(t.key, 'context', `${p}/context/${j}`, 'context_later_task', `Uses the output of "${c}", which runs later`);
     });
   });
 
   if (doc.process === 'hierarchical' && !doc.manager_llm)
-    add(null, 'manager_llm', '/manager_llm', 'manager_llm_required', 'A hierarchical crew needs a manager model');
+    add(null, 'manager_llm', '/manager_llm', 'manager_llm_missing', 'A hierarchical crew needs a manager model');
   checkModel(null, '/manager_llm', doc.manager_llm);
   return out;
 }

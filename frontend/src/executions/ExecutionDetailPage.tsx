@@ -24,7 +24,7 @@ import PageLoader from '../common/PageLoader';
 import StatusChip from '../common/StatusChip';
 import EventLog from '../run/EventLog';
 import { isTerminal } from '../run/events';
-import ResultView from '../run/ResultView';
+import ResultView, { type Ended } from '../run/ResultView';
 import { useRunStream } from '../run/useRunStream';
 import TraceTimeline from './TraceTimeline';
 
@@ -161,6 +161,7 @@ export default function ExecutionDetailPage() {
             error={e.error ?? state?.error ?? null}
             taskOutputs={{ ...(state?.taskOutputs ?? {}), ...e.task_outputs }}
             tasks={taskKeys.map((k) => ({ key: k, name: k }))}
+            ended={isTerminal(status) ? (status as Ended) : null}
           />
         )}
         {tab === 'inputs' && (

@@ -8,6 +8,13 @@ import { buildTimeline } from './trace';
 
 const LABEL_WIDTH = 300;
 
+/** Where a bar's duration goes: after the bar, else before it, else inside it (a long bar). */
+function labelPlace(left: number, width: number, onBar: string) {
+  if (left + width <= 85) return { left: `calc(${left + width}% + 4px)`, color: 'text.secondary' };
+  if (left >= 15) return { right: `calc(${100 - left}% + 4px)`, color: 'text.secondary' };
+  return { left: `calc(${left}% + 6px)`, color: onBar, fontWeight: 500 };
+}
+
 export default function TraceTimeline({ spans }: { spans: Span[] }) {
   const theme = useTheme();
   const colors: Record<SpanKind, string> = {
@@ -33,7 +40,16 @@ export default function TraceTimeline({ spans }: { spans: Span[] }) {
         </Box>
         <Box role="columnheader" sx={{ flex: 1, position: 'relative', height: 16 }}>
           {ticks.map((t) => (
-            <Box key={t} sx={{ position: 'absolute', left: `${t * 100}%`, transform: t === 1 ? 'translateX(-100%)' : t > 0 ? 'translateX(-50%)' : undefined, color: 'text.secondary' }}>
+            <Box
+              key={t}
+              sx={{
+                position: 'absolute',
+                left: `${t * 100}%`,
+                transform: t === 1 ? 'translateX(-100%)' : t > 0 ? 'translateX(-50%)' : undefined,
+                color: 'text.secondary',
+                whiteSpace: 'nowrap',
+              }}
+            >
               {formatDuration(totalMs * t)}
             </Box>
           ))}
@@ -77,7 +93,7 @@ export default function TraceTimeline({ spans }: { spans: Span[] }) {
                   }}
                 />
               </Tooltip>
-              <Box sx={{ position: 'absolute', left: `calc(${Math.min(left + width, 85)}% + 4px)`, top: 4, color: 'text.secondary', whiteSpace: 'nowrap', pointerEvents: 'none' }}>
+              <Box sx={{ position: 'absolute', top: 4, whiteSpace: 'nowrap', pointerEvents: 'none', ...labelPlace(left, width, theme.palette.getContrastText(colors[span.kind])) }}>
                 {formatDuration(span.duration_ms ?? length)}
                 {span.tokens ? ` · ${formatNumber(span.tokens)} tok` : ''}
               </Box>

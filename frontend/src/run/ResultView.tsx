@@ -4,15 +4,26 @@ import Divider from '@mui/material/Divider';
 import Typography from '@mui/material/Typography';
 import Markdown from '../common/Markdown';
 
+export type Ended = 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
 interface Props {
   result: string | null;
   error: string | null;
   taskOutputs: Record<string, string>;
   /** Task keys in crew order, with display names. */
   tasks: { key: string; name: string }[];
+  /** The run has ended (so a missing result is not coming), and how. */
+  ended?: Ended | null;
 }
 
-export default function ResultView({ result, error, taskOutputs, tasks }: Props) {
+const NO_RESULT: Record<string, string> = {
+  cancelled: 'No result: the run was cancelled.',
+  failed: 'No result: the run failed.',
+  interrupted: 'No result: the run was interrupted.',
+  succeeded: 'No result.',
+};
+
+export default function ResultView({ result, error, taskOutputs, tasks, ended = null }: Props) {
   const ordered = [
     ...tasks.filter((t) => taskOutputs[t.key] !== undefined),
     ...Object.keys(taskOutputs)
@@ -33,7 +44,7 @@ export default function ResultView({ result, error, taskOutputs, tasks }: Props)
         <Markdown>{result}</Markdown>
       ) : (
         <Typography variant="body2" color="text.secondary">
-          No result yet.
+          {(ended && NO_RESULT[ended]) || 'No result yet.'}
         </Typography>
       )}
       {ordered.length > 0 && (

@@ -16,7 +16,7 @@ import StatusChip from '../common/StatusChip';
 import { formatNumber } from '../common/format';
 import EventLog from './EventLog';
 import { isTerminal, type RunState } from './events';
-import ResultView from './ResultView';
+import ResultView, { type Ended } from './ResultView';
 import type { StreamMode } from './stream';
 
 interface Props {
@@ -73,20 +73,19 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
           )}
         </Box>
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, mt: 1 }}>
-          <Typography variant="body2" data-testid="run-tokens" aria-label="Token usage">
+          <Typography variant="body2" data-testid="run-tokens" aria-label="Token usage" sx={{ flex: 1, minWidth: 0 }}>
             Tokens: <strong>{formatNumber(state.tokens.total)}</strong>{' '}
             <Typography component="span" variant="caption" color="text.secondary">
               ({formatNumber(state.tokens.prompt)} prompt · {formatNumber(state.tokens.completion)} completion)
             </Typography>
           </Typography>
-          <Box sx={{ flex: 1 }} />
           {!done && MODE_LABEL[mode] && (
-            <Typography variant="caption" color={mode === 'reconnecting' ? 'warning.main' : 'text.secondary'} data-testid="stream-mode">
+            <Typography variant="caption" color={mode === 'reconnecting' ? 'warning.main' : 'text.secondary'} data-testid="stream-mode" sx={{ whiteSpace: 'nowrap' }}>
               {MODE_LABEL[mode]}
             </Typography>
           )}
           {!done && (
-            <Button size="small" color="error" variant="outlined" startIcon={<Stop />} onClick={onCancel} disabled={!canCancel || cancelling || state.status === 'cancelling'}>
+            <Button size="small" color="error" variant="outlined" startIcon={<Stop />} sx={{ flexShrink: 0, whiteSpace: 'nowrap' }} onClick={onCancel} disabled={!canCancel || cancelling || state.status === 'cancelling'}>
               Cancel run
             </Button>
           )}
@@ -106,7 +105,7 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
         {shownTab === 'log' ? (
           <EventLog log={state.log} taskKeys={tasks.map((t) => t.key)} agentKeys={agentKeys} />
         ) : (
-          <ResultView result={state.result} error={state.error} taskOutputs={state.taskOutputs} tasks={tasks} />
+          <ResultView result={state.result} error={state.error} taskOutputs={state.taskOutputs} tasks={tasks} ended={done ? (state.status as Ended) : null} />
         )}
       </Box>
     </Box>

@@ -22,7 +22,7 @@ function ev(seq: number, type: string, extra: Partial<ExecutionEvent> = {}): Exe
 function script(): ExecutionEvent[] {
   return [
     ev(1, 'execution.queued'),
-    ev(2, 'execution.started'),
+    ev(2, 'execution.running'),
     ev(3, 'crew.started'),
     ev(4, 'task.started', { task_key: 'research', agent_key: 'researcher' }),
     ev(5, 'agent.started', { task_key: 'research', agent_key: 'researcher' }),
@@ -134,6 +134,18 @@ describe('applyEvent', () => {
     expect(s.error).toBe('boom');
     expect(s.nodes).toMatchObject({ researcher: 'failed', research: 'failed', write: 'queued' });
     expect(s.log.at(-1)?.level).toBe('error');
+  });
+
+  it('follows the server\'s status events: running, cancelling, re-queued', () => {
+    const running = applyEvents(fresh(), script().slice(0, 2));
+    expect(running.status).toBe('running');
+    expect(running.log.map((l) => l.text)).toEqual(['Execution queued', 'Execution started']);
+    const cancelling = applyEvent(running, ev(3, 'execution.cancelling'));
+    expect(cancelling.status).toBe('cancelling');
+    expect(cancelling.log.at(-1)).toMatchObject({ text: 'Cancelling…', level: 'warning' });
+    const requeued = applyEvent(running, ev(3, 'execution.requeued', { data: { reason: 'worker lost' } }));
+    expect(requeued.status).toBe('queued');
+    expect(requeued.log.at(-1)?.text).toBe('Execution re-queued: worker lost');
   });
 
   it('handles cancellation and interruption as terminal', () => {

@@ -105,8 +105,13 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
   switch (e.type) {
     case 'execution.queued':
       return { text: 'Execution queued', level: 'info' };
+    case 'execution.running':
     case 'execution.started':
       return { text: 'Execution started', level: 'info' };
+    case 'execution.cancelling':
+      return { text: 'Cancelling…', level: 'warning' };
+    case 'execution.requeued':
+      return { text: `Execution re-queued${d.reason ? `: ${str(d.reason)}` : ''}`, level: 'warning' };
     case 'execution.succeeded':
       return { text: 'Execution succeeded', level: 'info' };
     case 'execution.failed':
@@ -236,8 +241,15 @@ export function applyEvent(state: RunState, event: ExecutionEvent): RunState {
     case 'execution.queued':
       next.status = 'queued';
       break;
+    case 'execution.running': // the server's name; `started` is kept for older servers
     case 'execution.started':
       next.status = 'running';
+      break;
+    case 'execution.cancelling':
+      next.status = 'cancelling';
+      break;
+    case 'execution.requeued':
+      next.status = 'queued';
       break;
     case 'task.started':
       next.nodes = setNode(next.nodes, event.task_key, 'running');

@@ -29,6 +29,7 @@ import CommitTextField from '../common/CommitTextField';
 import ConfirmDialog from '../common/ConfirmDialog';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
+import { groupLabel } from '../shell/groupLabel';
 
 const ROLE_HELP: Record<Role, string> = {
   admin: 'manages members, keys and models',
@@ -86,7 +87,7 @@ export default function GroupsTab() {
         <List aria-label="Groups" dense>
           {groups.data.map((g) => (
             <ListItemButton key={g.id} selected={g.id === selected?.id} onClick={() => setSelectedId(g.id)}>
-              <ListItemText primary={g.is_personal ? `${g.name} (personal)` : g.name} secondary={`your role: ${g.role}`} />
+              <ListItemText primary={groupLabel(g)} secondary={`your role: ${g.role}`} />
               {g.id === activeGroupId && <Chip size="small" label="active" />}
             </ListItemButton>
           ))}

@@ -2,6 +2,7 @@ import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import { useNavigate, useLocation } from 'react-router';
 import { useGroups } from '../api/hooks';
+import { groupLabel } from './groupLabel';
 import { useSession } from '../auth/session';
 
 export default function GroupSwitcher() {
@@ -29,7 +30,7 @@ export default function GroupSwitcher() {
     >
       {groups.map((g) => (
         <MenuItem key={g.id} value={g.id}>
-          {g.is_personal ? `${g.name} (personal)` : g.name} · {g.role}
+          {groupLabel(g)} · {g.role}
         </MenuItem>
       ))}
     </TextField>
