@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import Base
@@ -77,3 +77,23 @@ class GroupScopedRepository(Repository[M]):
     async def add(self, obj: M) -> M:
         cast(_GroupOwned, obj).group_id = self.group_id
         return await super().add(obj)
+
+
+class SearchableRepository(GroupScopedRepository[M]):
+    """Tenant data a user browses: search by part of one text column, a choice of sorts."""
+
+    search_column: ClassVar[str]
+    sort_columns: ClassVar[frozenset[str]]  # each also sorts descending as "-name"
+
+    async def search(
+        self, params: PageParams, q: str | None, sort: str
+    ) -> tuple[list[M], str | None]:
+        stmt = self.select()
+        if q:
+            column = getattr(self.model, self.search_column)
+            stmt = stmt.where(func.lower(column).contains(q.lower(), autoescape=True))
+        name = sort.lstrip("-")
+        if name not in self.sort_columns:
+            raise ValueError(f"cannot sort by {sort!r}")
+        ordered_by = getattr(self.model, name)
+        return await self.page(stmt, params, ordered_by, descending=sort.startswith("-"))

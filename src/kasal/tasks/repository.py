@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import func
-
-from kasal.core.pagination import PageParams
-from kasal.core.repository import GroupScopedRepository
+from kasal.core.repository import SearchableRepository
 from kasal.tasks.models import LibraryTask
 
 TaskSort = Literal["name", "-name", "updated_at", "-updated_at"]
-_SORT_COLUMNS: dict[str, Any] = {"name": LibraryTask.name, "updated_at": LibraryTask.updated_at}
 
 
-class TaskRepository(GroupScopedRepository[LibraryTask]):
+class TaskRepository(SearchableRepository[LibraryTask]):
     model = LibraryTask
-
-    async def search(
-        self, params: PageParams, q: str | None, sort: TaskSort
-    ) -> tuple[list[LibraryTask], str | None]:
-        stmt = self.select()
-        if q:
-            stmt = stmt.where(func.lower(LibraryTask.name).contains(q.lower(), autoescape=True))
-        column = _SORT_COLUMNS[sort.lstrip("-")]
-        return await self.page(stmt, params, column, descending=sort.startswith("-"))
+    search_column = "name"
+    sort_columns = frozenset({"name", "updated_at"})
