@@ -163,3 +163,31 @@ async def test_the_http_tool_refuses_a_loopback_address(
     assert tool_events
     assert "Refused" in str(tool_events[0]["data"])
     assert "Refused" in llm_server.chat_requests[1].prompt  # the model was told, not the server hit
+
+
+async def test_a_lost_run_is_requeued_once_where_configured(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    actor = await make_actor(app, client)
+    llm_server.delay = 60
+    with LiveServer(live_settings(db_url, tmp_path, requeue_lost=True)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            model = await use_scripted_model(http, actor, llm_server)
+            crew_id = await create_crew(http, actor, two_step_crew(model))
+            execution = await start(http, actor, crew_id)
+            await llm_server.wait_for_chat_requests(1)
+            llm_server.delay = 0  # the second attempt meets a healthy provider
+            os.kill(server.worker_pids[0], signal.SIGKILL)
+            done = await wait_for(http, actor, execution["id"], within=60)
+            events = await all_events(http, actor, execution["id"])
+    types = [e["type"] for e in events]
+    assert done["status"] == "succeeded"
+    assert types.count("execution.requeued") == 1
+    assert types.count("execution.running") == 2
+    assert (
+        "signal 9" in next(e for e in events if e["type"] == "execution.requeued")["data"]["reason"]
+    )
