@@ -66,7 +66,7 @@ async def test_start_get_list_and_stream_to_the_end(
         done = await kasal.executions.get(execution.id)
         _assert_complete(events, await _log(kasal, str(execution.id)))
 
-        assert [e.type for e in events][:2] == ["execution.queued", "execution.running"]
+        assert [e.type for e in events][:2] == ["execution.queued", "execution.started"]
         assert events[-1].type == "execution.succeeded"
         assert done.status == "succeeded"
         assert done.result == "A brief about tides."

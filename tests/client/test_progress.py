@@ -18,7 +18,7 @@ RUN = uuid.uuid4()
 def _events() -> list[Event]:
     steps: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
         ("execution.queued", None, None, {}),
-        ("execution.running", None, None, {}),
+        ("execution.started", None, None, {}),
         ("crew.started", None, None, {"crew": "Brief"}),
         ("task.started", "research", "researcher", {"name": "Research"}),
         ("agent.started", "research", "researcher", {"role": "Researcher"}),

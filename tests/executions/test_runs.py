@@ -44,7 +44,7 @@ async def test_a_run_with_a_tool_streams_every_step_in_order(
 
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     types = [e["type"] for e in events]
-    assert types[:2] == ["execution.queued", "execution.running"]
+    assert types[:2] == ["execution.queued", "execution.started"]
     assert types[-1] == "execution.succeeded"
     for expected in (
         "crew.started",

@@ -187,7 +187,7 @@ async def test_a_lost_run_is_requeued_once_where_configured(
     types = [e["type"] for e in events]
     assert done["status"] == "succeeded"
     assert types.count("execution.requeued") == 1
-    assert types.count("execution.running") == 2
+    assert types.count("execution.started") == 2
     assert (
         "signal 9" in next(e for e in events if e["type"] == "execution.requeued")["data"]["reason"]
     )

@@ -22,7 +22,7 @@ function ev(seq: number, type: string, extra: Partial<ExecutionEvent> = {}): Exe
 function script(): ExecutionEvent[] {
   return [
     ev(1, 'execution.queued'),
-    ev(2, 'execution.running'),
+    ev(2, 'execution.started'),
     ev(3, 'crew.started'),
     ev(4, 'task.started', { task_key: 'research', agent_key: 'researcher' }),
     ev(5, 'agent.started', { task_key: 'research', agent_key: 'researcher' }),

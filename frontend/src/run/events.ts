@@ -105,7 +105,6 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
   switch (e.type) {
     case 'execution.queued':
       return { text: 'Execution queued', level: 'info' };
-    case 'execution.running':
     case 'execution.started':
       return { text: 'Execution started', level: 'info' };
     case 'execution.cancelling':
@@ -241,7 +240,6 @@ export function applyEvent(state: RunState, event: ExecutionEvent): RunState {
     case 'execution.queued':
       next.status = 'queued';
       break;
-    case 'execution.running': // the server's name; `started` is kept for older servers
     case 'execution.started':
       next.status = 'running';
       break;

@@ -129,7 +129,8 @@ class RunProgress:
         if row is not None and event.agent_key:
             row.agent = row.agent or event.agent_key
         if kind.startswith("execution."):
-            state.status = kind.removeprefix("execution.")
+            name = kind.removeprefix("execution.")
+            state.status = "running" if name == "started" else name  # the status, not the event
             if event.is_final:
                 state.ended = time.monotonic()
                 state.error = state.error or _text(data.get("error"))

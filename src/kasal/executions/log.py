@@ -50,7 +50,9 @@ async def append(
 
 
 def status_event(status: Status, **data: Any) -> dict[str, Any]:
-    return {"type": f"execution.{status.value}", "data": data}
+    """`execution.<status>`, except that a run *starts* (its status is then `running`)."""
+    name = "started" if status == Status.running else status.value
+    return {"type": f"execution.{name}", "data": data}
 
 
 def announce_status(execution: Execution, announcements: Announcements) -> None:
