@@ -35,6 +35,7 @@ import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
 import CreateCrewDialog from './CreateCrewDialog';
 import ImportCrewDialog from './ImportCrewDialog';
+import { EmptyRow, LoadMore } from '../common/TableParts';
 
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -197,25 +198,15 @@ export default function CrewsPage() {
                 </TableRow>
               ))}
               {items.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={7}>
-                    <Typography color="text.secondary" sx={{ py: 2, textAlign: 'center' }}>
-                      {q ? 'No crew matches your search.' : 'No crews yet: create one or import a CrewAI YAML file.'}
-                    </Typography>
-                  </TableCell>
-                </TableRow>
+                <EmptyRow colSpan={7}>
+                  {q ? 'No crew matches your search.' : 'No crews yet: create one or import a CrewAI YAML file.'}
+                </EmptyRow>
               )}
             </TableBody>
           </Table>
         </TableContainer>
       )}
-      {crews.hasNextPage && (
-        <Box sx={{ textAlign: 'center', mt: 2 }}>
-          <Button onClick={() => crews.fetchNextPage()} disabled={crews.isFetchingNextPage}>
-            Load more
-          </Button>
-        </Box>
-      )}
+      <LoadMore query={crews} />
       <Menu anchorEl={exportMenu?.anchor} open={Boolean(exportMenu)} onClose={() => setExportMenu(null)}>
         <MenuItem onClick={() => exportMenu && exportCrew(exportMenu.crew, 'yaml')}>CrewAI YAML</MenuItem>
         <MenuItem onClick={() => exportMenu && exportCrew(exportMenu.crew, 'json')}>Kasal JSON</MenuItem>

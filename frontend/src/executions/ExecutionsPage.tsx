@@ -2,7 +2,6 @@ import Delete from '@mui/icons-material/Delete';
 import Stop from '@mui/icons-material/Stop';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import IconButton from '@mui/material/IconButton';
 import Link from '@mui/material/Link';
@@ -30,6 +29,7 @@ import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
 import StatusChip from '../common/StatusChip';
 import { useGroupFeed } from './useGroupFeed';
+import { EmptyRow, LoadMore } from '../common/TableParts';
 
 export default function ExecutionsPage() {
   const qc = useQueryClient();
@@ -158,25 +158,15 @@ export default function ExecutionsPage() {
                 );
               })}
               {items.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={7}>
-                    <Typography color="text.secondary" sx={{ py: 2, textAlign: 'center' }}>
-                      No executions{crewId || status ? ' match these filters' : ' yet: open a crew and press Run'}.
-                    </Typography>
-                  </TableCell>
-                </TableRow>
+                <EmptyRow colSpan={7}>
+                  No executions{crewId || status ? ' match these filters' : ' yet: open a crew and press Run'}.
+                </EmptyRow>
               )}
             </TableBody>
           </Table>
         </TableContainer>
       )}
-      {executions.hasNextPage && (
-        <Box sx={{ textAlign: 'center', mt: 2 }}>
-          <Button onClick={() => executions.fetchNextPage()} disabled={executions.isFetchingNextPage}>
-            Load more
-          </Button>
-        </Box>
-      )}
+      <LoadMore query={executions} />
       <ConfirmDialog
         open={Boolean(deleting)}
         title="Delete execution?"

@@ -25,6 +25,7 @@ import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
 import ApiKeyForm from './ApiKeyForm';
 import type { ApiKeyFormValues } from './validation';
+import { EmptyRow } from '../common/TableParts';
 
 export default function ApiKeysTab() {
   const qc = useQueryClient();
@@ -107,9 +108,7 @@ export default function ApiKeysTab() {
               </TableRow>
             ))}
             {list.data?.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={5}>No API keys yet. The offline demo model works without one.</TableCell>
-              </TableRow>
+              <EmptyRow colSpan={5}>No API keys yet. The offline demo model works without one.</EmptyRow>
             )}
           </TableBody>
         </Table>

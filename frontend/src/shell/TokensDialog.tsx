@@ -25,6 +25,7 @@ import type { PersonalAccessToken } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
 import { formatTime } from '../common/format';
 import { notify } from '../common/notify';
+import { EmptyRow } from '../common/TableParts';
 
 export default function TokensDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const qc = useQueryClient();
@@ -158,9 +159,7 @@ export default function TokensDialog({ open, onClose }: { open: boolean; onClose
               </TableRow>
             ))}
             {tokens.data?.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={5}>No tokens yet.</TableCell>
-              </TableRow>
+              <EmptyRow colSpan={5}>No tokens yet.</EmptyRow>
             )}
           </TableBody>
         </Table>

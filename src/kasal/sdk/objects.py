@@ -10,9 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+)
 
 from kasal.sdk.output import CrewOutput
 
@@ -45,6 +53,10 @@ def _tools(value: Any) -> Any:
     return value
 
 
+# Tool ids or Tool objects, as the user likes to write them.
+Tools = Annotated[list[Tool], BeforeValidator(_tools)]
+
+
 class Agent(BaseModel):
     """A member of a crew. `model` is a model key of the server's catalog (e.g. `demo`,
     `gpt-4o`) or, in-process, `provider/model` (e.g. `openai/gpt-4o`); `llm=` works too."""
@@ -55,7 +67,7 @@ class Agent(BaseModel):
     goal: str
     backstory: str = ""
     model: str | None = Field(None, validation_alias=AliasChoices("model", "llm"))
-    tools: list[Tool] = Field(default_factory=list)
+    tools: Tools = Field(default_factory=list)
     allow_delegation: bool = False
     max_iter: int = 20
     max_rpm: int | None = None
@@ -63,11 +75,6 @@ class Agent(BaseModel):
     reasoning: bool = False
     verbose: bool = False
     key: str | None = None
-
-    @field_validator("tools", mode="before")
-    @classmethod
-    def _tool_ids(cls, value: Any) -> Any:
-        return _tools(value)
 
     def __repr__(self) -> str:
         return f"Agent(role={self.role!r}, model={self.model!r})"
@@ -83,18 +90,13 @@ class Task(BaseModel):
     agent: Agent | None = None
     name: str = ""
     context: list[Task] = Field(default_factory=list)
-    tools: list[Tool] = Field(default_factory=list)
+    tools: Tools = Field(default_factory=list)
     async_execution: bool = False
     output_format: Literal["text", "json"] = "text"
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
     key: str | None = None
-
-    @field_validator("tools", mode="before")
-    @classmethod
-    def _tool_ids(cls, value: Any) -> Any:
-        return _tools(value)
 
     def __repr__(self) -> str:
         return f"Task(name={self.name or self.description[:40]!r})"
