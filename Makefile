@@ -30,6 +30,7 @@ uv:
 lint:
 	$(VENV)/bin/ruff check src tests alembic benchmarks
 	$(VENV)/bin/ruff format --check src tests alembic benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck:
 	$(VENV)/bin/mypy

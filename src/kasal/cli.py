@@ -12,11 +12,11 @@ import uvicorn
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.client.cli import register as register_client_commands
 from kasal.core import migrate
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.errors import ConfigError, KasalError
+from kasal.sdk.cli import register as register_client_commands
 
 app = typer.Typer(help="Kasal: design, run and watch teams of AI agents.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -25,7 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 secrets_app = typer.Typer(help="The keys that encrypt stored credentials.", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
-register_client_commands(app)  # login, logout, run, crews, executions (kasal.client.cli)
+register_client_commands(app)  # login, logout, run, crews, executions (kasal.sdk.cli)
 
 console = Console(stderr=True)
 T = TypeVar("T")

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from kasal import __version__
-from kasal.auth.deps import SettingsDep
 from kasal.core import migrate
+from kasal.core.deps import SettingsDep
 from kasal.core.errors import error_body
 
 router = APIRouter(tags=["system"])

@@ -8,8 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role
+from kasal.core.context import GroupContext, Role
 from kasal.core.errors import InvalidInput, NotFound
 from kasal.crews import service
 from kasal.engine.spec import CrewSpec

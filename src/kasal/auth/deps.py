@@ -1,35 +1,22 @@
-"""Request dependencies: the session, the settings, who is calling, in which group and role."""
+"""Request dependencies of identity: who is calling, in which group and with which role.
+
+The session and the settings are in `kasal.core.deps`; they need no caller.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.auth import groups
 from kasal.auth import service as auth
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role, User
-from kasal.core.config import Settings
+from kasal.auth.models import User
+from kasal.core.context import GroupContext, Role
+from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import Forbidden, NotFound, Unauthorized
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
-        yield session
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT access token or a personal token")
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 
 from kasal.auth import groups, users
 from kasal.auth import service as auth
-from kasal.auth.deps import AdminUser, CurrentUser, GroupCtx, SessionDep, SettingsDep
+from kasal.auth.deps import AdminUser, CurrentUser, GroupCtx
 from kasal.auth.schemas import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -28,6 +28,7 @@ from kasal.auth.schemas import (
     UserUpdate,
 )
 from kasal.core.config import Settings
+from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.pagination import Page, PageQuery
 
 REFRESH_COOKIE = "kasal_refresh"

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page, PageQuery
 from kasal.crews import service
 from kasal.crews.deps import ImportBody

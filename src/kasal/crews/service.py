@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.groups import GroupContext
+from kasal.core.context import GroupContext
 from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams

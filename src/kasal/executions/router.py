@@ -9,14 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from kasal.auth.deps import (
-    DatabricksToken,
-    EditorCtx,
-    GroupCtx,
-    OperatorCtx,
-    SessionDep,
-    SettingsDep,
-)
+from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, OperatorCtx
+from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
 from kasal.executions.models import Status

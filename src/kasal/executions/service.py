@@ -11,8 +11,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kasal.auth.groups import GroupContext
 from kasal.auth.repository import GroupRepository
+from kasal.core.context import GroupContext
 from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from kasal.auth.deps import CurrentUser, DatabricksToken, EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import CurrentUser, DatabricksToken, EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page
 from kasal.llms import service
 from kasal.llms.schemas import ModelCreate, ModelRead, ModelUpdate, Scope

@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from kasal.auth.deps import EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page, PageQuery
 from kasal.secrets import service
 from kasal.secrets.schemas import ApiKeyCreate, ApiKeyRead, ApiKeyUpdate
