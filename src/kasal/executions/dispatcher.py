@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
-from kasal.core.errors import KasalError
+from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
 from kasal.executions import log
 from kasal.executions.models import ACTIVE, Execution, Status
@@ -165,8 +166,10 @@ class Dispatcher:
             assert execution is not None  # noqa: S101 (just claimed in this transaction)
             try:
                 request = await self._request(session, execution)
-            except KasalError as exc:
-                await self._finish(session, execution, Status.failed, announcements, exc.message)
+            except (KasalError, StoredDataInvalid) as exc:
+                if isinstance(exc, StoredDataInvalid):
+                    logger.exception("execution %s cannot start", execution_id)
+                await self._finish(session, execution, Status.failed, announcements, str(exc))
                 await session.commit()
                 announcements.publish(self.bus)
                 return
@@ -181,7 +184,10 @@ class Dispatcher:
             await self._inbox.put(_Report(execution_id, lost="no free worker slot"))
 
     async def _request(self, session: AsyncSession, execution: Execution) -> RunRequest:
-        spec = CrewSpec.model_validate(execution.spec)
+        try:
+            spec = CrewSpec.model_validate(execution.spec)
+        except ValidationError as exc:  # the server's fault, and it must not stall the queue
+            raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
         work_dir = self.settings.data_dir / "runs" / str(execution.id)
