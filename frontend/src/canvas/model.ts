@@ -289,14 +289,17 @@ export function deriveEdges(doc: EditableCrew): DerivedEdge[] {
   return edges;
 }
 
-/** `{placeholders}` used in the crew's texts, in order of first use. */
+/** `{placeholders}` used in the crew's texts, in order of first use.
+ *
+ * The server's rule (`kasal.engine.validate.PLACEHOLDER`), which is CrewAI's own: names
+ * may contain `-`, and `{{name}}` is a placeholder too, since CrewAI has no escape. */
 export function deriveInputs(doc: EditableCrew): string[] {
   const found: string[] = [];
   const texts: string[] = [];
   for (const a of doc.agents) texts.push(a.role, a.goal, a.backstory);
   for (const t of doc.tasks) texts.push(t.description, t.expected_output);
   for (const text of texts) {
-    for (const m of text.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    for (const m of text.matchAll(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g)) {
       if (!found.includes(m[1])) found.push(m[1]);
     }
   }
