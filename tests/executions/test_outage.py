@@ -32,7 +32,7 @@ from tests.executions.support import (
 )
 from tests.factories import Actor, login, make_user
 from tests.support.database import _libpq, postgres_server_url, throwaway_database
-from tests.support.llm_server import ScriptedLLMServer
+from tests.support.llm_server import ScriptedLLMServer, text
 from tests.support.server import LiveServer, live_settings
 
 # Short leases, so that the long outage certainly outlives the lease of the run it cuts.
@@ -182,3 +182,23 @@ async def test_a_run_timing_out_during_an_outage_is_stopped_and_ends_failed(
     assert "longer than 5 s" in done["error"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert events[-1]["type"] == "execution.failed"
+
+
+async def test_reports_the_database_refuses_cost_only_themselves(
+    server: LiveServer, llm_server: ScriptedLLMServer
+) -> None:
+    """Not an outage but a poison report: PostgreSQL refuses text with a NUL in it. The
+    writer gives up on that report alone, the run still ends, and the next run is fine."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        actor = await sign_in(http, server)
+        model = await use_scripted_model(http, actor, llm_server)
+        crew_id = await create_crew(http, actor, two_step_crew(model))
+        llm_server.script(text("Thought: done\nFinal Answer: Tides\u0000 follow the moon."))
+        poisoned = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+        events = await all_events(http, actor, poisoned["id"])
+        healthy = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+    assert poisoned["status"] == "failed"
+    assert "could not be recorded" in poisoned["error"]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[-1]["type"] == "execution.failed"
+    assert healthy["status"] == "succeeded"

@@ -72,6 +72,13 @@ def connection_lost(exc: BaseException) -> bool:
     return sqlstate is None or str(sqlstate).startswith(_DISCONNECT_SQLSTATES)
 
 
+def _why(exc: BaseException) -> str:
+    """The driver's own words: SQLAlchemy's text adds the statement and its parameters,
+    which are long and carry the users' data into the log."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return f"{type(orig).__name__}: {orig}" if orig is not None else str(exc)
+
+
 class _Reachability:
     """Whether this process reaches its database. An outage is logged when it begins and when
     it ends, never once per attempt; and it tells when leases can be judged again."""
@@ -87,7 +94,7 @@ class _Reachability:
                 "the database is unreachable (while %s: %s); worker reports wait and are "
                 "written once it is back",
                 doing,
-                exc,
+                _why(exc),
             )
 
     def reached(self) -> None:
@@ -294,7 +301,7 @@ class Dispatcher:
                 await self._drop(batch[0], exc)
                 return
             logger.warning(
-                "the database refused %d worker reports (%s); one by one", len(batch), exc
+                "the database refused %d worker reports (%s); one by one", len(batch), _why(exc)
             )
             for report in batch:
                 await self._record([report])
@@ -305,9 +312,11 @@ class Dispatcher:
         that be refused, the run is forgotten here: its lease lapses and recovery ends it."""
         eid = report.execution_id
         if report.event is not None:
-            logger.error("dropped a %s event of execution %s: %s", report.event.type, eid, exc)
+            logger.error(
+                "dropped a %s event of execution %s: %s", report.event.type, eid, _why(exc)
+            )
             return
-        logger.error("the end of execution %s could not be recorded as reported: %s", eid, exc)
+        logger.error("could not record the end of execution %s as reported: %s", eid, _why(exc))
         plain = RunResult(
             status="failed",
             error=f"The run ended, but its outcome could not be recorded ({type(exc).__name__})",
