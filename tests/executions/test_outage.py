@@ -10,8 +10,10 @@ as loudly as the rest of the PostgreSQL half.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,10 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from kasal.core.db import utcnow
 from kasal.executions.dispatcher import Dispatcher
+from kasal.executions.models import Execution, Status
+from kasal.executions.repository import RunnerRepository
 from tests.executions.support import (
     all_events,
     create_crew,
@@ -202,3 +207,50 @@ async def test_reports_the_database_refuses_cost_only_themselves(
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert events[-1]["type"] == "execution.failed"
     assert healthy["status"] == "succeeded"
+
+
+async def _run_of(live: LiveServer, actor: Actor, crew_id: str, runner_id: str) -> str:
+    """A run another API process drives, on a lease that lapses within an outage."""
+    async with live.app.state.sessionmaker() as session:
+        execution = Execution(
+            group_id=actor.user.personal_group_id,
+            crew_id=uuid.UUID(crew_id),
+            crew_name="Research brief",
+            crew_version=1,
+            spec={},
+            inputs={},
+            status=Status.running,
+            runner_id=runner_id,
+            lease_expires_at=utcnow() + timedelta(seconds=LEASE_S / 2),
+        )
+        session.add(execution)
+        await session.commit()
+        return str(execution.id)
+
+
+async def _renew(live: LiveServer, runner_id: str, execution_id: str) -> None:
+    async with live.app.state.sessionmaker() as session:
+        until = utcnow() + timedelta(seconds=10 * LEASE_S)
+        await RunnerRepository(session).renew_leases(runner_id, {uuid.UUID(execution_id)}, until)
+        await session.commit()
+
+
+async def test_after_an_outage_leases_are_judged_only_once_their_holders_could_renew(
+    server: LiveServer, outage_db: str
+) -> None:
+    """Runs of two other processes, whose leases lapse during an outage. The process that
+    renews a moment after the database is back keeps its run; the run of the one that never
+    does (it died meanwhile) is interrupted, once the database has been back for a lease."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        actor = await sign_in(http, server)
+        crew_id = await create_crew(http, actor, two_step_crew("demo"))
+        alive = server.call(_run_of(server, actor, crew_id, "a-process-that-lives"))
+        dead = server.call(_run_of(server, actor, crew_id, "a-process-that-died"))
+        with database_outage(outage_db):
+            await asyncio.sleep(LEASE_S / 2 + 1)
+        await asyncio.sleep(LEASE_S / 2)
+        server.call(_renew(server, "a-process-that-lives", alive))
+        ended = await wait_for(http, actor, dead, within=30)
+        still = (await http.get(f"/api/v1/executions/{alive}", headers=actor.headers)).json()
+    assert ended["status"] == "interrupted"
+    assert still["status"] == "running"
