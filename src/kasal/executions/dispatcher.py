@@ -27,7 +27,7 @@ from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
-from kasal.executions import log
+from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import RunnerRepository
 from kasal.executions.service import model_keys
@@ -75,6 +75,7 @@ class Dispatcher:
             cancel_grace=settings.cancel_grace,
             runner=runner or DEFAULT_RUNNER,
         )
+        self.run_folders = workdirs.RunFolders(settings.data_dir, settings.run_retention_s)
         self._inbox: asyncio.Queue[_Report] = asyncio.Queue(maxsize=10_000)
         self._wake = asyncio.Event()
         self._started: dict[uuid.UUID, float] = {}  # running here -> monotonic start
@@ -184,8 +185,7 @@ class Dispatcher:
         spec = CrewSpec.model_validate(execution.spec)
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
-        work_dir = self.settings.data_dir / "runs" / str(execution.id)
-        await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
+        work_dir = await self.run_folders.create(execution.id)
         return RunRequest(
             execution_id=str(execution.id),
             crew=spec,
@@ -352,6 +352,7 @@ class Dispatcher:
                 await runner.renew_leases(self.runner_id, set(self._started), self._lease_until())
                 await session.commit()
         await self._recover_expired()
+        await self.run_folders.sweep_if_due(self.sessions, set(self._started))
 
     async def _mark_cancelling(self, execution_id: uuid.UUID, reason: str) -> None:
         announcements = log.Announcements()
