@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 from crewai_core.paths import db_storage_path
 
+from kasal.engine.env import TASK_OUTPUTS_FILE as STORE
 from kasal.engine.env import quiet_crewai
 from kasal.engine.run import TASK_OUTPUTS_DIR, run_crew
 from kasal.engine.spec import LLMConfig
 from tests.engine.specs import request, two_agent_crew
 from tests.support.llm_server import RecordedRequest, ScriptedLLMServer
-
-STORE = "latest_kickoff_task_outputs.db"
 
 
 @pytest.fixture(autouse=True)

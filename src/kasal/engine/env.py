@@ -13,7 +13,7 @@ _QUIET = {
     "CREWAI_DISABLE_VERSION_CHECK": "true",
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
 }
-SHARED_TASK_OUTPUTS = "latest_kickoff_task_outputs.db"
+TASK_OUTPUTS_FILE = "latest_kickoff_task_outputs.db"  # crewai's name for its store
 
 
 def quiet_crewai(storage_dir: Path | None = None) -> None:
@@ -34,4 +34,4 @@ def _forget_shared_task_outputs(storage_dir: Path) -> None:
     crewai's shared one were left by an older Kasal: other groups' outputs, which go."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
-            (storage_dir / f"{SHARED_TASK_OUTPUTS}{suffix}").unlink()
+            (storage_dir / f"{TASK_OUTPUTS_FILE}{suffix}").unlink()

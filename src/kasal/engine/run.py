@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from kasal.core.paths import private_dir
 from kasal.engine.build import BuiltCrew, build_crew
 from kasal.engine.capture import Emit, RunCapture, capturing, install
+from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
 from kasal.engine.planning import plan_tasks
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
@@ -126,7 +127,7 @@ def _private_task_outputs(crew: Crew, work_dir: Path) -> Iterator[None]:
     handler is the seam, and Kasal never replays, so the file goes when the run ends.
     """
     store = private_dir(work_dir / TASK_OUTPUTS_DIR)
-    crew._task_output_handler = _RunTaskOutputs(store / "latest_kickoff_task_outputs.db")
+    crew._task_output_handler = _RunTaskOutputs(store / TASK_OUTPUTS_FILE)
     try:
         yield
     finally:
