@@ -21,6 +21,7 @@ from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.http import RequestIdMiddleware, install_error_handlers
 from kasal.core.logging import configure_logging
+from kasal.core.paths import private_dir
 from kasal.crews.router import router as crews_router
 from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
@@ -56,7 +57,7 @@ def api_router() -> APIRouter:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     previous_box = crypto.install(crypto.SecretBox.from_settings(settings))
     await migrate.upgrade_on_start(settings.db_url)
     engine = create_engine(settings.db_url)

@@ -12,6 +12,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasal.core.db import private_sqlite_file
+
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -23,6 +25,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    private_sqlite_file(url)  # alembic's engine would create a new SQLite file world-readable
     command.upgrade(alembic_config(url), revision)
 
 

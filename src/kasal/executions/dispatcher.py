@@ -34,7 +34,7 @@ from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
-from kasal.executions import log
+from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import RunnerRepository
 from kasal.executions.service import model_keys
@@ -141,6 +141,7 @@ class Dispatcher:
             cancel_grace=settings.cancel_grace,
             runner=runner or DEFAULT_RUNNER,
         )
+        self.run_folders = workdirs.RunFolders(settings.data_dir, settings.run_retention_s)
         self._inbox: asyncio.Queue[_Report] = asyncio.Queue(maxsize=10_000)
         self._wake = asyncio.Event()
         self._started: dict[uuid.UUID, float] = {}  # running here -> monotonic start
@@ -269,8 +270,7 @@ class Dispatcher:
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
-        work_dir = self.settings.data_dir / "runs" / str(execution.id)
-        await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
+        work_dir = await self.run_folders.create(execution.id)
         return RunRequest(
             execution_id=str(execution.id),
             crew=spec,
@@ -491,6 +491,7 @@ class Dispatcher:
         # Other processes' renewals stopped with the outage too: give them a lease to resume.
         if self._db.steady_for(self.settings.lease_s):
             await self._recover_expired()
+        await self.run_folders.sweep_if_due(self.sessions, set(self._started))
 
     async def _stop_overdue(self) -> list[uuid.UUID]:
         """Runs over their time, each cancelled on its worker when first seen. They are marked
