@@ -97,8 +97,10 @@ def fuzz(target: FuzzTarget, headers: dict[str, str], max_examples: int) -> list
     """Run every operation of the document; return one report per distinct failure, server
     errors first (they are the bugs; the rest are gaps in the document)."""
     found: dict[tuple[str, str, int], str] = {}
-    for result in _schema(target).get_all_operations():
-        _fuzz_operation(result.ok(), target, headers, max_examples, found)
+    operations = [result.ok() for result in _schema(target).get_all_operations()]
+    # Deletes last, so the seeded rows are still there for the other operations.
+    for operation in sorted(operations, key=lambda operation: operation.method == "delete"):
+        _fuzz_operation(operation, target, headers, max_examples, found)
     ordered = sorted(found.items(), key=lambda item: (item[0][2] < 500, item[0]))
     return [
         f"=== {label}: {title} ({status})\n{_shorten(text)}"
