@@ -30,6 +30,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value of an Integer column on PostgreSQL: a bigger number in a query is a
+# database error (500), so inputs compared with such columns are bounded by it (422).
+MAX_INT = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx
+from kasal.core.db import MAX_INT
 from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page, PageQuery
 from kasal.crews import service
@@ -30,6 +31,7 @@ from kasal.crews.schemas import (
 router = APIRouter(prefix="/crews", tags=["crews"])
 
 Search = Annotated[str | None, Query(max_length=200, description="Part of the name")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 @router.get("")
@@ -157,7 +159,11 @@ async def list_versions(
 
 @router.get("/{crew_id}/versions/{version}")
 async def get_version(
-    crew_id: uuid.UUID, version: int, ctx: GroupCtx, session: SessionDep, token: DatabricksToken
+    crew_id: uuid.UUID,
+    version: VersionNumber,
+    ctx: GroupCtx,
+    session: SessionDep,
+    token: DatabricksToken,
 ) -> CrewVersionRead:
     return await service.get_version(session, ctx, crew_id, version, databricks_token=token)
 
@@ -165,7 +171,7 @@ async def get_version(
 @router.post("/{crew_id}/versions/{version}/restore")
 async def restore_version(
     crew_id: uuid.UUID,
-    version: int,
+    version: VersionNumber,
     ctx: EditorCtx,
     session: SessionDep,
     token: DatabricksToken,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, OperatorCtx
+from kasal.core.db import MAX_INT
 from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
@@ -89,10 +90,12 @@ async def get_events(
     ctx: GroupCtx,
     session: SessionDep,
     request: Request,
-    after: Annotated[int, Query(ge=0, description="Return events with seq > after")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_INT, description="Return events with seq > after")
+    ] = 0,
     wait: Annotated[float, Query(ge=0, le=60, description="Seconds to wait for news")] = 0,
     accept: Annotated[str, Header()] = "application/json",
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_INT)] = None,
 ) -> EventPage | StreamingResponse:
     if "text/event-stream" not in accept:
         return await service.events_page(session, ctx, execution_id, after, wait, _bus(request))

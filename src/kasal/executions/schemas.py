@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kasal.core.db import MAX_INT
 from kasal.executions.models import Status
 
 InputValue = Annotated[str, Field(max_length=100_000)]
@@ -15,7 +16,7 @@ InputValue = Annotated[str, Field(max_length=100_000)]
 
 class ExecutionCreate(BaseModel):
     crew_id: uuid.UUID
-    version: Annotated[int | None, Field(ge=1)] = None
+    version: Annotated[int | None, Field(ge=1, le=MAX_INT)] = None
     inputs: Annotated[dict[str, InputValue], Field(max_length=200)] = Field(default_factory=dict)
 
 
