@@ -41,6 +41,10 @@ def stored_outputs(database: Path) -> list[str] | None:
     return [json.loads(output)["raw"] for (output,) in rows]
 
 
+def names(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
 async def test_each_run_keeps_its_task_outputs_to_itself(
     llm_server: ScriptedLLMServer, scripted_llm: LLMConfig, tmp_path: Path, storage_dir: Path
 ) -> None:
@@ -110,5 +114,21 @@ def test_a_worker_forgets_what_an_older_kasal_left_in_the_shared_store(
 
     quiet_crewai(storage_dir)
 
-    assert sorted(p.name for p in storage_dir.iterdir()) == [".crewai_user.json"]
+    assert names(storage_dir) == [".crewai_user.json"]
     assert storage_dir.stat().st_mode & 0o777 == 0o700
+
+
+async def test_memory_lives_in_the_run_folder_not_in_crewai_storage(
+    llm_server: ScriptedLLMServer, scripted_llm: LLMConfig, tmp_path: Path, storage_dir: Path
+) -> None:
+    embedder = scripted_llm.model_copy(update={"key": "embed", "model": "text-embedding-3-small"})
+    crew = two_agent_crew(memory=True, embedder="embed")
+    folder = tmp_path / "run"
+
+    result = await run_crew(request(crew, [scripted_llm, embedder], folder), lambda e: None)
+
+    assert result.status == "succeeded", result.error
+    assert names(storage_dir) == [STORE]  # the empty shared store only
+    assert stored_outputs(storage_dir / STORE) == []
+    assert names(folder) == [".memory"]
+    assert names(folder / ".memory")

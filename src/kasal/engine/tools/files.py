@@ -45,7 +45,7 @@ _REASONS: dict[int, str] = {
 
 
 @contextlib.contextmanager
-def os_errors(path: str, reasons: Mapping[int, str] | None = None) -> Iterator[None]:
+def _os_errors(path: str, reasons: Mapping[int, str] | None = None) -> Iterator[None]:
     """Turn an `OSError` into a ToolError about `path` (as the model gave it).
 
     `reasons` words an errno for the step at hand, e.g. EEXIST when overwriting is off.
@@ -99,7 +99,7 @@ class FileReadTool(BaseTool):
     def _run(self, path: str) -> str:
         target = resolve_inside(self.work_dir, path)
         limit = self.config.max_bytes
-        with os_errors(path):
+        with _os_errors(path):
             fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             with os.fdopen(fd, "rb") as handle:
                 _require_regular_file(fd, path)
@@ -139,14 +139,14 @@ class FileWriteTool(BaseTool):
         if len(data) > self.config.max_bytes:
             raise ToolError(f"Content is {len(data)} bytes; the limit is {self.config.max_bytes}.")
         target = resolve_inside(self.work_dir, path)
-        with os_errors(path, {errno.EEXIST: "a part of the path is a file, not a directory"}):
+        with _os_errors(path, {errno.EEXIST: "a part of the path is a file, not a directory"}):
             target.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
         if not self.config.overwrite:
             flags |= os.O_EXCL
-        with os_errors(path, {errno.EEXIST: "it already exists and overwriting is off"}):
+        with _os_errors(path, {errno.EEXIST: "it already exists and overwriting is off"}):
             fd = os.open(target, flags, 0o644)
-        with os_errors(path):
+        with _os_errors(path):
             try:
                 _require_regular_file(fd, path)
                 _write_all(fd, data, target)
