@@ -21,8 +21,8 @@ from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.http import RequestIdMiddleware, install_error_handlers
 from kasal.core.logging import configure_logging
-from kasal.core.paths import private_dir
 from kasal.crews.router import router as crews_router
+from kasal.engine.paths import private_dir
 from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.router import router as executions_router

@@ -16,7 +16,7 @@ from kasal.core import migrate
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.errors import ConfigError, KasalError
-from kasal.core.paths import private_dir
+from kasal.engine.paths import private_dir
 from kasal.sdk.cli import register as register_client_commands
 
 app = typer.Typer(help="Kasal: design, run and watch teams of AI agents.", no_args_is_help=True)

@@ -4,7 +4,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from kasal.core.paths import private_dir
+from kasal.engine.paths import private_dir
 
 _QUIET = {
     "CREWAI_DISABLE_TELEMETRY": "true",

@@ -37,11 +37,11 @@ from crewai.memory.storage.kickoff_task_outputs_storage import KickoffTaskOutput
 from crewai.utilities.task_output_storage_handler import TaskOutputStorageHandler
 from pydantic import ValidationError
 
-from kasal.core.paths import private_dir
 from kasal.engine.build import BuiltCrew, build_crew
 from kasal.engine.capture import Emit, RunCapture, capturing, install
 from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
+from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
 

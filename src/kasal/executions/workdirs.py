@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal.core.db import utcnow
-from kasal.core.paths import private_dir
+from kasal.engine.paths import private_dir
 from kasal.executions.repository import RunnerRepository
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,8 @@
-"""Folders that hold one group's data: readable by the service account only."""
+"""Folders that hold one group's data: readable by the service account only.
+
+In the engine because its workers make such folders and the engine imports nothing of
+Kasal; the API process (data dir, run folders) uses the same helper.
+"""
 
 from __future__ import annotations
 
