@@ -16,6 +16,7 @@ from kasal.auth.groups import GroupContext
 from kasal.auth.models import Role, User
 from kasal.core.config import Settings
 from kasal.core.errors import Forbidden, NotFound, Unauthorized
+from kasal.core.openapi import raises
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,6 +35,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False, description="A JWT access token or a personal token")
 
 
+@raises(Unauthorized)
 async def get_current_user(
     request: Request,
     session: SessionDep,
@@ -62,6 +64,7 @@ def databricks_token(request: Request) -> str | None:
 DatabricksToken = Annotated[str | None, Depends(databricks_token)]
 
 
+@raises(Forbidden)
 async def require_admin(user: CurrentUser) -> User:
     if not user.is_admin:
         raise Forbidden("admin_required", "Only administrators may do this")
@@ -71,6 +74,7 @@ async def require_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(require_admin)]
 
 
+@raises(NotFound)
 async def get_group_context(
     user: CurrentUser,
     session: SessionDep,
@@ -88,6 +92,7 @@ async def get_group_context(
 
 
 def _role(needed: Role) -> object:
+    @raises(Forbidden)
     async def dependency(
         ctx: Annotated[GroupContext, Depends(get_group_context)],
     ) -> GroupContext:
