@@ -41,7 +41,10 @@ describe('field rules', () => {
   it('validates keys: required, pattern, unique', () => {
     const others = new Set(['research']);
     expect(validateKey('', others)).toMatch(/required/);
-    expect(validateKey('Has Space', others)).toMatch(/lowercase/);
+    expect(validateKey('Has Space', others)).toMatch(/Letters, digits/);
+    expect(validateKey('x'.repeat(65), others)).toMatch(/at most 64/);
+    // The server's rule, not a stricter one: capitals are fine.
+    expect(validateKey('Writer_2', others)).toBeNull();
     expect(validateKey('research', others)).toMatch(/already used/);
     expect(validateKey('agent-2', others)).toBeNull();
   });
