@@ -37,7 +37,6 @@ _ERRORS_ATTRIBUTE = "__kasal_raises__"
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 _DESCRIPTIONS = {
-    400: "The request cannot be processed",
     401: "Not signed in, or the token is not valid (or expired)",
     403: "Your role does not allow this",
     404: "No such resource (in your group)",
