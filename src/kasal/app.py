@@ -16,7 +16,7 @@ from kasal.auth import service as auth
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
 from kasal.auth.router import router as auth_router
-from kasal.core import crypto, migrate
+from kasal.core import crypto, migrate, openapi
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.http import RequestIdMiddleware, install_error_handlers
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.login_limiter = LoginLimiter(
@@ -120,5 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(ws.router)
+    openapi.install(app)
     mount_web_app(app, settings.frontend_dir or migrate.PROJECT_ROOT / "frontend" / "dist")
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -122,6 +123,14 @@ def seed() -> None:
     migrate.upgrade(settings.db_url)
     run_with_session(settings, lambda session: seeds.run_all(session, settings))
     typer.echo("seed data loaded")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document (JSON); nothing is served and no database is opened."""
+    from kasal.app import create_app
+
+    typer.echo(json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False))
 
 
 @secrets_app.command("rotate")

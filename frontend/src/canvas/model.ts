@@ -3,6 +3,7 @@
  * Every function returns a new document (or the same one when nothing changes), so undo/redo is a
  * stack of snapshots and React can compare by reference.
  */
+import { patterns } from '../api/schema';
 import type { Agent, CrewDocument, Position, Task, ToolRef } from '../api/types';
 
 export type NodeKind = 'agent' | 'task';
@@ -10,7 +11,9 @@ export type NodeKind = 'agent' | 'task';
 /** The editable part of a crew document: what undo/redo and "unsaved changes" are about. */
 export type EditableCrew = Omit<CrewDocument, 'id' | 'version' | 'edges' | 'inputs' | 'problems' | 'created_at' | 'updated_at'>;
 
-export const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** The server's rule for agent and task keys (the same for both). */
+export const KEY_PATTERN = new RegExp(patterns['CrewAgent.key']);
+export const KEY_RULE = 'Letters, digits, - and _ only (at most 64)';
 
 export function toEditable(doc: CrewDocument): EditableCrew {
   // Fields this client does not know (a newer server's) are kept and sent back unchanged.

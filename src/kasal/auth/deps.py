@@ -17,10 +17,12 @@ from kasal.auth.models import User
 from kasal.core.context import GroupContext, Role
 from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import Forbidden, NotFound, Unauthorized
+from kasal.core.openapi import raises
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT access token or a personal token")
 
 
+@raises(Unauthorized)
 async def get_current_user(
     request: Request,
     session: SessionDep,
@@ -49,6 +51,7 @@ def databricks_token(request: Request) -> str | None:
 DatabricksToken = Annotated[str | None, Depends(databricks_token)]
 
 
+@raises(Forbidden)
 async def require_admin(user: CurrentUser) -> User:
     if not user.is_admin:
         raise Forbidden("admin_required", "Only administrators may do this")
@@ -58,6 +61,7 @@ async def require_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(require_admin)]
 
 
+@raises(NotFound)
 async def get_group_context(
     user: CurrentUser,
     session: SessionDep,
@@ -75,6 +79,7 @@ async def get_group_context(
 
 
 def _role(needed: Role) -> object:
+    @raises(Forbidden)
     async def dependency(
         ctx: Annotated[GroupContext, Depends(get_group_context)],
     ) -> GroupContext:

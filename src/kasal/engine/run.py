@@ -44,6 +44,7 @@ from kasal.engine.errors import explain
 from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
+from kasal.events import EventType
 
 PUMP_INTERVAL_S = 0.02
 FLUSH_TIMEOUT_S = 10.0
@@ -55,7 +56,7 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     started = time.monotonic()
     emit(
         EngineEvent(
-            type="crew.started",
+            type=EventType.crew_started,
             data={
                 "execution_id": request.execution_id,
                 "crew": request.crew.name,
@@ -97,7 +98,7 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     )
     emit(
         EngineEvent(
-            type="crew.completed",
+            type=EventType.crew_completed,
             data={
                 "result": result.result,
                 "usage": result.usage.model_dump(),
@@ -155,7 +156,7 @@ async def _drain(capture: RunCapture, pump: asyncio.Task[None]) -> None:
 def _failed(emit: Emit, message: str, usage: Usage, started: float) -> RunResult:
     emit(
         EngineEvent(
-            type="crew.failed",
+            type=EventType.crew_failed,
             data={
                 "error": message,
                 "usage": usage.model_dump(),

@@ -34,6 +34,7 @@ from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
+from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import RunnerRepository
@@ -456,7 +457,7 @@ class Dispatcher:
         execution.status = Status.queued
         execution.runner_id = None
         execution.lease_expires_at = None
-        event = {"type": "execution.requeued", "data": {"reason": reason}}
+        event = {"type": EventType.execution_requeued, "data": {"reason": reason}}
         await log.append(session, execution, [event], announcements)
         log.announce_status(execution, announcements)
 

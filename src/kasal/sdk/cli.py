@@ -43,6 +43,7 @@ from kasal.client.errors import (
 from kasal.client.models import Crew, Event, Execution, ExecutionStatus
 from kasal.client.progress import RunProgress
 from kasal.client.sync import Kasal, deferred_interrupts
+from kasal.events import EventType
 from kasal.sdk import remote
 from kasal.sdk.definition import CrewDefinitionError
 from kasal.sdk.objects import Crew as SdkCrew
@@ -531,7 +532,7 @@ def executions_logs(
         for event in events:
             if as_json:
                 typer.echo(event.model_dump_json())
-            elif event.type != "llm.chunk":
+            elif event.type != EventType.llm_chunk:
                 out().print(_log_line(event), highlight=False)
 
 
@@ -555,7 +556,7 @@ def _log_line(event: Event) -> str:
         ),
         "",
     )
-    if event.type == "llm.completed" and data.get("total_tokens"):
+    if event.type == EventType.llm_completed and data.get("total_tokens"):
         detail = f"{detail} {data['total_tokens']} tokens".strip()
     text = (
         f"{event.seq:>5}  {event.ts.astimezone():%H:%M:%S}  {event.type:<22} "

@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from kasal.client.models import Event
 from kasal.engine.providers import KEYLESS, PROVIDERS
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult
+from kasal.events import EventType
 from kasal.sdk.definition import CrewDefinitionError, crew_body
 from kasal.sdk.output import CrewOutput, TokenUsage, task_outputs
 
@@ -200,7 +201,7 @@ class _Events:
         )
 
     def status(self, status: str, **data: Any) -> None:
-        self.emit(EngineEvent(type=f"execution.{status}", data=data))
+        self.emit(EngineEvent(type=EventType.for_status(status), data=data))
 
 
 @contextlib.contextmanager
