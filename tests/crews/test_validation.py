@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -339,3 +340,8 @@ def test_a_document_converts_to_the_engine_spec() -> None:
     assert spec.tasks[0].name == "t"  # an unnamed task is called by its key
     assert spec.tasks[0].tools[0].tool_id == "current_datetime"
     assert spec.name == "Test"
+
+
+def test_docs_list_every_code() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "crews.md").read_text(encoding="utf-8")
+    assert [code for code in CODES if f"`{code}`" not in docs] == []
