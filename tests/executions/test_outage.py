@@ -127,9 +127,11 @@ async def test_an_outage_mid_run_loses_no_event_and_the_run_ends(
         await llm_server.wait_for_chat_requests(2)
         with database_outage(outage_db):
             await asyncio.sleep(outage_s)
+            asked_meanwhile = len(llm_server.chat_requests)
         done = await wait_for(http, actor, execution["id"], within=60)
         events = await all_events(http, actor, execution["id"])
 
+    assert asked_meanwhile > 2  # the run went on, and reported, while the database was away
     assert done["status"] == "succeeded", done
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert [e["type"] for e in events] == expected
