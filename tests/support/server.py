@@ -31,7 +31,9 @@ class LiveServer:
         self.port: int = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, log_config=None, lifespan="on", ws_ping_interval=None)
+        config = uvicorn.Config(
+            self.app, log_config=None, lifespan="on", ws_ping_interval=None, server_header=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="kasal-live-server", daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
