@@ -198,8 +198,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 _NUL = b"\x00"
-# A JSON `\u0000` escape: preceded by an even number of backslashes (`\\u0000` is the text).
-_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_NUL_ESCAPE = b"\\u0000"
+_ESCAPED_BACKSLASH = b"\\\\"
 _BINARY_MEDIA = (b"application/zip", b"application/octet-stream", b"image/", b"audio/", b"video/")
 _BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
 
@@ -225,7 +225,19 @@ def _body_has_nul(content_type: bytes, body: bytes) -> bool:
     if media == b"application/x-www-form-urlencoded":
         return _NUL in unquote_to_bytes(body.replace(b"+", b" "))
     # Anything else may be read as JSON (the login reads untyped bodies as JSON).
-    return _NUL in body or _ESCAPED_NUL.search(body) is not None
+    return _NUL in body or _has_escaped_nul(body)
+
+
+def _has_escaped_nul(body: bytes) -> bool:
+    """A JSON `\\u0000` escape, unless its backslash is itself escaped (`\\\\u0000` is text).
+
+    JSON reads backslashes in pairs from the left, as `bytes.replace` removes them: what is
+    left before a `u0000` is its own escape. C-speed and linear even on a hostile body (a
+    regex took half a second on 4 MiB; a Python loop over the hits as long).
+    """
+    if _NUL_ESCAPE not in body:
+        return False
+    return _NUL_ESCAPE in body.replace(_ESCAPED_BACKSLASH, b"")
 
 
 def _form_field_has_nul(content_type: bytes, body: bytes) -> bool:
