@@ -43,8 +43,10 @@ class RateLimitMiddleware:
             return
         address = ("ip", scope["client"][0] if scope.get("client") else "unknown")
         credential = self._credential(scope)
-        usable = credential is not None and self._limiter.test(self._item, *address)
-        spent = credential if credential is not None and usable else address
+        if credential is not None and self._limiter.test(self._item, *address):
+            spent = credential
+        else:
+            spent = address  # no credential, or one from an address already out of budget
         if not self._limiter.hit(self._item, *spent):
             await self._refuse(scope, receive, send, spent)
             return
