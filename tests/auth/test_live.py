@@ -4,7 +4,9 @@ reaches a log line, and uvicorn does not name itself."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -19,9 +21,10 @@ from tests.support.app import make_settings
 from tests.support.database import reset_database
 from tests.support.server import LiveServer
 
-# Far above a free loop's answer on a loaded 2-core machine, far below one blocked by argon2
-# (20 logins at the real memory cost keep a blocking loop busy for a second and more).
-HEALTH_P95_S = 0.100
+# What 20 failed logins may add to /health's p95 over the same server's idle p95. Measured
+# against idle, because on a shared 2-core machine idle alone reached 96 ms; a loop blocked
+# by argon2 (20 hashes at the real memory cost) added 1.6 to 2.9 s.
+HEALTH_P95_ADDED_S = 0.100
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,8 @@ async def _health_latencies(http: httpx.AsyncClient, count: int) -> list[float]:
 
 async def test_health_answers_quickly_while_failed_logins_run(live: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        idle = await _health_latencies(http, 20)  # also pays the connection's first costs
+        await _health_latencies(http, 3)  # the connection's first costs out of the way
+        idle = await _health_latencies(http, 20)
 
         async def fail(n: int) -> httpx.Response:
             body = {"username": f"nobody{n}@example.com", "password": "wrong"}
@@ -63,14 +67,14 @@ async def test_health_answers_quickly_while_failed_logins_run(live: LiveServer) 
         latencies = await _health_latencies(http, 40)
         answers = await logins
     assert all(a.status_code == 401 for a in answers)
-    p95 = statistics.quantiles(latencies, n=20)[-1]
+    p95, idle_p95 = (statistics.quantiles(x, n=20)[-1] for x in (latencies, idle))
     logging.getLogger(__name__).warning(
-        "health p95: idle %.1f ms, under 20 failed logins %.1f ms (max %.1f ms)",
-        statistics.quantiles(idle, n=20)[-1] * 1e3,
+        "health p95: idle %.1f ms, under 20 failed logins %.1f ms (median %.1f ms)",
+        idle_p95 * 1e3,
         p95 * 1e3,
-        max(latencies) * 1e3,
+        statistics.median(latencies) * 1e3,
     )
-    assert p95 < HEALTH_P95_S, [round(x * 1e3, 1) for x in latencies]
+    assert p95 < idle_p95 + HEALTH_P95_ADDED_S, [round(x * 1e3, 1) for x in latencies]
 
 
 async def test_no_token_or_password_reaches_the_log(
@@ -98,3 +102,46 @@ async def test_no_token_or_password_reaches_the_log(
     assert "/api/v1/users/me" in logged
     for secret in (access, refresh, renewed.json()["refresh_token"], PASSWORD):
         assert secret not in logged
+
+
+async def _answer_to(live: LiveServer, head: bytes, chunks: int) -> bytes:
+    """The server's first bytes, while we keep sending `chunks` chunks of 64 KiB."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", live.port)
+
+    async def send() -> None:
+        with contextlib.suppress(ConnectionError):  # the server may hang up mid-body
+            writer.write(head)
+            for _ in range(chunks):
+                writer.write(b"10000\r\n" + b" " * 0x10000 + b"\r\n")
+                await writer.drain()
+
+    async def answer() -> bytes:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
+        return head + await reader.readexactly(int(length.group(1)) if length else 0)
+
+    sending = asyncio.create_task(send())
+    try:
+        return await asyncio.wait_for(answer(), timeout=30)
+    finally:
+        sending.cancel()
+        writer.close()
+
+
+async def test_an_oversized_body_is_refused_over_real_http(live: LiveServer) -> None:
+    declared = await _answer_to(
+        live,
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 209715200\r\n\r\n",
+        chunks=0,
+    )
+    assert declared.startswith(b"HTTP/1.1 413 "), declared
+    assert b'"body_too_large"' in declared
+    streamed = await _answer_to(
+        live,
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n",
+        chunks=200,  # 12.5 MiB, three times the limit
+    )
+    assert streamed.startswith(b"HTTP/1.1 413 "), streamed
+    assert b'"body_too_large"' in streamed
