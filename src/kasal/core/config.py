@@ -135,8 +135,8 @@ def _describe(exc: ValidationError) -> str:
         if isinstance(cause, ConfigError):
             problems.append(str(cause))
         else:
-            name = "_".join(str(part) for part in error["loc"][:1]).upper()
-            problems.append(f"KASAL_{name}: {error['msg']}" if name else error["msg"])
+            field = str(error["loc"][0]).upper() if error["loc"] else ""
+            problems.append(f"KASAL_{field}: {error['msg']}" if field else error["msg"])
     return "; ".join(problems)
 
 
