@@ -22,8 +22,8 @@ from tests.support.database import reset_database
 from tests.support.server import LiveServer
 
 # What 20 failed logins may add to /health's p95 over the same server's idle p95. Measured
-# against idle, because on a shared 2-core machine idle alone reached 96 ms; a loop blocked
-# by argon2 (20 hashes at the real memory cost) added 1.6 to 2.9 s.
+# against idle because on a shared 2-core machine other people's work moves the idle p95
+# (11-27 ms seen); hashing off the loop added up to 30 ms, hashing on it 2.4-2.6 s.
 HEALTH_P95_ADDED_S = 0.100
 
 
