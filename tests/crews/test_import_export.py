@@ -307,3 +307,25 @@ async def test_oversized_uploads_are_refused_with_413(
     bomb = await _upload(client, actor, "bomb.zip", buffer.getvalue())
     assert bomb.status_code == 413
     assert (await client.get(API, headers=actor.headers)).json()["items"] == []
+
+
+async def test_a_nul_escaped_in_yaml_is_refused_with_its_line(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The HTTP edge cannot see a NUL that only YAML's parser makes (`"\\0"`); PostgreSQL
+    would refuse it, so the document's schema does, with file and line like any problem."""
+    actor = await make_actor(app, client)
+    agents = AGENTS_YAML.replace(
+        "role: >\n    {topic} Senior Data Researcher", 'role: "Sen\\0ior Data Researcher"'
+    )
+    for name, data in (
+        ("crew.yaml", (agents + "---\n" + TASKS_YAML).encode()),
+        ("p.zip", _zip({"agents.yaml": agents, "tasks.yaml": TASKS_YAML})),
+    ):
+        response = await _upload(client, actor, name, data)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "import_invalid"
+        assert [(d["pointer"], d["line"]) for d in error["details"]] == [("/agents/0/role", 2)]
+        assert "NUL" in error["details"][0]["message"]
+    assert (await client.get(API, headers=actor.headers)).json()["items"] == []

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 SHORT_TEXT = 1_000
 LONG_TEXT = 20_000
@@ -22,9 +22,33 @@ ModelKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
-    """Unknown fields are errors: a typo must not be silently dropped."""
+    """Unknown fields are errors: a typo must not be silently dropped.
+
+    No text may hold a NUL character: PostgreSQL refuses it in text and JSON. The HTTP edge
+    already refuses NULs in requests; this catches those that only appear once a file is
+    parsed (a `"\\0"` escape in an imported YAML), so an import says where instead of failing
+    on the database.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError("must not contain a NUL character (\\u0000)")
+        return value
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether text in `value` holds a NUL; nested models have checked their own fields."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class ToolUse(Strict):
