@@ -30,6 +30,9 @@ from schemathesis.errors import FailureGroup
 
 from tests.contract.conftest import FuzzTarget
 
+# Some hundred requests per test: more than the suite's 120 s default allows on a busy machine.
+pytestmark = pytest.mark.timeout(600)
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
