@@ -9,13 +9,13 @@ VENV := .venv
 KASAL := $(VENV)/bin/kasal
 FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test install install-dev lint typecheck pytest web web-test bench clean
+.PHONY: run test install install-dev lint typecheck pytest web web-test api-types bench clean
 
 run: install web
 	$(KASAL) db upgrade
 	$(KASAL) serve
 
-test: install-dev lint typecheck web-test web pytest
+test: install-dev lint typecheck web-test api-types web pytest
 
 install: uv
 	$(UV) sync --frozen --no-dev
@@ -30,6 +30,7 @@ uv:
 lint:
 	$(VENV)/bin/ruff check src tests alembic benchmarks
 	$(VENV)/bin/ruff format --check src tests alembic benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck:
 	$(VENV)/bin/mypy
@@ -46,6 +47,15 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 web-test:
 	@if [ -f frontend/package.json ]; then \
 		cd frontend && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test; fi
+
+# The web app's API types are generated from the OpenAPI document (`npm run generate`);
+# regenerate them into a temporary file and fail if the committed ones differ.
+api-types:
+	@if [ -f frontend/package.json ]; then \
+		tmp=$$(mktemp --suffix=.ts) && trap 'rm -f "$$tmp"' EXIT && \
+		(cd frontend && KASAL="$(CURDIR)/$(KASAL)" node scripts/generate-api.mjs "$$tmp") && \
+		diff -u frontend/src/api/schema.ts "$$tmp" \
+		|| { echo "frontend/src/api/schema.ts is stale: run 'cd frontend && npm run generate'"; exit 1; }; fi
 
 # Performance, as ratios and percentiles of one run on this machine (not part of `make test`).
 bench: install-dev

@@ -11,7 +11,8 @@ import httpx
 from fastapi import FastAPI
 
 from kasal.auth import service as auth
-from kasal.auth.models import Membership, Role, User
+from kasal.auth.models import Membership, User
+from kasal.core.context import Role
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -1,4 +1,16 @@
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 import httpx
+import pytest
+
+from kasal.app import create_app
+from kasal.core.db import create_engine, create_sessionmaker
+from kasal.health import READY_TIMEOUT_S
+from tests.support.app import make_settings
+from tests.support.database import BACKENDS, throwaway_database
 
 
 async def test_health_is_alive(client: httpx.AsyncClient) -> None:
@@ -28,3 +40,63 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/api/openapi.json")).json()
     assert "/api/v1/auth/login" in spec["paths"]
     assert (await client.get("/api/docs")).status_code == 200
+
+
+@asynccontextmanager
+async def ready_probe(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An app whose readiness probe asks `database_url`, started without its lifespan (which
+    would migrate): only the probe is under test."""
+    app = create_app(make_settings(database_url, tmp_path))
+    engine = create_engine(database_url)
+    app.state.sessionmaker = create_sessionmaker(engine)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as probe:
+            yield probe
+    finally:
+        await engine.dispose()
+
+
+def _missing_file_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'kasal.db'}"
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param(_missing_file_url, id="sqlite-missing-file"),
+        pytest.param(lambda _: "postgresql+psycopg://postgres@127.0.0.1:9/kasal", id="pg-refused"),
+    ],
+)
+async def test_ready_says_unreachable_not_pending_when_the_database_is_gone(
+    database_url: Callable[[Path], str], tmp_path: Path
+) -> None:
+    async with ready_probe(database_url(tmp_path), tmp_path) as probe:
+        response = await probe.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unreachable"
+
+
+async def test_ready_gives_up_on_a_database_that_never_answers(tmp_path: Path) -> None:
+    """A host that takes the connection and then says nothing: the probe ends on its own."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/kasal"
+        async with ready_probe(url, tmp_path) as probe:
+            response = await probe.get("/health/ready")
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "database_unreachable"
+    assert f"no answer within {READY_TIMEOUT_S:g} s" in error["message"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_ready_says_migrations_pending_for_an_empty_database(
+    backend: str, tmp_path: Path
+) -> None:
+    with throwaway_database(backend, tmp_path) as url:
+        async with ready_probe(url, tmp_path) as probe:
+            response = await probe.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "migrations_pending"

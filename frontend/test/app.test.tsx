@@ -5,14 +5,14 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ExecutionEvent } from '../src/api/types';
+import type { EventType, ExecutionEvent } from '../src/api/types';
 import { MockApi, MockSocket } from './mockApi';
 
 const mock = new MockApi();
 const consoleError = vi.spyOn(console, 'error');
 
 let seq = 0;
-const ev = (type: string, extra: Partial<ExecutionEvent> = {}): ExecutionEvent => ({
+const ev = (type: EventType, extra: Partial<ExecutionEvent> = {}): ExecutionEvent => ({
   execution_id: 'exec-1',
   seq: ++seq,
   type,

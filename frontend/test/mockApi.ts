@@ -3,7 +3,7 @@
  * smoke tests of whole pages. It follows the contract closely enough to drive the UI.
  */
 import { vi } from 'vitest';
-import type { CrewDocument, Execution, ExecutionEvent, Model, Tool } from '../src/api/types';
+import type { CrewDocument, EventsPage, Execution, ExecutionEvent, Model, Tool, Trace } from '../src/api/types';
 import { sampleDoc } from '../src/canvas/testDoc';
 
 const json = (status: number, body?: unknown) =>
@@ -21,8 +21,8 @@ export class MockApi {
   executions = new Map<string, Execution>();
   requests: MockRequest[] = [];
   models: Model[] = [
-    { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, has_key: false },
-    { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, has_key: false },
+    { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
+    { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
   ];
   tools: Tool[] = [{ id: 'http_request', name: 'HTTP request', description: 'Fetch a URL', enabled: true, config_schema: { type: 'object', properties: {} } }];
 
@@ -94,13 +94,17 @@ export class MockApi {
     if (m)
       return json(200, {
         spans: [
-          { id: 's1', parent_id: null, kind: 'crew', name: 'Research crew', start: '2025-01-01T00:00:00Z', end: '2025-01-01T00:00:10Z', duration_ms: 10000, tokens: 200, status: 'succeeded' },
-          { id: 's2', parent_id: 's1', kind: 'task', name: 'research', start: '2025-01-01T00:00:01Z', end: '2025-01-01T00:00:05Z', duration_ms: 4000, tokens: 120, status: 'succeeded' },
-          { id: 's3', parent_id: 's2', kind: 'llm', name: 'demo', start: '2025-01-01T00:00:02Z', end: '2025-01-01T00:00:03Z', duration_ms: 1000, tokens: 120, status: 'succeeded' },
+          { id: 's1', parent_id: null, kind: 'crew', name: 'Research crew', start: '2025-01-01T00:00:00Z', end: '2025-01-01T00:00:10Z', duration_ms: 10000, tokens: 200, status: 'completed' },
+          { id: 's2', parent_id: 's1', kind: 'task', name: 'research', start: '2025-01-01T00:00:01Z', end: '2025-01-01T00:00:05Z', duration_ms: 4000, tokens: 120, status: 'completed' },
+          { id: 's3', parent_id: 's2', kind: 'llm', name: 'demo', start: '2025-01-01T00:00:02Z', end: '2025-01-01T00:00:03Z', duration_ms: 1000, tokens: 120, status: 'completed' },
         ],
-      });
+      } satisfies Trace);
     m = /^\/executions\/([^/]+)\/events$/.exec(path);
-    if (m) return json(200, { items: [], last_seq: Number(url.searchParams.get('after') ?? 0) });
+    if (m) {
+      const execution = this.executions.get(m[1]);
+      const events: EventsPage = { items: [], last_seq: Number(url.searchParams.get('after') ?? 0), status: execution?.status ?? 'queued' };
+      return json(200, events);
+    }
     if (/^\/executions\/([^/]+)\/cancel$/.test(path)) return json(200, {});
 
     return json(404, { error: { code: 'not_found', message: `No mock for ${route}`, details: [] } });

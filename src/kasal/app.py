@@ -16,12 +16,13 @@ from kasal.auth import service as auth
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
 from kasal.auth.router import router as auth_router
-from kasal.core import crypto, migrate
+from kasal.core import crypto, migrate, openapi
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.http import RequestIdMiddleware, install_error_handlers
 from kasal.core.logging import configure_logging
 from kasal.crews.router import router as crews_router
+from kasal.engine.paths import private_dir
 from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.router import router as executions_router
@@ -56,7 +57,7 @@ def api_router() -> APIRouter:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     previous_box = crypto.install(crypto.SecretBox.from_settings(settings))
     await migrate.upgrade_on_start(settings.db_url)
     engine = create_engine(settings.db_url)
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.login_limiter = LoginLimiter(
@@ -119,5 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(ws.router)
+    openapi.install(app)
     mount_web_app(app, settings.frontend_dir or migrate.PROJECT_ROOT / "frontend" / "dist")
     return app

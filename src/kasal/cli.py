@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -12,11 +13,12 @@ import uvicorn
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.client.cli import register as register_client_commands
 from kasal.core import migrate
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.core.errors import ConfigError, KasalError
+from kasal.engine.paths import private_dir
+from kasal.sdk.cli import register as register_client_commands
 
 app = typer.Typer(help="Kasal: design, run and watch teams of AI agents.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -25,7 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 secrets_app = typer.Typer(help="The keys that encrypt stored credentials.", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
-register_client_commands(app)  # login, logout, run, crews, executions (kasal.client.cli)
+register_client_commands(app)  # login, logout, run, crews, executions (kasal.sdk.cli)
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -33,7 +35,7 @@ T = TypeVar("T")
 
 def _settings() -> Settings:
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     return settings
 
 
@@ -121,6 +123,14 @@ def seed() -> None:
     migrate.upgrade(settings.db_url)
     run_with_session(settings, lambda session: seeds.run_all(session, settings))
     typer.echo("seed data loaded")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document (JSON); nothing is served and no database is opened."""
+    from kasal.app import create_app
+
+    typer.echo(json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False))
 
 
 @secrets_app.command("rotate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -10,11 +11,14 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from kasal import __version__
-from kasal.auth.deps import SettingsDep
 from kasal.core import migrate
+from kasal.core.deps import SettingsDep
 from kasal.core.errors import error_body
 
 router = APIRouter(tags=["system"])
+
+# A probe must answer within its caller's own timeout, even when the database host is gone.
+READY_TIMEOUT_S = 3.0
 
 
 class Health(BaseModel):
@@ -42,14 +46,21 @@ async def health() -> Health:
 )
 async def ready(request: Request) -> Readiness | JSONResponse:
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with asyncio.timeout(READY_TIMEOUT_S), request.app.state.sessionmaker() as session:
             current = await migrate.current_revision(session)
+    except TimeoutError:
+        return _unreachable(f"no answer within {READY_TIMEOUT_S:g} s")
     except (SQLAlchemyError, OSError) as exc:
-        return _not_ready("database_unreachable", f"The database is not reachable: {exc}")
+        return _unreachable(type(getattr(exc, "orig", None) or exc).__name__)
     head = migrate.head_revision()
     if current != head:
         return _not_ready("migrations_pending", f"Database at {current}, code expects {head}")
     return Readiness(migration=current)
+
+
+def _unreachable(why: str) -> JSONResponse:
+    """The cause's kind only: this answers anyone, and a driver's message names hosts."""
+    return _not_ready("database_unreachable", f"The database is not reachable ({why})")
 
 
 def _not_ready(code: str, message: str) -> JSONResponse:

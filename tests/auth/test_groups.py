@@ -8,8 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kasal.auth.models import Membership, Role
+from kasal.auth.models import Membership
 from kasal.auth.repository import MembershipRepository
+from kasal.core.context import Role
 from tests.factories import Actor, add_to_group, make_actor, make_group
 
 API = "/api/v1/groups"

@@ -11,10 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from kasal.app import create_app
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role
 from kasal.auth.repository import UserRepository
 from kasal.core.config import Settings
+from kasal.core.context import GroupContext, Role
 from kasal.core.errors import InvalidInput
 from kasal.crews import service
 from tests.factories import crew_document

@@ -8,12 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role
+from kasal.core.context import GroupContext, Role
 from kasal.core.errors import InvalidInput, NotFound
 from kasal.crews import service
 from kasal.engine.spec import CrewSpec
-from kasal.engine.validate import spec_problems
+from kasal.engine.validate import RunFacts, check
 from tests.factories import Actor, crew_document, make_actor, make_crew
 
 
@@ -43,7 +42,7 @@ async def test_a_valid_crew_snapshots_into_an_engine_spec(
     assert current.model_keys == ["demo"]
     assert [a.key for a in current.spec.agents] == ["researcher", "writer"]
     assert current.spec.tasks[1].context == ["research"]
-    assert spec_problems(current.spec, {"demo"}) == []  # the engine accepts it as is
+    assert check(current.spec, RunFacts({"demo"})) == []  # the engine accepts it as is
 
 
 async def test_a_crew_with_errors_cannot_be_snapshot(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kasal.crews import document
 from kasal.crews.schemas import CrewBody
-from kasal.crews.validation import CODES, Catalog, problems, schema_issue
+from kasal.crews.validation import Catalog, problems
+from kasal.engine.validate import CODES, PLACEHOLDER, schema_issue
 from tests.factories import crew_document
 
 
@@ -264,9 +266,18 @@ def test_schemas_with_references_and_unions_are_accepted() -> None:
 
 def test_the_last_task_cannot_run_asynchronously() -> None:
     crew = body(
-        agents=[agent()], tasks=[task("a", async_execution=True), task("b", async_execution=True)]
+        agents=[agent(), agent("w")],
+        tasks=[task("a", async_execution=True), task("b", "w", async_execution=True)],
     )
     assert codes(crew) == [("/tasks/1/async_execution", "last_task_async", "error")]
+
+
+def test_tasks_running_at_once_cannot_share_an_agent() -> None:
+    crew = body(
+        agents=[agent()],
+        tasks=[task("a", async_execution=True), task("b", async_execution=True), task("c")],
+    )
+    assert codes(crew) == [("/tasks/1/agent", "concurrent_agent", "error")]
 
 
 def test_every_problem_at_once_and_every_code_is_documented() -> None:
@@ -294,18 +305,29 @@ def test_edges_are_derived_from_assignments_and_context() -> None:
     ]
 
 
-def test_inputs_are_placeholders_in_first_seen_order_without_escaped_braces() -> None:
+def test_inputs_are_crewai_placeholders_in_first_seen_order() -> None:
     crew = body(
         agents=[agent(role="Expert on {topic}", goal="{goal_1} for {topic}", backstory="{{json}}")],
         tasks=[
             task(
                 "t",
-                description='Use {audience}; emit {"a": 1} and {{not_this}} and {9bad}',
+                description='Use {audience}; emit {"a": 1} and {{double}} and {9bad}',
                 expected_output="{format-x}",
             )
         ],
     )
-    assert document.inputs(crew) == ["topic", "goal_1", "audience", "format-x"]
+    # CrewAI has no escape: `{{double}}` needs the input `double` (and becomes `{value}`).
+    assert document.inputs(crew) == ["topic", "goal_1", "json", "audience", "double", "format-x"]
+
+
+def test_the_placeholder_rule_is_crewais_own() -> None:
+    from crewai.utilities import string_utils
+
+    assert PLACEHOLDER.pattern == string_utils._VARIABLE_PATTERN.pattern
+    text = 'A {single}, a {{double}}, JSON {"a": 1} and {9bad}'
+    inputs = {"single": "S", "double": "D"}
+    assert string_utils.interpolate_only(text, inputs) == 'A S, a {D}, JSON {"a": 1} and {9bad}'
+    assert PLACEHOLDER.findall(text) == ["single", "double"]
 
 
 def test_a_document_converts_to_the_engine_spec() -> None:
@@ -318,3 +340,8 @@ def test_a_document_converts_to_the_engine_spec() -> None:
     assert spec.tasks[0].name == "t"  # an unnamed task is called by its key
     assert spec.tasks[0].tools[0].tool_id == "current_datetime"
     assert spec.name == "Test"
+
+
+def test_docs_list_every_code() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "crews.md").read_text(encoding="utf-8")
+    assert [code for code in CODES if f"`{code}`" not in docs] == []

@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from kasal.auth.models import Role
+from kasal.core.context import Role
 from kasal.crews.models import CrewVersion
 from tests.factories import add_to_group, crew_document, make_actor, make_crew, make_group
 

@@ -354,7 +354,7 @@ async def test_invalid_spec_fails_before_any_call(
     assert result.status == "failed"
     assert result.error is not None
     assert "Task 'research' asks for human input" in result.error
-    assert "Task 'orphan' is assigned to unknown agent 'nobody'" in result.error
+    assert "Task 'orphan' is assigned to 'nobody', which is not in the crew" in result.error
     assert types(events) == ["crew.started", "crew.failed"]
     assert llm_server.chat_requests == []
 

@@ -141,6 +141,14 @@ def test_http_reports_unreachable_servers() -> None:
         tool.run(url=f"http://127.0.0.1:{port}/")
 
 
+def test_http_turns_unsendable_requests_into_tool_errors(web: str) -> None:
+    tool = HttpRequestTool(settings=ToolSettings(http_allow_private=True))
+    with pytest.raises(ToolError, match="cannot be sent: encoding with 'idna' codec failed"):
+        tool.run(url=f"http://{'a' * 300}.example/")
+    with pytest.raises(ToolError, match="cannot be sent: 'utf-8' codec can't encode"):
+        tool.run(url=f"{web}/echo", method="POST", body="half a pair: \ud800")
+
+
 def test_http_caps_the_body(web: str) -> None:
     tool = HttpRequestTool(
         settings=ToolSettings(http_max_bytes=100), address_policy=_loopback_is_public

@@ -7,7 +7,7 @@ import json
 import httpx
 from fastapi import FastAPI
 
-from kasal.auth.models import Role
+from kasal.core.context import Role
 from tests.executions.support import create_crew, receive, start, two_step_crew, wait_for, websocket
 from tests.factories import add_to_group, make_actor, make_group
 from tests.support.server import LiveServer

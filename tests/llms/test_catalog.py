@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from kasal.auth.models import Role
+from kasal.core.context import Role
 from kasal.llms.models import GroupLLMModel, LLMModel
 from tests.factories import Actor, add_api_key, add_to_group, make_actor, make_group
 

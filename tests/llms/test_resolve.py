@@ -8,12 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role
+from kasal.core.context import GroupContext, Role
 from kasal.core.errors import InvalidInput
+from kasal.engine.providers import Credential, credential_source
 from kasal.engine.spec import LLMConfig
 from kasal.llms import service as llms
-from kasal.llms.providers import Credential, credential_source
 from tests.factories import add_api_key, make_actor, make_group
 
 OPENAI_KEY = "sk-proj-resolve-0123456789"

@@ -10,11 +10,16 @@ import sys
 import time
 
 from kasal.engine.spec import EngineEvent, RunRequest, RunResult
+from kasal.events import EventType
 from kasal.runtime.worker import Emit
 
 
 def _started(request: RunRequest, emit: Emit, **data: object) -> None:
-    emit(EngineEvent(type="run.started", data={"execution_id": request.execution_id, **data}))
+    emit(
+        EngineEvent(
+            type=EventType.crew_started, data={"execution_id": request.execution_id, **data}
+        )
+    )
 
 
 async def emit_events(request: RunRequest, emit: Emit) -> RunResult:
@@ -24,7 +29,7 @@ async def emit_events(request: RunRequest, emit: Emit) -> RunResult:
     padding = "x" * int(request.inputs.get("size", "0"))
     for index in range(count):
         data = {"execution_id": request.execution_id, "index": index, "padding": padding}
-        emit(EngineEvent(type="log", data=data))
+        emit(EngineEvent(type=EventType.log, data=data))
         await asyncio.sleep(delay)
     return RunResult(status="succeeded", result=f"{request.execution_id} done")
 
@@ -43,7 +48,7 @@ async def ignore_cancel(request: RunRequest, emit: Emit) -> RunResult:
         try:
             await asyncio.sleep(3600)
         except asyncio.CancelledError:
-            emit(EngineEvent(type="cancel.ignored"))
+            emit(EngineEvent(type=EventType.log, data={"message": "cancel ignored"}))
 
 
 async def block_loop(request: RunRequest, emit: Emit) -> RunResult:

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from kasal.auth.models import Role
 from kasal.core import crypto
+from kasal.core.context import Role
 from tests.factories import Actor, add_api_key, add_to_group, make_actor, make_group
 
 API = "/api/v1/api-keys"

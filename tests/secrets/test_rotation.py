@@ -14,10 +14,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from kasal import cli
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role
 from kasal.core import crypto
 from kasal.core.config import Settings
+from kasal.core.context import GroupContext, Role
 from kasal.core.crypto import SecretBox, SecretUnreadable, generate_key
 from kasal.secrets import service as secrets
 from kasal.secrets.models import ApiKey

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kasal.auth.models import Role
+from kasal.core.context import Role
 from tests.factories import Actor, add_to_group, make_actor, make_group
 
 API = "/api/v1/tasks"

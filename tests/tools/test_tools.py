@@ -6,8 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role
+from kasal.core.context import GroupContext, Role
 from kasal.engine.tools.catalog import CATALOG
 from kasal.tools import service as tools
 from tests.factories import add_to_group, make_actor, make_group

@@ -1,13 +1,28 @@
-/** Types of the Kasal REST API (/api/v1). Kept in one place so the contract is easy to audit. */
+/**
+ * Types of the Kasal REST API (/api/v1), under the names the components use.
+ *
+ * They are aliases of `schema.ts`, which `npm run generate` writes from the server's OpenAPI
+ * document (and `make test` checks is current), so the web app cannot drift from the server.
+ * Schemas shared by requests and responses mark fields with defaults optional; a response
+ * always carries them all, hence the `Required<...>` of shapes the app reads.
+ */
+import type { components } from './schema';
+import { eventTypeValues, modelCreateProviderValues, roleValues, statusValues } from './schema';
+
+type Schemas = components['schemas'];
 
 export type Uuid = string;
 export type IsoTime = string;
 
+/** Every list answer (`Page_CrewSummary_`, `Page_ExecutionRead_`...) has this shape. */
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
 
+export type ErrorResponse = Schemas['ErrorResponse'];
+
+/** An entry of an error's `details`: a field problem (`loc`), or a file/line of an import. */
 export interface ErrorDetail {
   loc?: (string | number)[];
   message: string;
@@ -17,193 +32,61 @@ export interface ErrorDetail {
   [extra: string]: unknown;
 }
 
-export interface TokenPair {
-  access_token: string;
-  refresh_token?: string;
-  token_type: 'bearer';
-  expires_in: number;
-}
+export type TokenPair = Schemas['TokenPair'];
+export type User = Schemas['UserRead'];
+/** `token` only in the answer to creating one: it is shown once. */
+export type PersonalAccessToken = Schemas['AccessTokenRead'] & Partial<Pick<Schemas['AccessTokenCreated'], 'token'>>;
 
-export interface User {
-  id: Uuid;
-  email: string;
-  name: string;
-  is_admin: boolean;
-  is_active: boolean;
-  personal_group_id: Uuid;
-  created_at: IsoTime;
-}
+export type Role = Schemas['Role'];
+/** Most powerful first, as role pickers list them. */
+export const ROLES: Role[] = [...roleValues].reverse();
 
-export interface PersonalAccessToken {
-  id: Uuid;
-  name: string;
-  token?: string;
-  created_at: IsoTime;
-  expires_at: IsoTime | null;
-  last_used_at: IsoTime | null;
-}
+export type Group = Schemas['GroupRead'];
+export type Member = Schemas['MemberRead'];
 
-export type Role = 'admin' | 'editor' | 'operator' | 'viewer';
-export const ROLES: Role[] = ['admin', 'editor', 'operator', 'viewer'];
+export type ToolRef = Required<Schemas['ToolUse']>;
+type WithTools<T extends { tools?: unknown }> = Omit<Required<T>, 'tools'> & { tools: ToolRef[] };
+export type Agent = WithTools<Schemas['CrewAgent']>;
+export type Task = WithTools<Schemas['CrewTask']>;
 
-export interface Group {
-  id: Uuid;
-  name: string;
-  is_personal: boolean;
-  role: Role;
-  created_at: IsoTime;
-}
-
-export interface Member {
-  user_id: Uuid;
-  email: string;
-  name: string;
-  role: Role;
-}
-
-export interface ToolRef {
-  tool_id: string;
-  config: Record<string, unknown>;
-}
-
-export interface Agent {
-  key: string;
-  role: string;
-  goal: string;
-  backstory: string;
-  llm: string | null;
-  tools: ToolRef[];
-  allow_delegation: boolean;
-  max_iter: number;
-  max_rpm: number | null;
-  max_execution_time: number | null;
-  reasoning: boolean;
-  verbose: boolean;
-}
-
-export interface Task {
-  key: string;
-  name: string;
-  description: string;
-  expected_output: string;
-  agent: string | null;
-  context: string[];
-  tools: ToolRef[];
-  async_execution: boolean;
-  output_format: 'text' | 'json';
-  output_schema: Record<string, unknown> | null;
-  markdown: boolean;
-  human_input: boolean;
-}
-
-export type EdgeKind = 'assignment' | 'context';
-
-export interface CrewEdge {
-  id: string;
-  source: string;
-  target: string;
-  kind: EdgeKind;
-}
-
-export interface Position {
-  x: number;
-  y: number;
-}
+export type CrewEdge = Schemas['Edge'];
+export type EdgeKind = CrewEdge['kind'];
+export type Position = Schemas['Position'];
 
 export interface CrewLayout {
   nodes: Record<string, Position>;
-  viewport?: { x: number; y: number; zoom: number };
+  viewport?: Schemas['Viewport'];
 }
 
-export type Severity = 'error' | 'warning';
+export type Problem = Schemas['Problem'];
+export type Severity = Problem['severity'];
 
-export interface Problem {
-  pointer: string;
-  code: string;
-  message: string;
-  severity: Severity;
-}
+type CrewRead = Schemas['CrewRead'];
+export type Process = CrewRead['process'];
+export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'max_rpm' | 'verbose'>;
 
-export type Process = 'sequential' | 'hierarchical';
+/** A crew as the canvas holds it: what the server answered, or a draft not saved yet. */
+export type CrewDocument = CrewSettings &
+  Partial<Pick<CrewRead, 'id' | 'version' | 'edges' | 'inputs' | 'problems' | 'created_at' | 'updated_at'>> & {
+    agents: Agent[];
+    tasks: Task[];
+    layout: CrewLayout;
+  };
 
-export interface CrewSettings {
-  name: string;
-  description: string;
-  process: Process;
-  manager_llm: string | null;
-  planning: boolean;
-  memory: boolean;
-  max_rpm: number | null;
-  verbose: boolean;
-}
-
-export interface CrewDocument extends CrewSettings {
-  id?: Uuid;
-  version?: number;
-  agents: Agent[];
-  tasks: Task[];
-  edges?: CrewEdge[];
-  layout: CrewLayout;
-  inputs?: string[];
-  problems?: Problem[];
-  created_at?: IsoTime;
-  updated_at?: IsoTime;
-}
-
-export interface CrewSummary {
-  id: Uuid;
-  name: string;
-  description: string;
-  version: number;
-  process: Process;
-  agent_count?: number;
-  task_count?: number;
-  updated_at: IsoTime;
-  created_at: IsoTime;
-}
-
-export interface CrewVersion {
-  version: number;
-  created_at: IsoTime;
-  author_email: string | null;
-}
-
-export interface ValidationResult {
-  problems: Problem[];
-  inputs: string[];
-}
+export type CrewSummary = Schemas['CrewSummary'];
+export type CrewVersion = Schemas['VersionSummary'];
+export type ValidationResult = Schemas['ValidationReport'];
 
 export type LibraryAgent = Omit<Agent, 'key'> & { id: Uuid };
-export type LibraryTask = Omit<Task, 'key'> & { id: Uuid };
+export type LibraryTask = Omit<Task, 'key' | 'agent' | 'context'> & { id: Uuid };
 
-export type Provider = 'openai' | 'anthropic' | 'gemini' | 'deepseek' | 'ollama' | 'databricks' | 'demo';
-export const PROVIDERS: Provider[] = ['openai', 'anthropic', 'gemini', 'deepseek', 'ollama', 'databricks', 'demo'];
+export type Provider = Schemas['ModelCreate']['provider'];
+export const PROVIDERS: readonly Provider[] = modelCreateProviderValues;
 
-export interface Model {
-  key: string;
-  provider: Provider;
-  /** `chat` for LLMs; other kinds (embeddings) are not offered as agent models. */
-  kind?: string;
-  model: string;
-  label: string;
-  context_window: number | null;
-  max_output_tokens: number | null;
-  default_temperature: number | null;
-  enabled: boolean;
-  base_url: string | null;
-  is_custom: boolean;
-  has_key: boolean;
-}
+export type Model = Omit<Schemas['ModelRead'], 'provider'> & { provider: Provider };
+export type ApiKey = Schemas['ApiKeyRead'];
 
-export interface ApiKey {
-  id: Uuid;
-  name: string;
-  provider: string;
-  last4: string;
-  created_at: IsoTime;
-  updated_at: IsoTime;
-}
-
+/** A tool's configuration form, as JSON Schema (OpenAPI types it as any object). */
 export interface JsonSchema {
   type?: string | string[];
   title?: string;
@@ -223,32 +106,10 @@ export interface JsonSchema {
   [extra: string]: unknown;
 }
 
-export interface Tool {
-  id: string;
-  name: string;
-  description: string;
-  config_schema: JsonSchema | null;
-  enabled: boolean;
-}
+export type Tool = Omit<Schemas['ToolRead'], 'config_schema'> & { config_schema: JsonSchema | null };
 
-export type ExecutionStatus =
-  | 'queued'
-  | 'running'
-  | 'cancelling'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted';
-
-export const EXECUTION_STATUSES: ExecutionStatus[] = [
-  'queued',
-  'running',
-  'cancelling',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'interrupted',
-];
+export type ExecutionStatus = Schemas['Status'];
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;
 
 export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
   'succeeded',
@@ -257,64 +118,27 @@ export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
   'interrupted',
 ]);
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
-
-export interface Execution {
-  id: Uuid;
-  crew_id: Uuid;
-  crew_name: string;
-  crew_version: number;
-  status: ExecutionStatus;
+export type Usage = Schemas['UsageRead'];
+/** `crew_id` is null once the crew was deleted: the run outlives it. */
+export type Execution = Omit<Schemas['ExecutionRead'], 'inputs' | 'task_outputs'> & {
   inputs: Record<string, string>;
-  result: string | null;
   task_outputs: Record<string, string>;
-  usage: Usage;
-  cost: number | null;
-  error: string | null;
-  created_at: IsoTime;
-  started_at: IsoTime | null;
-  finished_at: IsoTime | null;
-}
+};
 
-export interface ExecutionEvent {
-  execution_id: Uuid;
-  seq: number;
-  type: string;
-  ts: IsoTime;
-  task_key: string | null;
-  agent_key: string | null;
-  data: Record<string, unknown>;
-}
+export type EventType = Schemas['EventType'];
+/** Every type an execution's event log can hold (the server's catalogue, `kasal.events`). */
+export const EVENT_TYPES: readonly EventType[] = eventTypeValues;
 
-export interface EventsPage {
-  items: ExecutionEvent[];
-  last_seq: number;
-}
+export type ExecutionEvent = Schemas['EventRead'];
+export type EventsPage = Schemas['EventPage'];
 
-export type SpanKind = 'crew' | 'task' | 'agent' | 'llm' | 'tool';
+export type Span = Schemas['Span'];
+export type SpanKind = Span['kind'];
+export type Trace = Schemas['Trace'];
 
-export interface Span {
-  id: string;
-  parent_id: string | null;
-  kind: SpanKind;
-  name: string;
-  start: IsoTime;
-  end: IsoTime | null;
-  duration_ms: number | null;
-  tokens: number | null;
-  status: string;
-}
-
-export interface Trace {
-  spans: Span[];
-}
-
+/** WebSocket frames (`/ws`), which OpenAPI does not describe: see `executions/ws.py`. */
 export type ServerMessage =
   | { type: 'event'; event: ExecutionEvent }
-  | { type: 'execution.status'; execution_id: Uuid; crew_id: Uuid; status: ExecutionStatus }
+  | { type: 'execution.status'; execution_id: Uuid; crew_id: Uuid | null; status: ExecutionStatus }
   | { type: 'ping' }
   | { type: 'error'; code: string; message: string };

@@ -79,8 +79,9 @@ export default function PropertiesPanel({ readOnly, models, tools, problems }: P
         await libraryApi.saveAgent(fields);
         void qc.invalidateQueries({ queryKey: keys.libraryAgents });
       } else if (task) {
-        const { key: _key, ...fields } = normalizeTask(task, true);
-        await libraryApi.saveTask({ ...fields, agent: null, context: [] });
+        // A library task belongs to no crew: it has no agent and no context (the server refuses them).
+        const { key: _key, agent: _agent, context: _context, ...fields } = normalizeTask(task, true);
+        await libraryApi.saveTask(fields);
         void qc.invalidateQueries({ queryKey: keys.libraryTasks });
       }
       notify('Saved to the library', 'success');

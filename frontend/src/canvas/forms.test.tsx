@@ -11,9 +11,9 @@ import { sampleDoc } from './testDoc';
 import { validateAgentForm, validateKey, validateTaskForm } from './validation';
 
 const models: Model[] = [
-  { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, has_key: false },
-  { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, has_key: false },
-  { key: 'claude', provider: 'anthropic', model: 'claude', label: 'Claude', context_window: 200000, max_output_tokens: 4096, default_temperature: null, enabled: false, base_url: null, is_custom: false, has_key: true },
+  { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
+  { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
+  { key: 'claude', provider: 'anthropic', model: 'claude', label: 'Claude', context_window: 200000, max_output_tokens: 4096, default_temperature: null, enabled: false, base_url: null, is_custom: false, overridden: false, has_key: true, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
 ];
 
 const tools: Tool[] = [
@@ -41,7 +41,10 @@ describe('field rules', () => {
   it('validates keys: required, pattern, unique', () => {
     const others = new Set(['research']);
     expect(validateKey('', others)).toMatch(/required/);
-    expect(validateKey('Has Space', others)).toMatch(/lowercase/);
+    expect(validateKey('Has Space', others)).toMatch(/Letters, digits/);
+    expect(validateKey('x'.repeat(65), others)).toMatch(/at most 64/);
+    // The server's rule, not a stricter one: capitals are fine.
+    expect(validateKey('Writer_2', others)).toBeNull();
     expect(validateKey('research', others)).toMatch(/already used/);
     expect(validateKey('agent-2', others)).toBeNull();
   });

@@ -128,6 +128,12 @@ describe('edits', () => {
     expect(deriveInputs(doc())).toEqual(['topic', 'audience']);
   });
 
+  it('derives inputs as CrewAI reads placeholders: dashes, and double braces too', () => {
+    const d = doc();
+    d.tasks[0].description = 'Use {format-x}, {{double}} and {"a": 1}';
+    expect(deriveInputs(d)).toEqual(['topic', 'format-x', 'double', 'audience']);
+  });
+
   it('round-trips: document → editable → payload keeps the content and the base version', () => {
     const original = sampleDoc();
     const payload = toSavePayload(toEditable(original), 3);

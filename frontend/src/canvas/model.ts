@@ -3,6 +3,7 @@
  * Every function returns a new document (or the same one when nothing changes), so undo/redo is a
  * stack of snapshots and React can compare by reference.
  */
+import { patterns } from '../api/schema';
 import type { Agent, CrewDocument, Position, Task, ToolRef } from '../api/types';
 
 export type NodeKind = 'agent' | 'task';
@@ -10,7 +11,9 @@ export type NodeKind = 'agent' | 'task';
 /** The editable part of a crew document: what undo/redo and "unsaved changes" are about. */
 export type EditableCrew = Omit<CrewDocument, 'id' | 'version' | 'edges' | 'inputs' | 'problems' | 'created_at' | 'updated_at'>;
 
-export const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** The server's rule for agent and task keys (the same for both). */
+export const KEY_PATTERN = new RegExp(patterns['CrewAgent.key']);
+export const KEY_RULE = 'Letters, digits, - and _ only (at most 64)';
 
 export function toEditable(doc: CrewDocument): EditableCrew {
   // Fields this client does not know (a newer server's) are kept and sent back unchanged.
@@ -289,14 +292,17 @@ export function deriveEdges(doc: EditableCrew): DerivedEdge[] {
   return edges;
 }
 
-/** `{placeholders}` used in the crew's texts, in order of first use. */
+/** `{placeholders}` used in the crew's texts, in order of first use.
+ *
+ * The server's rule (`kasal.engine.validate.PLACEHOLDER`), which is CrewAI's own: names
+ * may contain `-`, and `{{name}}` is a placeholder too, since CrewAI has no escape. */
 export function deriveInputs(doc: EditableCrew): string[] {
   const found: string[] = [];
   const texts: string[] = [];
   for (const a of doc.agents) texts.push(a.role, a.goal, a.backstory);
   for (const t of doc.tasks) texts.push(t.description, t.expected_output);
   for (const text of texts) {
-    for (const m of text.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    for (const m of text.matchAll(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g)) {
       if (!found.includes(m[1])) found.push(m[1]);
     }
   }

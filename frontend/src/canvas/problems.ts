@@ -4,7 +4,7 @@
  * problem stays on the right node even if the user reorders or deletes others before saving.
  */
 import type { Model, Problem } from '../api/types';
-import { KEY_PATTERN, type EditableCrew } from './model';
+import { KEY_PATTERN, KEY_RULE, type EditableCrew } from './model';
 
 export interface KeyedProblem extends Problem {
   /** The agent or task key, or null for a crew-level problem. */
@@ -72,7 +72,7 @@ export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem
     const p = `/agents/${i}`;
     if (seen.has(a.key)) add(a.key, 'key', `${p}/key`, 'duplicate_key', `Key "${a.key}" is used twice`);
     seen.add(a.key);
-    if (!KEY_PATTERN.test(a.key)) add(a.key, 'key', `${p}/key`, 'invalid_key', 'Key: lowercase letters, digits, - and _');
+    if (!KEY_PATTERN.test(a.key)) add(a.key, 'key', `${p}/key`, 'invalid_key', KEY_RULE);
     if (!a.role.trim()) add(a.key, 'role', `${p}/role`, 'empty_field', 'The agent needs a role');
     if (!a.goal.trim()) add(a.key, 'goal', `${p}/goal`, 'empty_field', 'The agent needs a goal');
     checkModel(a.key, `${p}/llm`, a.llm);
@@ -84,7 +84,7 @@ export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem
     const p = `/tasks/${i}`;
     if (seen.has(t.key)) add(t.key, 'key', `${p}/key`, 'duplicate_key', `Key "${t.key}" is used twice`);
     seen.add(t.key);
-    if (!KEY_PATTERN.test(t.key)) add(t.key, 'key', `${p}/key`, 'invalid_key', 'Key: lowercase letters, digits, - and _');
+    if (!KEY_PATTERN.test(t.key)) add(t.key, 'key', `${p}/key`, 'invalid_key', KEY_RULE);
     if (!t.description.trim()) add(t.key, 'description', `${p}/description`, 'empty_field', 'The task needs a description');
     if (!t.expected_output.trim()) add(t.key, 'expected_output', `${p}/expected_output`, 'empty_field', 'The task needs an expected output');
     if (!t.agent) {

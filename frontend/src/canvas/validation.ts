@@ -1,10 +1,10 @@
 /** Field rules of the agent and task forms. Pure, so the forms and the tests share them. */
-import { KEY_PATTERN } from './model';
+import { KEY_PATTERN, KEY_RULE } from './model';
 
 export function validateKey(value: string, otherKeys: ReadonlySet<string>): string | null {
   const v = value.trim();
   if (!v) return 'A key is required';
-  if (!KEY_PATTERN.test(v)) return 'Use lowercase letters, digits, - and _ (start with a letter or digit)';
+  if (!KEY_PATTERN.test(v)) return KEY_RULE;
   if (otherKeys.has(v)) return `"${v}" is already used by another agent or task`;
   return null;
 }

@@ -101,9 +101,14 @@ export default function ExecutionDetailPage() {
           <ArrowBack />
         </IconButton>
         <Typography variant="h5" component="h1">
-          <Link component={RouterLink} to={`/crews/${e.crew_id}`} underline="hover" color="inherit">
-            {e.crew_name}
-          </Link>{' '}
+          {e.crew_id ? (
+            <Link component={RouterLink} to={`/crews/${e.crew_id}`} underline="hover" color="inherit">
+              {e.crew_name}
+            </Link>
+          ) : (
+            // The crew was deleted; its runs are kept, with nothing to link to.
+            <span title="This crew has been deleted">{e.crew_name}</span>
+          )}{' '}
           <Typography component="span" variant="body2" color="text.secondary">
             v{e.crew_version}
           </Typography>

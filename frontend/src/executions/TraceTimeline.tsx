@@ -66,7 +66,7 @@ export default function TraceTimeline({ spans }: { spans: Span[] }) {
       {rows.map(({ span, depth, offset, length }) => {
         const left = (offset / totalMs) * 100;
         const width = Math.max(0.3, (length / totalMs) * 100);
-        const failed = span.status === 'failed' || span.status === 'error';
+        const failed = span.status === 'failed';
         const detail = `${span.kind} · ${span.name} · ${formatDuration(span.duration_ms ?? length)}${span.tokens ? ` · ${formatNumber(span.tokens)} tokens` : ''} · ${span.status}`;
         return (
           <Box role="row" key={span.id} data-kind={span.kind} sx={{ display: 'flex', alignItems: 'center', height: 24, '&:hover': { bgcolor: 'action.hover' } }}>

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionEvent } from '../api/types';
-import { applyEvent, applyEvents, filterLog, initialRunState, type RunState } from './events';
+import { EVENT_TYPES, type EventType, type ExecutionEvent } from '../api/types';
+import { applyEvent, applyEvents, describe as describeEvent, filterLog, initialRunState, type RunState } from './events';
 
 const EXEC = 'exec-1';
 let clock = 0;
-function ev(seq: number, type: string, extra: Partial<ExecutionEvent> = {}): ExecutionEvent {
+function ev(seq: number, type: EventType, extra: Partial<ExecutionEvent> = {}): ExecutionEvent {
   clock += 1;
   return {
     execution_id: EXEC,
@@ -196,5 +196,16 @@ describe('filterLog', () => {
   it('keeps LLM lines only when LLM is on', () => {
     const noLlm = filterLog(s.log, { kinds: new Set(['task']), taskKey: null, agentKey: null });
     expect(noLlm.some((l) => l.kind === 'llm')).toBe(false);
+  });
+});
+
+describe('the event catalogue', () => {
+  it('describes every event type the server can send in its own words', () => {
+    // llm.chunk is folded into one streaming line by applyEvent; every other type has a line.
+    for (const type of EVENT_TYPES.filter((t) => t !== 'llm.chunk' && t !== 'log')) {
+      const line = describeEvent(ev(1, type));
+      expect(line, type).not.toBeNull();
+      expect(line!.text.startsWith(type), type).toBe(false);
+    }
   });
 });

@@ -4,7 +4,7 @@
  * below the last applied seq is a duplicate or an out-of-date replay and is ignored, so the
  * WebSocket replay, a reconnect and the long-poll fallback can overlap freely.
  */
-import type { ExecutionEvent, ExecutionStatus } from '../api/types';
+import type { EventType, ExecutionEvent, ExecutionStatus } from '../api/types';
 
 export type NodeRunState = 'queued' | 'running' | 'done' | 'failed';
 export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'llm' | 'log';
@@ -16,7 +16,7 @@ export interface LogLine {
   seq: number;
   ts: string;
   kind: LogKind;
-  type: string;
+  type: EventType;
   taskKey: string | null;
   agentKey: string | null;
   text: string;
@@ -60,7 +60,7 @@ export function initialRunState(executionId: string | null, nodeKeys: string[] =
   };
 }
 
-const TERMINAL: Record<string, ExecutionStatus> = {
+const TERMINAL: Partial<Record<EventType, ExecutionStatus>> = {
   'execution.succeeded': 'succeeded',
   'execution.failed': 'failed',
   'execution.cancelled': 'cancelled',
@@ -85,7 +85,7 @@ function clip(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-function kindOf(type: string): LogKind {
+function kindOf(type: EventType): LogKind {
   const prefix = type.split('.')[0];
   if (prefix === 'execution' || prefix === 'crew' || prefix === 'task' || prefix === 'agent' || prefix === 'tool' || prefix === 'llm')
     return prefix;
@@ -159,9 +159,17 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
         level: level === 'error' || level === 'warning' || level === 'debug' ? level : level === 'warn' ? 'warning' : 'info',
       };
     }
+    case 'llm.chunk':
+      return null; // streamed into one line by applyEvent
     default:
-      return { text: `${e.type}${Object.keys(d).length ? ` ${clip(str(d), 200)}` : ''}`, level: 'info' };
+      return unknownType(e.type, d);
   }
+}
+
+/** A type this build does not know (a newer server's). `never`: the switch above must name
+ * every type of the catalogue, or this does not compile. */
+function unknownType(type: never, d: Record<string, unknown>): { text: string; level: LogLevel } {
+  return { text: `${String(type)}${Object.keys(d).length ? ` ${clip(str(d), 200)}` : ''}`, level: 'info' };
 }
 
 const streamKey = (e: ExecutionEvent) => `${e.agent_key ?? ''}|${e.task_key ?? ''}`;

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { EventsPage, ExecutionEvent } from '../api/types';
+import type { EventsPage, EventType, ExecutionEvent } from '../api/types';
 import { applyEvents, initialRunState, isTerminal, type RunState } from './events';
 import { ExecutionStream, type StreamMode } from './stream';
 
 const EXEC = 'exec-1';
-const event = (seq: number, type = 'log', data: Record<string, unknown> = { message: `line ${seq}` }): ExecutionEvent => ({
+const event = (seq: number, type: EventType = 'log', data: Record<string, unknown> = { message: `line ${seq}` }): ExecutionEvent => ({
   execution_id: EXEC,
   seq,
   type,
@@ -67,7 +67,7 @@ function follow(poll?: (after: number) => Promise<EventsPage>) {
     getToken: async () => 'tok',
     poll: async (after) => {
       pollCalls.push(after);
-      return poll ? poll(after) : { items: [], last_seq: after };
+      return poll ? poll(after) : { items: [], last_seq: after, status: 'running' };
     },
     onMode: (m) => modes.push(m),
     socket: {
@@ -110,11 +110,11 @@ describe('ExecutionStream', () => {
     FakeSocket.instances = [];
     FakeSocket.autoOpen = false;
     const pages: Record<number, EventsPage> = {
-      0: { items: [event(1), event(2)], last_seq: 2 },
-      2: { items: [event(2), event(3)], last_seq: 3 },
-      3: { items: [event(4, 'execution.failed', { error: 'boom' })], last_seq: 4 },
+      0: { items: [event(1), event(2)], last_seq: 2, status: 'running' },
+      2: { items: [event(2), event(3)], last_seq: 3, status: 'running' },
+      3: { items: [event(4, 'execution.failed', { error: 'boom' })], last_seq: 4, status: 'failed' },
     };
-    const f = follow(async (after) => pages[after] ?? { items: [], last_seq: after });
+    const f = follow(async (after) => pages[after] ?? { items: [], last_seq: after, status: 'failed' });
     f.stream.start();
     await vi.waitFor(() => expect(f.state.status).toBe('failed'));
     expect(FakeSocket.instances.length).toBe(2); // two attempts, then polling
@@ -131,7 +131,7 @@ describe('ExecutionStream', () => {
     const f = follow(async () => {
       calls += 1;
       if (calls === 1) throw new Error('network');
-      return { items: [event(1, 'execution.cancelled')], last_seq: 1 };
+      return { items: [event(1, 'execution.cancelled')], last_seq: 1, status: 'cancelled' };
     });
     f.stream.start();
     await vi.waitFor(() => expect(f.state.status).toBe('cancelled'));

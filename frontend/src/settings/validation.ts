@@ -1,4 +1,9 @@
 /** Rules of the settings forms (pure, shared with the tests). */
+import { patterns } from '../api/schema';
+
+/** The server's rule for model keys. */
+const MODEL_KEY_PATTERN = new RegExp(patterns['ModelCreate.key']);
+
 export interface ApiKeyFormValues {
   name: string;
   provider: string;
@@ -32,7 +37,7 @@ export interface EndpointFormValues {
 export function validateEndpointForm(v: EndpointFormValues, existingKeys: ReadonlySet<string>): Partial<Record<keyof EndpointFormValues, string>> {
   const errors: Partial<Record<keyof EndpointFormValues, string>> = {};
   if (!v.key.trim()) errors.key = 'A key is required';
-  else if (!/^[a-z0-9][a-z0-9._:/-]{0,99}$/i.test(v.key.trim())) errors.key = 'Letters, digits and . _ : / - only';
+  else if (!MODEL_KEY_PATTERN.test(v.key.trim())) errors.key = 'Lowercase letters, digits and . _ : / - only';
   else if (existingKeys.has(v.key.trim())) errors.key = 'A model with this key exists';
   if (!v.model.trim()) errors.model = 'The model name is required';
   if (!v.label.trim()) errors.label = 'A label is required';

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from kasal.agents import service
 from kasal.agents.repository import AgentSort
 from kasal.agents.schemas import AgentCreate, AgentRead, AgentUpdate
-from kasal.auth.deps import EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page, PageQuery
 
 router = APIRouter(prefix="/agents", tags=["agents"])

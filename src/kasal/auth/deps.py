@@ -1,39 +1,28 @@
-"""Request dependencies: the session, the settings, who is calling, in which group and role."""
+"""Request dependencies of identity: who is calling, in which group and with which role.
+
+The session and the settings are in `kasal.core.deps`; they need no caller.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.auth import groups
 from kasal.auth import service as auth
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role, User
-from kasal.core.config import Settings
+from kasal.auth.models import User
+from kasal.core.context import GroupContext, Role
+from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import Forbidden, NotFound, Unauthorized
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
-        yield session
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+from kasal.core.openapi import raises
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT access token or a personal token")
 
 
+@raises(Unauthorized)
 async def get_current_user(
     request: Request,
     session: SessionDep,
@@ -62,6 +51,7 @@ def databricks_token(request: Request) -> str | None:
 DatabricksToken = Annotated[str | None, Depends(databricks_token)]
 
 
+@raises(Forbidden)
 async def require_admin(user: CurrentUser) -> User:
     if not user.is_admin:
         raise Forbidden("admin_required", "Only administrators may do this")
@@ -71,6 +61,7 @@ async def require_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(require_admin)]
 
 
+@raises(NotFound)
 async def get_group_context(
     user: CurrentUser,
     session: SessionDep,
@@ -88,6 +79,7 @@ async def get_group_context(
 
 
 def _role(needed: Role) -> object:
+    @raises(Forbidden)
     async def dependency(
         ctx: Annotated[GroupContext, Depends(get_group_context)],
     ) -> GroupContext:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.models import Group, Membership, Role, User
+from kasal.auth.models import Group, Membership, User
 from kasal.auth.repository import GroupRepository, MembershipRepository, UserRepository
 from kasal.auth.schemas import (
     GroupCreate,
@@ -18,17 +17,9 @@ from kasal.auth.schemas import (
     MemberRead,
     MemberUpdate,
 )
+from kasal.core.context import GroupContext, Role
 from kasal.core.errors import Conflict, Forbidden, NotFound
 from kasal.core.pagination import Page, PageParams
-
-
-@dataclass(frozen=True)
-class GroupContext:
-    """Who is acting, in which group, with which role. Every tenant query is scoped by it."""
-
-    user_id: uuid.UUID
-    group_id: uuid.UUID
-    role: Role
 
 
 async def context_for(

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kasal.core.context import Role
 from kasal.core.db import Base, GroupOwnedMixin, IdMixin, TimestampMixin, utcnow
-
-
-class Role(enum.StrEnum):
-    """Ordered from least to most: each role may do everything the ones before it may."""
-
-    viewer = "viewer"
-    operator = "operator"
-    editor = "editor"
-    admin = "admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def allows(self, needed: Role) -> bool:
-        return self.rank >= needed.rank
 
 
 class Group(IdMixin, TimestampMixin, Base):

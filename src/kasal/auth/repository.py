@@ -7,14 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 
-from kasal.auth.models import (
-    Group,
-    Membership,
-    PersonalAccessToken,
-    RefreshToken,
-    Role,
-    User,
-)
+from kasal.auth.models import Group, Membership, PersonalAccessToken, RefreshToken, User
+from kasal.core.context import Role
 from kasal.core.repository import GroupScopedRepository, Repository
 
 

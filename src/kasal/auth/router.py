@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 
 from kasal.auth import groups, users
 from kasal.auth import service as auth
-from kasal.auth.deps import AdminUser, CurrentUser, GroupCtx, SessionDep, SettingsDep
+from kasal.auth.deps import AdminUser, CurrentUser, GroupCtx
 from kasal.auth.schemas import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -28,6 +28,9 @@ from kasal.auth.schemas import (
     UserUpdate,
 )
 from kasal.core.config import Settings
+from kasal.core.deps import SessionDep, SettingsDep
+from kasal.core.errors import Conflict, Forbidden, Unauthorized
+from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 
 REFRESH_COOKIE = "kasal_refresh"
@@ -76,7 +79,7 @@ def _presented_refresh_token(request: Request, body: RefreshRequest | None) -> s
     return (body.refresh_token if body else None) or request.cookies.get(REFRESH_COOKIE)
 
 
-@router.post("/auth/login", openapi_extra=_LOGIN_BODY)
+@router.post("/auth/login", openapi_extra=_LOGIN_BODY, responses=error_responses(Unauthorized))
 async def login(
     request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenPair:
@@ -87,7 +90,7 @@ async def login(
     return pair
 
 
-@router.post("/auth/refresh")
+@router.post("/auth/refresh", responses=error_responses(Unauthorized))
 async def refresh(
     request: Request,
     response: Response,
@@ -140,14 +143,14 @@ async def list_users(_: AdminUser, session: SessionDep, page: PageQuery) -> Page
     return await users.list_users(session, page)
 
 
-@users_router.post("", status_code=status.HTTP_201_CREATED)
+@users_router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(Conflict))
 async def create_user(
     body: UserCreate, _: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> UserRead:
     return await users.create(session, settings, body)
 
 
-@users_router.patch("/{user_id}")
+@users_router.patch("/{user_id}", responses=error_responses(Conflict))
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, admin: AdminUser, session: SessionDep
 ) -> UserRead:
@@ -174,14 +177,18 @@ async def get_group(group_id: uuid.UUID, user: CurrentUser, session: SessionDep)
     return await groups.get(session, user, group_id)
 
 
-@groups_router.patch("/{group_id}")
+@groups_router.patch("/{group_id}", responses=error_responses(Forbidden))
 async def update_group(
     group_id: uuid.UUID, body: GroupUpdate, user: CurrentUser, session: SessionDep
 ) -> GroupRead:
     return await groups.update(session, user, group_id, body)
 
 
-@groups_router.delete("/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
+@groups_router.delete(
+    "/{group_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(Forbidden, Conflict),
+)
 async def delete_group(group_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> None:
     await groups.delete(session, user, group_id)
 
@@ -193,14 +200,20 @@ async def list_members(
     return await groups.list_members(session, user, group_id, page)
 
 
-@groups_router.post("/{group_id}/members", status_code=status.HTTP_201_CREATED)
+@groups_router.post(
+    "/{group_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(Forbidden, Conflict),
+)
 async def add_member(
     group_id: uuid.UUID, body: MemberAdd, user: CurrentUser, session: SessionDep
 ) -> MemberRead:
     return await groups.add_member(session, user, group_id, body)
 
 
-@groups_router.patch("/{group_id}/members/{user_id}")
+@groups_router.patch(
+    "/{group_id}/members/{user_id}", responses=error_responses(Forbidden, Conflict)
+)
 async def update_member(
     group_id: uuid.UUID,
     user_id: uuid.UUID,
@@ -211,7 +224,11 @@ async def update_member(
     return await groups.update_member(session, user, group_id, user_id, body)
 
 
-@groups_router.delete("/{group_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@groups_router.delete(
+    "/{group_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(Forbidden, Conflict),
+)
 async def remove_member(
     group_id: uuid.UUID, user_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:

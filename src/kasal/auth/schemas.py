@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from kasal.auth.models import Role
+from kasal.core.context import Role
 
 
 def _normalise_email(value: str) -> str:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.models import Group, Membership, PersonalAccessToken, RefreshToken, Role, User
+from kasal.auth.models import Group, Membership, PersonalAccessToken, RefreshToken, User
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.repository import (
     AccessTokenRepository,
@@ -25,6 +25,7 @@ from kasal.auth.schemas import (
     TokenPair,
 )
 from kasal.core.config import Settings
+from kasal.core.context import Role
 from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, NotFound, Unauthorized
 from kasal.core.pagination import Page, PageParams

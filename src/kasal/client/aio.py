@@ -39,6 +39,7 @@ from kasal.client.models import (
     Page,
     User,
 )
+from kasal.client.stream import EventStream
 
 API = "/api/v1"
 DEFAULT_TIMEOUT_S = 30.0
@@ -383,8 +384,6 @@ class AsyncExecutions:
         repeated. KasalConnectionError once the server stays unreachable for
         `reconnect_timeout` seconds.
         """
-        from kasal.client.stream import EventStream
-
         return EventStream(self._client, str(execution_id), after, reconnect_timeout).events()
 
     async def wait(self, execution_id: Id) -> Execution:

@@ -13,13 +13,14 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kasal.events import FINAL_EVENTS, EventType
+
 T = TypeVar("T")
 
 ExecutionStatus = Literal[
     "queued", "running", "cancelling", "succeeded", "failed", "cancelled", "interrupted"
 ]
 FINISHED_STATUSES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
-FINAL_EVENTS = frozenset(f"execution.{status}" for status in FINISHED_STATUSES)
 
 
 class APIModel(BaseModel):
@@ -181,7 +182,8 @@ class Event(APIModel):
 
     execution_id: uuid.UUID
     seq: int
-    type: str
+    # A type this client does not know yet (a newer server's) stays a plain string.
+    type: EventType | str = Field(union_mode="left_to_right")
     ts: datetime
     task_key: str | None = None
     agent_key: str | None = None

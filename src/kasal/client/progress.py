@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kasal.client.models import Event
+from kasal.events import EventType
 
 Mode = Literal["live", "lines", "off"]
 
@@ -135,38 +136,38 @@ class RunProgress:
                 state.ended = time.monotonic()
                 state.error = state.error or _text(data.get("error"))
             return None
-        if kind == "crew.failed":
+        if kind == EventType.crew_failed:
             state.error = _text(data.get("error"))
             return f"[red]✗ run failed:[/red] {escape(state.error or '')}"
-        if kind == "task.started" and row is not None:
+        if kind == EventType.task_started and row is not None:
             if row.name == event.task_key:  # no better label was given up front
                 row.name = _text(data.get("name")) or row.name
             row.state, row.started = "running", time.monotonic()
             return f"▶ {escape(row.name)}{self._by(row)}"
-        if kind in ("task.completed", "task.failed") and row is not None:
-            row.state = "completed" if kind == "task.completed" else "failed"
+        if kind in (EventType.task_completed, EventType.task_failed) and row is not None:
+            row.state = "completed" if kind == EventType.task_completed else "failed"
             row.seconds = _seconds(data, row.started)
-            if kind == "task.failed":
+            if kind == EventType.task_failed:
                 return f"[red]✗ {escape(row.name)}:[/red] {escape(_text(data.get('error')))}"
             took = f" in {row.seconds:.1f}s" if row.seconds is not None else ""
             return f"[green]✓[/green] {escape(row.name)}{took}, {row.tokens:,} tokens"
-        if kind == "tool.started":
+        if kind == EventType.tool_started:
             if row is not None:
                 row.tools += 1
             call = f"{_text(data.get('tool'))}({_short(data.get('args'))})"
             state.tool_calls.append(call)
             return f"  [cyan]⚙ {escape(call)}[/cyan]"
-        if kind == "tool.failed":
+        if kind == EventType.tool_failed:
             return f"  [red]⚙ {escape(_text(data.get('tool')))} failed:[/red] " + escape(
                 _short(data.get("error"), 160)
             )
-        if kind == "llm.completed":
+        if kind == EventType.llm_completed:
             tokens = int(data.get("total_tokens") or 0)
             state.tokens += tokens
             if row is not None:
                 row.tokens += tokens
             return None
-        if kind == "log" and data.get("level") in ("warning", "error"):
+        if kind == EventType.log and data.get("level") in ("warning", "error"):
             return f"[yellow]! {escape(_text(data.get('message')))}[/yellow]"
         return None
 

@@ -15,12 +15,11 @@ import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from typing import Any
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from kasal.client.aio import AsyncKasal
 from kasal.client.errors import (
     AuthError,
     KasalAPIError,
@@ -29,7 +28,7 @@ from kasal.client.errors import (
     ServerError,
     api_error,
 )
-from kasal.client.models import FINISHED_STATUSES, Event
+from kasal.client.models import FINISHED_STATUSES, Event, EventPage, Execution
 
 LONG_POLL_S = 25.0
 OPEN_TIMEOUT_S = 10.0
@@ -37,6 +36,39 @@ FIRST_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 5.0
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_GROUP_NOT_FOUND = 4404
+
+
+class ExecutionReads(Protocol):
+    """The two reads of an execution the stream needs (the client's `executions`)."""
+
+    async def get(self, execution_id: str) -> Execution: ...
+
+    async def events(self, execution_id: str, *, after: int = 0, wait: float = 0) -> EventPage: ...
+
+
+class StreamClient(Protocol):
+    """What the stream needs of the client that opens it.
+
+    A protocol rather than `AsyncKasal` itself: the client imports this module to offer
+    `stream()`, so this module must not import the client back.
+    """
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def group(self) -> str | None: ...
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+    @property
+    def executions(self) -> ExecutionReads: ...
+
+    def unreachable(self, exc: BaseException) -> KasalConnectionError: ...
 
 
 class _WebSocketRefused(Exception):
@@ -49,7 +81,7 @@ class _Dropped(Exception):
 
 class EventStream:
     def __init__(
-        self, client: AsyncKasal, execution_id: str, after: int, reconnect_timeout: float
+        self, client: StreamClient, execution_id: str, after: int, reconnect_timeout: float
     ) -> None:
         self.client = client
         self.execution_id = execution_id

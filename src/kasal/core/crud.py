@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.groups import GroupContext
+from kasal.core.context import GroupContext
 from kasal.core.db import Base
 from kasal.core.errors import NotFound
 from kasal.core.pagination import Page, PageParams

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -80,11 +83,46 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+PRIVATE_FILE = 0o600
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600), or tighten one.
+
+    SQLite would create it 0644 (less the umask): every local user could read the
+    users, tokens and runs. It gives its -wal, -shm and -journal files the mode of the
+    database file, so creating that one first is enough for them; existing ones (an
+    older install) are tightened too. Anything but a plain file path is left alone.
+    """
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    path = Path(database)
+    if database.startswith("file:") or not path.parent.is_dir():
+        return  # a URI filename, or no folder yet: SQLite itself will say what is wrong
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE))
+    for file in (path, *(path.with_name(path.name + end) for end in _SQLITE_COMPANIONS)):
+        with contextlib.suppress(FileNotFoundError):  # SQLite removes them as it pleases
+            file.chmod(PRIVATE_FILE)
+
+
+# Seconds a new PostgreSQL connection may take: a vanished host fails fast and is retried.
+CONNECT_TIMEOUT_S = 10
+
+
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
+    """On a server database, pooled connections are pinged before use, so that those a
+    restart or an outage killed are replaced instead of failing the next statement."""
+    private_sqlite_file(url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
+        return engine
+    return create_async_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

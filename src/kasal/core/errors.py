@@ -52,3 +52,12 @@ class RateLimited(KasalError):
 
 def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+class StoredDataInvalid(RuntimeError):
+    """A row the server wrote earlier no longer parses (a bad migration, a hand edit).
+
+    Deliberately not a KasalError and not a pydantic ValidationError: it is the server's
+    fault, not the request's, so it must reach the catch-all handler (a logged 500 with
+    the request id), never the 422 that answers invalid input.
+    """

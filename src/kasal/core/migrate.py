@@ -8,9 +8,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasal.core.db import private_sqlite_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,6 +25,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    private_sqlite_file(url)  # alembic's engine would create a new SQLite file world-readable
     command.upgrade(alembic_config(url), revision)
 
 
@@ -40,9 +43,17 @@ async def upgrade_on_start(url: str) -> None:
 
 
 async def current_revision(session: AsyncSession) -> str | None:
-    """The database's revision; None for an empty database."""
-    try:
-        value = await session.scalar(text("SELECT version_num FROM alembic_version"))
-    except (OperationalError, ProgrammingError):
+    """The database's revision; None for a database Alembic has not touched yet.
+
+    Asked, not inferred from an error: a failing query also means an unreachable database,
+    which must surface as such rather than as an empty one with migrations pending.
+    """
+    connection = await session.connection()
+    if not await connection.run_sync(_has_version_table):
         return None
+    value = await session.scalar(text("SELECT version_num FROM alembic_version"))
     return None if value is None else str(value)
+
+
+def _has_version_table(connection: Connection) -> bool:
+    return inspect(connection).has_table("alembic_version")

@@ -6,16 +6,12 @@ Edges and inputs are derived, never stored, so the document has one source of tr
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Literal
 
 from kasal.agents.schemas import ToolUse
 from kasal.crews.schemas import CrewBody, Edge
+from kasal.engine import validate
 from kasal.engine.spec import AgentSpec, CrewSpec, TaskSpec, ToolRef
-
-# CrewAI's placeholder grammar (crewai.utilities.string_utils), minus `{{escaped}}` braces.
-PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_\-]*)\}(?!\})")
 
 
 def edges(body: CrewBody) -> list[Edge]:
@@ -40,21 +36,13 @@ def _edge(source: str, target: str, kind: Literal["assignment", "context"]) -> E
     return Edge(id=f"{source}->{target}", source=source, target=target, kind=kind)
 
 
-def texts(body: CrewBody) -> Iterator[str]:
-    """Every text CrewAI interpolates inputs into, in document order."""
-    for agent in body.agents:
-        yield from (agent.role, agent.goal, agent.backstory)
-    for task in body.tasks:
-        yield from (task.description, task.expected_output)
-
-
 def inputs(body: CrewBody) -> list[str]:
-    """The `{placeholders}` a run must be given, in first-seen order."""
-    seen: dict[str, None] = {}
-    for text in texts(body):
-        for name in PLACEHOLDER.findall(text):
-            seen.setdefault(name, None)
-    return list(seen)
+    """The `{placeholders}` a run must be given, in first-seen order.
+
+    The engine's rule (CrewAI's own grammar), so the inputs asked for here are exactly
+    those the run interpolates.
+    """
+    return validate.required_inputs(to_spec(body))
 
 
 def to_spec(body: CrewBody) -> CrewSpec:

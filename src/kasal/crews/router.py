@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
-from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx
 from kasal.core.db import MAX_INT
+from kasal.core.deps import SessionDep
+from kasal.core.errors import Conflict
+from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.crews import service
 from kasal.crews.deps import ImportBody
@@ -32,6 +35,38 @@ router = APIRouter(prefix="/crews", tags=["crews"])
 Search = Annotated[str | None, Query(max_length=200, description="Part of the name")]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_INT)]
 
+# Every write can meet a name taken by another crew, or an edit based on an older version.
+_SAVES = error_responses(Conflict)
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_TEXT = {"schema": {"type": "string"}}
+_EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The crew as a file (Content-Disposition names it)",
+        "content": {
+            "application/yaml": _TEXT,
+            "application/json": {"schema": {"type": "object"}},
+            "application/zip": _FILE,
+        },
+    }
+}
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": _FILE["schema"]},
+                    "required": ["file"],
+                }
+            },
+            "application/json": {"schema": {"$ref": "#/components/schemas/CrewCreate"}},
+            "application/yaml": _TEXT,
+            "application/zip": _FILE,
+        },
+    }
+}
+
 
 @router.get("")
 async def list_crews(
@@ -44,36 +79,19 @@ async def list_crews(
     return await service.list_crews(session, ctx, params, q, sort)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=_SAVES)
 async def create_crew(
     body: CrewCreate, ctx: EditorCtx, session: SessionDep, token: DatabricksToken
 ) -> CrewRead:
     return await service.create(session, ctx, body, databricks_token=token)
 
 
-@router.post(
-    "/import",
-    status_code=201,
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-                "application/json": {"schema": {"$ref": "#/components/schemas/CrewCreate"}},
-            }
-        }
-    },
-)
+@router.post("/import", status_code=201, responses=_SAVES, openapi_extra=_IMPORT_BODY)
 async def import_crew(
     ctx: EditorCtx, session: SessionDep, token: DatabricksToken, upload: ImportBody
 ) -> CrewRead:
     """A .yaml/.yml (multi-document), .zip (agents.yaml, tasks.yaml, crew.yaml) or .json
-    file as multipart field `file`, or a Kasal crew document as a JSON body."""
+    file as multipart field `file`, or the file itself as the body (JSON, YAML or zip)."""
     return await service.import_crew(session, ctx, upload, databricks_token=token)
 
 
@@ -84,7 +102,7 @@ async def get_crew(
     return await service.get(session, ctx, crew_id, databricks_token=token)
 
 
-@router.put("/{crew_id}")
+@router.put("/{crew_id}", responses=_SAVES)
 async def replace_crew(
     crew_id: uuid.UUID,
     body: CrewReplace,
@@ -95,7 +113,7 @@ async def replace_crew(
     return await service.replace(session, ctx, crew_id, body, databricks_token=token)
 
 
-@router.patch("/{crew_id}")
+@router.patch("/{crew_id}", responses=_SAVES)
 async def patch_crew(
     crew_id: uuid.UUID,
     body: CrewPatch,
@@ -111,7 +129,7 @@ async def delete_crew(crew_id: uuid.UUID, ctx: EditorCtx, session: SessionDep) -
     await service.delete(session, ctx, crew_id)
 
 
-@router.post("/{crew_id}/duplicate", status_code=201)
+@router.post("/{crew_id}/duplicate", status_code=201, responses=_SAVES)
 async def duplicate_crew(
     crew_id: uuid.UUID,
     ctx: EditorCtx,
@@ -134,7 +152,7 @@ async def validate_crew(
     return await service.validate(session, ctx, crew_id, draft, databricks_token=token)
 
 
-@router.get("/{crew_id}/export")
+@router.get("/{crew_id}/export", response_class=Response, responses=_EXPORTS)
 async def export_crew(
     crew_id: uuid.UUID,
     ctx: GroupCtx,
@@ -167,7 +185,7 @@ async def get_version(
     return await service.get_version(session, ctx, crew_id, version, databricks_token=token)
 
 
-@router.post("/{crew_id}/versions/{version}/restore")
+@router.post("/{crew_id}/versions/{version}/restore", responses=_SAVES)
 async def restore_version(
     crew_id: uuid.UUID,
     version: VersionNumber,

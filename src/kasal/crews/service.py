@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.groups import GroupContext
+from kasal.core.context import GroupContext
 from kasal.core.db import utcnow
-from kasal.core.errors import Conflict, InvalidInput, NotFound
+from kasal.core.errors import Conflict, InvalidInput, NotFound, StoredDataInvalid
 from kasal.core.pagination import Page, PageParams
 from kasal.crews import document, porting, validation
 from kasal.crews.deps import ImportUpload
@@ -45,6 +46,7 @@ from kasal.crews.schemas import (
 )
 from kasal.crews.validation import Catalog, ModelFacts
 from kasal.engine.spec import CrewSpec
+from kasal.engine.validate import required_inputs
 from kasal.llms import service as llms
 from kasal.tools import service as tools
 
@@ -102,7 +104,7 @@ async def get(
     databricks_token: str | None = None,
 ) -> CrewRead:
     crew = await _crew(session, ctx, crew_id)
-    return _read(crew, await catalog_of(session, ctx, databricks_token))
+    return await _read(crew, await catalog_of(session, ctx, databricks_token))
 
 
 async def list_versions(
@@ -127,14 +129,14 @@ async def get_version(
 ) -> CrewVersionRead:
     crew = await _crew(session, ctx, crew_id)
     row = await _version(session, ctx, crew_id, version)
-    body = _body(row.content)
+    catalog = await catalog_of(session, ctx, databricks_token)
     return CrewVersionRead(
         id=crew.id,
         version=row.version,
         created_at=crew.created_at,
         updated_at=row.created_at,
         author_email=row.author_email,
-        **_document(body, await catalog_of(session, ctx, databricks_token)),
+        **await asyncio.to_thread(_document, row.content, catalog),
     )
 
 
@@ -148,9 +150,8 @@ async def validate(
 ) -> ValidationReport:
     """The problems of the stored crew, or of an unsaved draft of it when one is sent."""
     crew = await _crew(session, ctx, crew_id)
-    body = draft if draft is not None else _body(crew.content)
-    found = validation.problems(body, await catalog_of(session, ctx, databricks_token))
-    return ValidationReport(problems=found, inputs=document.inputs(body))
+    catalog = await catalog_of(session, ctx, databricks_token)
+    return await asyncio.to_thread(_report, draft if draft is not None else crew.content, catalog)
 
 
 async def snapshot_for_run(
@@ -167,10 +168,11 @@ async def snapshot_for_run(
     """
     crew = await _crew(session, ctx, crew_id)
     if version is None or version == crew.version:
-        body, number = _body(crew.content), crew.version
+        content, number = crew.content, crew.version
     else:
-        body, number = _body((await _version(session, ctx, crew_id, version)).content), version
-    found = validation.problems(body, await catalog_of(session, ctx, databricks_token))
+        content, number = (await _version(session, ctx, crew_id, version)).content, version
+    catalog = await catalog_of(session, ctx, databricks_token)
+    body, found, spec = await asyncio.to_thread(_checked, content, catalog)
     if validation.has_errors(found):
         errors = sum(p.severity == "error" for p in found)
         raise InvalidInput(
@@ -182,8 +184,8 @@ async def snapshot_for_run(
         crew_id=crew.id,
         name=body.name,
         version=number,
-        spec=document.to_spec(body),
-        inputs=document.inputs(body),
+        spec=spec,
+        inputs=required_inputs(spec),
         problems=found,
     )
 
@@ -207,7 +209,7 @@ async def create(
 ) -> CrewRead:
     crew = await _insert(session, ctx, body)
     await session.commit()
-    return _read(crew, await catalog_of(session, ctx, databricks_token))
+    return await _read(crew, await catalog_of(session, ctx, databricks_token))
 
 
 async def replace(
@@ -263,7 +265,7 @@ async def duplicate(
     name = body.name or await _free_name(repo, source.name, "copy")
     crew = await _insert(session, ctx, source.model_copy(update={"name": name}))
     await session.commit()
-    return _read(crew, await catalog_of(session, ctx, databricks_token))
+    return await _read(crew, await catalog_of(session, ctx, databricks_token))
 
 
 async def delete(session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID) -> None:
@@ -287,7 +289,7 @@ async def import_crew(
     name = await _free_name(repo, body.name, "")
     crew = await _insert(session, ctx, body.model_copy(update={"name": name}))
     await session.commit()
-    return _read(crew, catalog)
+    return await _read(crew, catalog)
 
 
 async def ensure_named(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> bool:
@@ -379,7 +381,7 @@ async def _save(
     await _record_version(session, ctx, crew.id, based_on + 1, content, now)
     await session.commit()
     await session.refresh(crew)
-    return _read(crew, await catalog_of(session, ctx, databricks_token))
+    return await _read(crew, await catalog_of(session, ctx, databricks_token))
 
 
 async def _record_version(
@@ -466,26 +468,50 @@ def _content(body: CrewBody) -> dict[str, Any]:
 
 
 def _body(content: dict[str, Any]) -> CrewBody:
-    return CrewBody.model_validate(content)
+    """A stored document, parsed. One that no longer parses is the server's fault."""
+    try:
+        return CrewBody.model_validate(content)
+    except ValidationError as exc:
+        raise StoredDataInvalid(f"A stored crew document does not validate: {exc}") from exc
 
 
-def _document(body: CrewBody, catalog: Catalog) -> dict[str, Any]:
-    """The document's fields plus what is derived from it."""
+# Parsing and checking a large crew takes CPU time (a 200-task crew whose tasks each take
+# all earlier ones as context has 20,000 context entries): the functions below run in a
+# thread (asyncio.to_thread), so the event loop keeps serving other requests meanwhile.
+
+
+def _checked(content: dict[str, Any], catalog: Catalog) -> tuple[CrewBody, list[Problem], CrewSpec]:
+    body = _body(content)
+    spec = document.to_spec(body)
+    return body, validation.problems_of(spec, catalog), spec
+
+
+def _report(source: CrewBody | dict[str, Any], catalog: Catalog) -> ValidationReport:
+    body = source if isinstance(source, CrewBody) else _body(source)
+    spec = document.to_spec(body)
+    return ValidationReport(
+        problems=validation.problems_of(spec, catalog), inputs=required_inputs(spec)
+    )
+
+
+def _document(content: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """The stored document's fields plus what is derived from it."""
+    body, found, spec = _checked(content, catalog)
     return {
         **{name: getattr(body, name) for name in CrewBody.model_fields},
         "edges": document.edges(body),
-        "inputs": document.inputs(body),
-        "problems": validation.problems(body, catalog),
+        "inputs": required_inputs(spec),
+        "problems": found,
     }
 
 
-def _read(crew: Crew, catalog: Catalog) -> CrewRead:
+async def _read(crew: Crew, catalog: Catalog) -> CrewRead:
     return CrewRead(
         id=crew.id,
         version=crew.version,
         created_at=crew.created_at,
         updated_at=crew.updated_at,
-        **_document(_body(crew.content), catalog),
+        **await asyncio.to_thread(_document, crew.content, catalog),
     )
 
 

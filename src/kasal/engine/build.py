@@ -22,7 +22,7 @@ from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
 from kasal.engine.tools.factory import build_tools
-from kasal.engine.validate import input_problems, spec_problems
+from kasal.engine.validate import RunFacts, check, errors, input_problems
 
 
 class AnyJson(BaseModel):
@@ -63,7 +63,8 @@ class _RunLLMs:
 def build_crew(request: RunRequest) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run."""
     spec = request.crew
-    problems = spec_problems(spec, request.llms.keys()) + input_problems(spec, request.inputs)
+    found = errors(check(spec, RunFacts(request.llms.keys())))
+    problems = [f.message for f in found] + input_problems(spec, request.inputs)
     if problems:
         raise InvalidSpec("The crew cannot run: " + " ".join(problems))
     work_dir = Path(request.work_dir)

@@ -53,6 +53,7 @@ from crewai.events.types.tool_usage_events import (
 )
 
 from kasal.engine.spec import EngineEvent
+from kasal.events import EventType
 
 HOLD_S = 0.05
 MAX_TEXT = 20_000
@@ -135,7 +136,7 @@ class RunCapture:
             return None
         kind, data = converted
         task_key, agent_key = self._keys(event)
-        if kind == "llm.failed":
+        if kind == EventType.llm_failed:
             self.failed_model = getattr(event, "model", None)
         if kind.endswith((".completed", ".failed")) and "duration_ms" not in data:
             data["duration_ms"] = self._duration_ms(event)
@@ -228,7 +229,7 @@ def _usage(event: LLMCallCompletedEvent) -> Data:
     }
 
 
-def _tool_finished(event: ToolUsageFinishedEvent) -> tuple[str, Data]:
+def _tool_finished(event: ToolUsageFinishedEvent) -> tuple[EventType, Data]:
     data: Data = {
         "tool": event.tool_name,
         "args": _args(event.tool_args),
@@ -236,58 +237,64 @@ def _tool_finished(event: ToolUsageFinishedEvent) -> tuple[str, Data]:
         "duration_ms": round((event.finished_at - event.started_at).total_seconds() * 1000),
     }
     if event.failure is not None:
-        return "tool.failed", data | {"error": _clip(event.failure.message)}
-    return "tool.completed", data | {"output": _clip(event.output)}
+        return EventType.tool_failed, data | {"error": _clip(event.failure.message)}
+    return EventType.tool_completed, data | {"output": _clip(event.output)}
 
 
-def _chunk(event: LLMStreamChunkEvent) -> tuple[str, Data] | None:
+def _chunk(event: LLMStreamChunkEvent) -> tuple[EventType, Data] | None:
     if not event.chunk or event.call_type == LLMCallType.TOOL_CALL:
         return None  # tool-call arguments being streamed are not text for the reader
-    return "llm.chunk", {"text": event.chunk, "call_id": event.call_id}
+    return EventType.llm_chunk, {"text": event.chunk, "call_id": event.call_id}
 
 
-Converter = Callable[[Any], tuple[str, Data] | None]
+Converter = Callable[[Any], tuple[EventType, Data] | None]
 
 _CONVERTERS: dict[type[BaseEvent], Converter] = {
-    TaskStartedEvent: lambda e: ("task.started", {"name": e.task_name}),
+    TaskStartedEvent: lambda e: (EventType.task_started, {"name": e.task_name}),
     TaskCompletedEvent: lambda e: (
-        "task.completed",
+        EventType.task_completed,
         {"name": e.task_name, "output": _clip(e.output.raw)},
     ),
-    TaskFailedEvent: lambda e: ("task.failed", {"name": e.task_name, "error": _clip(e.error)}),
-    AgentExecutionStartedEvent: lambda e: ("agent.started", {"role": e.agent.role}),
+    TaskFailedEvent: lambda e: (
+        EventType.task_failed,
+        {"name": e.task_name, "error": _clip(e.error)},
+    ),
+    AgentExecutionStartedEvent: lambda e: (EventType.agent_started, {"role": e.agent.role}),
     AgentExecutionCompletedEvent: lambda e: (
-        "agent.completed",
+        EventType.agent_completed,
         {"role": e.agent.role, "output": _clip(e.output)},
     ),
     AgentExecutionErrorEvent: lambda e: (
-        "agent.failed",
+        EventType.agent_failed,
         {"role": e.agent.role, "error": _clip(e.error)},
     ),
     ToolUsageStartedEvent: lambda e: (
-        "tool.started",
+        EventType.tool_started,
         {"tool": e.tool_name, "args": _args(e.tool_args)},
     ),
     ToolUsageFinishedEvent: _tool_finished,
     ToolUsageErrorEvent: lambda e: (
-        "tool.failed",
+        EventType.tool_failed,
         {"tool": e.tool_name, "args": _args(e.tool_args), "error": _clip(e.error)},
     ),
     ToolSelectionErrorEvent: lambda e: (
-        "log",
+        EventType.log,
         {"level": "warning", "message": _clip(f"Tool selection failed: {e.error}")},
     ),
     ToolValidateInputErrorEvent: lambda e: (
-        "log",
+        EventType.log,
         {"level": "warning", "message": _clip(f"Invalid tool input: {e.error}")},
     ),
-    LLMCallStartedEvent: lambda e: ("llm.started", {"model": e.model, "call_id": e.call_id}),
+    LLMCallStartedEvent: lambda e: (
+        EventType.llm_started,
+        {"model": e.model, "call_id": e.call_id},
+    ),
     LLMCallCompletedEvent: lambda e: (
-        "llm.completed",
+        EventType.llm_completed,
         {"model": e.model, "call_id": e.call_id} | _usage(e),
     ),
     LLMCallFailedEvent: lambda e: (
-        "llm.failed",
+        EventType.llm_failed,
         {"model": e.model, "call_id": e.call_id, "error": _clip(e.error)},
     ),
     LLMStreamChunkEvent: _chunk,

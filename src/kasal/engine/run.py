@@ -8,6 +8,10 @@ Failures never raise: a bad spec, a provider that is down or refuses the key, a
 tool that breaks the run... all return `RunResult(status="failed", error=...)`
 with a message the user can act on, after a `crew.failed` event.
 
+Storage: crewai's kickoff task-output store lives in the run's folder while the run
+lasts (see `_private_task_outputs`); nothing of a run is left in crewai's shared
+storage dir for another run, of any group, to find.
+
 Cancellation: cancelling the task that awaits `run_crew` stops the run at once
 (crewai's `akickoff` is cancellable). The events captured before the cancel are
 emitted, nothing after (no `crew.*` event), and `CancelledError` propagates: the
@@ -19,23 +23,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from crewai import CrewOutput
+from crewai import Crew, CrewOutput
 from crewai.events import crewai_event_bus
 from crewai.llms.base_llm import BaseLLM
+from crewai.memory.storage.kickoff_task_outputs_storage import KickoffTaskOutputsSQLiteStorage
+from crewai.utilities.task_output_storage_handler import TaskOutputStorageHandler
 from pydantic import ValidationError
 
 from kasal.engine.build import BuiltCrew, build_crew
 from kasal.engine.capture import Emit, RunCapture, capturing, install
+from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
+from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
+from kasal.events import EventType
 
 PUMP_INTERVAL_S = 0.02
 FLUSH_TIMEOUT_S = 10.0
+TASK_OUTPUTS_DIR = ".crewai"  # in the run's folder, removed when the run ends
 
 
 async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
@@ -43,7 +56,7 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     started = time.monotonic()
     emit(
         EngineEvent(
-            type="crew.started",
+            type=EventType.crew_started,
             data={
                 "execution_id": request.execution_id,
                 "crew": request.crew.name,
@@ -61,7 +74,7 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     capture = RunCapture(emit, built.task_keys, built.agent_keys)
     pump = asyncio.create_task(_pump(capture))
     try:
-        with capturing(capture):
+        with capturing(capture), _private_task_outputs(built.crew, Path(request.work_dir)):
             if request.crew.planning:
                 await asyncio.to_thread(plan_tasks, built.crew)
                 await _settle(capture)
@@ -85,7 +98,7 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     )
     emit(
         EngineEvent(
-            type="crew.completed",
+            type=EventType.crew_completed,
             data={
                 "result": result.result,
                 "usage": result.usage.model_dump(),
@@ -94,6 +107,32 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
         )
     )
     return result
+
+
+class _RunTaskOutputs(TaskOutputStorageHandler):
+    """crewai's task-output store (what `crewai replay` reads) in a file of one run's own."""
+
+    def __init__(self, db_path: Path) -> None:  # not super(): it opens the shared file
+        self.storage = KickoffTaskOutputsSQLiteStorage(str(db_path))
+
+
+@contextmanager
+def _private_task_outputs(crew: Crew, work_dir: Path) -> Iterator[None]:
+    """Keep this run's task outputs out of crewai's shared store, and delete them after.
+
+    By default every crew writes its task outputs to one SQLite file in crewai's storage
+    dir (`latest_kickoff_task_outputs.db`), shared by every run of the worker process:
+    each kickoff empties it first (concurrent runs wipe each other's rows) and the last
+    run's outputs stay there for the next run, of any group, to find. A per-run
+    environment variable cannot help (the environment is process-wide); the crew's
+    handler is the seam, and Kasal never replays, so the file goes when the run ends.
+    """
+    store = private_dir(work_dir / TASK_OUTPUTS_DIR)
+    crew._task_output_handler = _RunTaskOutputs(store / TASK_OUTPUTS_FILE)
+    try:
+        yield
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
 
 
 async def _pump(capture: RunCapture) -> None:
@@ -117,7 +156,7 @@ async def _drain(capture: RunCapture, pump: asyncio.Task[None]) -> None:
 def _failed(emit: Emit, message: str, usage: Usage, started: float) -> RunResult:
     emit(
         EngineEvent(
-            type="crew.failed",
+            type=EventType.crew_failed,
             data={
                 "error": message,
                 "usage": usage.model_dump(),

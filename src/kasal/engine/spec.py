@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from kasal.events import EventType
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,7 +109,7 @@ def utcnow() -> datetime:
 class EngineEvent(_Spec):
     """One step of a run, as the engine saw it. The API process assigns `seq`."""
 
-    type: str  # crew.started, task.completed, tool.failed, llm.chunk, log, ...
+    type: EventType
     ts: datetime = Field(default_factory=utcnow)
     task_key: str | None = None
     agent_key: str | None = None

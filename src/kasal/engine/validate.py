@@ -1,118 +1,462 @@
-"""Checks on a crew spec that need no crewai, so the API can run them on save.
+"""The rules of a crew, written once: the API checks them on save and run, the engine
+before it builds.
 
-`build.py` runs the same checks before building: a run never starts on a spec
-that cannot work, and the user sees every problem at once.
+They live in the engine and work on the spec (`CrewSpec`) because of the layering: the
+engine imports no domain, and the crews domain may import the engine, so this is the one
+place both can reach. The spec has the document's field names and order (see
+`crews.document.to_spec`), so a JSON pointer into the spec is a pointer into the crew
+document the user edits. What differs between the callers is only what they know about
+models and tools, so they pass it as `Facts`: the API the group's catalog (kinds, enabled,
+API keys; `crews.validation` maps findings to `Problem`s), the engine the models resolved
+for this run and the built-in tools (`RunFacts`).
+
+Every rule is linear in agents + tasks + context entries (a 200-task crew whose tasks each
+take all earlier ones as context is 20,000 entries): indexes are built once, and cycles
+come from one strongly-connected-components pass instead of a search per entry.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
-from kasal.engine.spec import CrewSpec, ToolRef
-from kasal.engine.tools.catalog import ToolConfigError, UnknownTool, parse_config
+from kasal.engine.spec import CrewSpec, TaskSpec, ToolRef
+from kasal.engine.tools.catalog import CATALOG, ToolConfigError, parse_config
 
+Severity = Literal["error", "warning"]
+ModelKind = Literal["chat", "embedding"]
 
-def spec_problems(crew: CrewSpec, llm_keys: Collection[str]) -> list[str]:
-    """Everything wrong with `crew`, given the model keys the run can resolve."""
-    problems: list[str] = []
-    agent_keys = [a.key for a in crew.agents]
-    task_keys = [t.key for t in crew.tasks]
-    problems += _duplicates("agent", agent_keys) + _duplicates("task", task_keys)
-    if not crew.tasks:
-        problems.append("The crew has no tasks.")
-    default_llm_ok = len(llm_keys) == 1
-    for agent in crew.agents:
-        if agent.llm is None and not default_llm_ok:
-            problems.append(f"Agent {agent.key!r} has no model.")
-        elif agent.llm is not None and agent.llm not in llm_keys:
-            problems.append(f"Agent {agent.key!r} uses unknown model {agent.llm!r}.")
-        problems += _tool_problems(f"agent {agent.key!r}", agent.tools)
-    for index, task in enumerate(crew.tasks):
-        where = f"Task {task.key!r}"
-        if task.agent is None and crew.process == "sequential":
-            problems.append(f"{where} has no agent (a sequential crew needs one per task).")
-        elif task.agent is not None and task.agent not in agent_keys:
-            problems.append(f"{where} is assigned to unknown agent {task.agent!r}.")
-        earlier = set(task_keys[:index])
-        problems += [
-            f"{where} uses {key!r} as context, which is not an earlier task."
-            for key in task.context
-            if key not in earlier
-        ]
-        if task.human_input:
-            problems.append(
-                f"{where} asks for human input, which a background run cannot collect. "
-                "Turn human input off."
-            )
-        if task.output_schema is not None and task.output_format != "json":
-            problems.append(f"{where} has an output schema but its output format is not json.")
-        problems += _tool_problems(f"task {task.key!r}", task.tools)
-    problems += _concurrent_agent_problems(crew)
-    if crew.tasks and crew.tasks[-1].async_execution:
-        problems.append("The last task cannot run asynchronously: the crew waits for its result.")
-    if crew.process == "hierarchical":
-        if crew.manager_llm is None:
-            problems.append("A hierarchical crew needs a manager model (manager_llm).")
-        elif crew.manager_llm not in llm_keys:
-            problems.append(f"The manager model {crew.manager_llm!r} is unknown.")
-    if crew.memory:
-        if crew.embedder is None:
-            problems.append(
-                "Memory needs an embedding model: set the crew's embedder to an embedding model."
-            )
-        elif crew.embedder not in llm_keys:
-            problems.append(f"The embedding model {crew.embedder!r} is unknown.")
-    return problems
+# The stable codes, with what each means. docs/crews.md lists the same table.
+CODES: dict[str, str] = {
+    "no_agents": "The crew has no agents.",
+    "no_tasks": "The crew has no tasks.",
+    "duplicate_key": "Two agents or tasks share a key.",
+    "empty_field": "A required text (role, goal, description, expected output) is empty.",
+    "agent_without_model": "An agent has no model.",
+    "unknown_model": "A model key that the group's catalog does not have.",
+    "model_disabled": "A model that is disabled.",
+    "wrong_model_kind": "A chat model where an embedding model is needed, or the reverse.",
+    "missing_api_key": "A model whose provider needs an API key the group has not set.",
+    "unknown_tool": "A tool id that does not exist.",
+    "tool_disabled": "A tool that is disabled for the group.",
+    "invalid_tool_config": "A tool configuration that does not match the tool's schema.",
+    "duplicate_tool": "The same tool is given twice to one agent or task.",
+    "task_without_agent": "A task with no agent (a warning in a hierarchical crew).",
+    "unknown_agent": "A task assigned to a key that is not an agent of the crew.",
+    "unused_agent": "An agent no task is assigned to (sequential crews).",
+    "concurrent_agent": "Asynchronous tasks that run at the same time share an agent.",
+    "unknown_context": "A context entry that is not a task of the crew.",
+    "context_later_task": "A context entry naming a task that runs later.",
+    "context_cycle": "Context entries that form a cycle (or a task using itself).",
+    "duplicate_context": "The same task listed twice as context.",
+    "manager_llm_missing": "A hierarchical crew without a manager model.",
+    "memory_without_embedder": "Memory is on but no embedding model is chosen.",
+    "human_input_unsupported": "Human input cannot be collected in a background run.",
+    "json_output_without_schema": "JSON output without a schema: any JSON object is accepted.",
+    "invalid_output_schema": "The output schema is not a usable JSON schema.",
+    "schema_without_json_output": "An output schema on a task whose output format is text.",
+    "last_task_async": "The last task runs asynchronously; the crew waits for its result.",
+}
+
+# CrewAI's placeholder grammar, exactly (`crewai.utilities.string_utils._VARIABLE_PATTERN`,
+# copied because the API process must not import crewai). CrewAI has no escape: in
+# `{{name}}` it finds `{name}`, demands an input for it and leaves `{value}` in the text.
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)}")
+
+_JSON_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
 
 
-# The placeholders crewai interpolates: `{topic}`, not JSON such as `{"a": 1}`.
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)}")
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where (a JSON pointer), which rule (a code of CODES), what to do."""
+
+    pointer: str
+    code: str
+    message: str
+    severity: Severity = "error"
 
 
-def required_inputs(crew: CrewSpec) -> set[str]:
-    """The `{name}` placeholders of the crew's texts: the inputs a run must provide."""
+class Facts(Protocol):
+    """What a caller knows about models and tools; the rules need nothing else."""
+
+    @property
+    def default_model(self) -> str | None:
+        """The model an agent without one runs on, if there is such a model."""
+        ...
+
+    def model_problem(self, key: str, kind: ModelKind) -> tuple[str, str] | None:
+        """(code, message) when model `key` cannot serve as a `kind` model."""
+        ...
+
+    def tool_enabled(self, tool_id: str) -> bool | None:
+        """Whether the tool may be used; None when there is no such tool."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """The engine's facts: the models resolved for this run, and the built-in tools.
+
+    An agent without a model runs on the run's model when there is exactly one.
+    """
+
+    llm_keys: Collection[str]
+
+    @property
+    def default_model(self) -> str | None:
+        return next(iter(self.llm_keys)) if len(self.llm_keys) == 1 else None
+
+    def model_problem(self, key: str, kind: ModelKind) -> tuple[str, str] | None:
+        if key in self.llm_keys:
+            return None
+        return "unknown_model", f"The model {key!r} was not resolved for this run."
+
+    def tool_enabled(self, tool_id: str) -> bool | None:
+        return True if tool_id in CATALOG else None
+
+
+def check(crew: CrewSpec, facts: Facts) -> list[Finding]:
+    """Every problem of `crew` at once, errors and warnings, in document order."""
+    return list(_Rules(crew, facts).run())
+
+
+def errors(found: Iterable[Finding]) -> list[Finding]:
+    return [f for f in found if f.severity == "error"]
+
+
+def placeholders(texts: Iterable[str]) -> list[str]:
+    """The placeholder names in `texts`, in first-seen order: the inputs they need."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        for name in PLACEHOLDER.findall(text):
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def required_inputs(crew: CrewSpec) -> list[str]:
+    """The inputs a run of `crew` must be given: CrewAI interpolates every one of them."""
     texts = [t for a in crew.agents for t in (a.role, a.goal, a.backstory)]
     texts += [t for task in crew.tasks for t in (task.description, task.expected_output)]
-    return {name for text in texts for name in _PLACEHOLDER.findall(text)}
+    return placeholders(texts)
 
 
 def input_problems(crew: CrewSpec, inputs: Mapping[str, str]) -> list[str]:
     return [
         f"The input {name!r} is missing (the crew's texts use {{{name}}})."
-        for name in sorted(required_inputs(crew) - inputs.keys())
+        for name in required_inputs(crew)
+        if name not in inputs
     ]
 
 
-def _concurrent_agent_problems(crew: CrewSpec) -> list[str]:
-    """Consecutive async tasks run at once, and one crewai agent cannot run twice at once."""
-    problems = []
-    running: dict[str, str] = {}  # agent key → task key, for the current async group
-    for task in crew.tasks:
-        if not task.async_execution:
-            running.clear()
-            continue
-        if task.agent is not None and task.agent in running:
-            problems.append(
-                f"Tasks {running[task.agent]!r} and {task.key!r} run at the same time "
-                f"(asynchronously) but share agent {task.agent!r}; give them different agents."
+class _Rules:
+    """One pass over the crew, with every index built once."""
+
+    def __init__(self, crew: CrewSpec, facts: Facts) -> None:
+        self.crew = crew
+        self.facts = facts
+        self.agent_keys = {a.key for a in crew.agents}
+        self.position = {t.key: i for i, t in enumerate(crew.tasks)}
+        self.cyclic = _cyclic_context(crew.tasks, self.position)
+
+    def run(self) -> Iterator[Finding]:
+        yield from self._crew_rules()
+        for index, agent in enumerate(self.crew.agents):
+            where = f"/agents/{index}"
+            for name in ("role", "goal"):
+                if not getattr(agent, name).strip():
+                    yield Finding(
+                        f"{where}/{name}", "empty_field", f"Agent {agent.key!r} has no {name}."
+                    )
+            if agent.llm is not None:
+                yield from self._model(f"{where}/llm", agent.llm, "chat")
+            elif self.facts.default_model is None:
+                yield Finding(
+                    f"{where}/llm", "agent_without_model", f"Agent {agent.key!r} has no model."
+                )
+            yield from self._tools(where, f"agent {agent.key!r}", agent.tools)
+        yield from self._unused_agents()
+        for index, task in enumerate(self.crew.tasks):
+            yield from self._task_rules(index, task)
+        yield from self._concurrent_agents()
+
+    def _crew_rules(self) -> Iterator[Finding]:
+        crew = self.crew
+        if not crew.agents:
+            yield Finding("/agents", "no_agents", "The crew has no agents: add at least one.")
+        if not crew.tasks:
+            yield Finding("/tasks", "no_tasks", "The crew has no tasks: add at least one.")
+        keys = Counter([a.key for a in crew.agents] + [t.key for t in crew.tasks])
+        for key in sorted(k for k, n in keys.items() if n > 1):
+            yield Finding(
+                "", "duplicate_key", f"Agents and tasks share one key space; {key!r} is reused."
             )
-        if task.agent is not None:
-            running[task.agent] = task.key
-    return problems
+        if crew.process == "hierarchical" and crew.manager_llm is None:
+            yield Finding(
+                "/manager_llm",
+                "manager_llm_missing",
+                "A hierarchical crew needs a manager model (manager_llm).",
+            )
+        if crew.manager_llm is not None:
+            yield from self._model("/manager_llm", crew.manager_llm, "chat")
+        if crew.memory and crew.embedder is None:
+            yield Finding(
+                "/embedder",
+                "memory_without_embedder",
+                "Memory needs an embedding model: choose one as the crew's embedder.",
+            )
+        if crew.embedder is not None:
+            yield from self._model("/embedder", crew.embedder, "embedding")
+
+    def _model(self, pointer: str, key: str, kind: ModelKind) -> Iterator[Finding]:
+        problem = self.facts.model_problem(key, kind)
+        if problem is not None:
+            yield Finding(pointer, *problem)
+
+    def _tools(self, where: str, owner: str, tools: list[ToolRef]) -> Iterator[Finding]:
+        seen: set[str] = set()
+        for index, ref in enumerate(tools):
+            pointer = f"{where}/tools/{index}"
+            enabled = self.facts.tool_enabled(ref.tool_id)
+            if enabled is None:
+                yield Finding(
+                    f"{pointer}/tool_id", "unknown_tool", f"There is no tool {ref.tool_id!r}."
+                )
+                continue
+            if not enabled:
+                yield Finding(
+                    f"{pointer}/tool_id",
+                    "tool_disabled",
+                    f"The tool {ref.tool_id!r} is disabled for this group.",
+                )
+            if ref.tool_id in CATALOG:
+                try:
+                    parse_config(ref.tool_id, ref.config)
+                except ToolConfigError as exc:
+                    yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
+            if ref.tool_id in seen:
+                yield Finding(
+                    f"{pointer}/tool_id",
+                    "duplicate_tool",
+                    f"The tool {ref.tool_id!r} is given to {owner} more than once.",
+                    "warning",
+                )
+            seen.add(ref.tool_id)
+
+    def _unused_agents(self) -> Iterator[Finding]:
+        if self.crew.process != "sequential":
+            return  # a manager may delegate to any agent
+        assigned = {t.agent for t in self.crew.tasks}
+        for index, agent in enumerate(self.crew.agents):
+            if agent.key not in assigned:
+                yield Finding(
+                    f"/agents/{index}",
+                    "unused_agent",
+                    f"No task is assigned to agent {agent.key!r}.",
+                    "warning",
+                )
+
+    def _task_rules(self, index: int, task: TaskSpec) -> Iterator[Finding]:
+        where = f"/tasks/{index}"
+        name = repr(task.key)
+        for field_name in ("description", "expected_output"):
+            if not getattr(task, field_name).strip():
+                label = field_name.replace("_", " ")
+                yield Finding(
+                    f"{where}/{field_name}", "empty_field", f"Task {name} has no {label}."
+                )
+        yield from self._assignment(where, task)
+        yield from self._context(where, index, task)
+        yield from self._tools(where, f"task {name}", task.tools)
+        if task.human_input:
+            yield Finding(
+                f"{where}/human_input",
+                "human_input_unsupported",
+                f"Task {name} asks for human input, which a background run cannot collect.",
+            )
+        yield from _output_rules(where, task)
+        if task.async_execution and index == len(self.crew.tasks) - 1:
+            yield Finding(
+                f"{where}/async_execution",
+                "last_task_async",
+                f"Task {name} is the last task and cannot run asynchronously: "
+                "the crew waits for its result.",
+            )
+
+    def _assignment(self, where: str, task: TaskSpec) -> Iterator[Finding]:
+        if task.agent is None:
+            hierarchical = self.crew.process == "hierarchical"
+            yield Finding(
+                f"{where}/agent",
+                "task_without_agent",
+                f"Task {task.key!r} has no agent"
+                + (" (the manager will choose one)." if hierarchical else "."),
+                "warning" if hierarchical else "error",
+            )
+        elif task.agent not in self.agent_keys:
+            what = "a task" if task.agent in self.position else "not in the crew"
+            yield Finding(
+                f"{where}/agent",
+                "unknown_agent",
+                f"Task {task.key!r} is assigned to {task.agent!r}, which is {what}, not an agent.",
+            )
+
+    def _context(self, where: str, index: int, task: TaskSpec) -> Iterator[Finding]:
+        seen: set[str] = set()
+        for entry, key in enumerate(task.context):
+            pointer = f"{where}/context/{entry}"
+            if key in seen:
+                yield Finding(
+                    pointer,
+                    "duplicate_context",
+                    f"Task {task.key!r} lists {key!r} as context twice.",
+                    "warning",
+                )
+                continue
+            seen.add(key)
+            if key not in self.position:
+                yield Finding(
+                    pointer, "unknown_context", f"Context {key!r} is not a task of this crew."
+                )
+            elif key == task.key or self.cyclic.get(key, -1) == self.cyclic.get(task.key, -2):
+                yield Finding(
+                    pointer,
+                    "context_cycle",
+                    f"Task {task.key!r} uses {key!r} as context, which (through its own context) "
+                    f"depends on {task.key!r}: a cycle.",
+                )
+            elif self.position[key] > index:
+                yield Finding(
+                    pointer,
+                    "context_later_task",
+                    f"Task {task.key!r} uses {key!r} as context, but {key!r} runs later.",
+                )
+
+    def _concurrent_agents(self) -> Iterator[Finding]:
+        """Consecutive async tasks run at once, and one crewai agent cannot run twice at once."""
+        running: dict[str, str] = {}  # agent key → task key, for the current async group
+        for index, task in enumerate(self.crew.tasks):
+            if not task.async_execution:
+                running.clear()
+                continue
+            if task.agent is not None and task.agent in running:
+                yield Finding(
+                    f"/tasks/{index}/agent",
+                    "concurrent_agent",
+                    f"Tasks {running[task.agent]!r} and {task.key!r} run at the same time "
+                    f"(asynchronously) but share agent {task.agent!r}; give them different agents.",
+                )
+            if task.agent is not None:
+                running[task.agent] = task.key
 
 
-def _duplicates(kind: str, keys: list[str]) -> list[str]:
-    return [
-        f"Two {kind}s share the key {key!r}." for key in sorted(set(keys)) if keys.count(key) > 1
-    ]
+def _cyclic_context(tasks: list[TaskSpec], position: Mapping[str, int]) -> dict[str, int]:
+    """Each task on a context cycle, mapped to its cycle's number (Tarjan, iteratively).
+
+    Two tasks with the same number depend on each other through context. Linear in tasks
+    plus context entries; tasks on no cycle are left out.
+    """
+    graph = [[position[k] for k in dict.fromkeys(t.context) if k in position] for t in tasks]
+    index_of: list[int | None] = [None] * len(tasks)
+    low = [0] * len(tasks)
+    on_stack = [False] * len(tasks)
+    stack: list[int] = []
+    component: dict[str, int] = {}
+    counter = 0
+    for root in range(len(tasks)):
+        if index_of[root] is not None:
+            continue
+        work: list[tuple[int, int]] = [(root, 0)]
+        while work:
+            node, edge = work.pop()
+            if edge == 0:
+                index_of[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack[node] = True
+            if edge < len(graph[node]):
+                work.append((node, edge + 1))
+                target = graph[node][edge]
+                if index_of[target] is None:
+                    work.append((target, 0))
+                elif on_stack[target]:
+                    low[node] = min(low[node], index_of[target] or 0)
+                continue
+            if work:  # returning to the caller: pass the low-link up
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index_of[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    members.append(member)
+                    if member == node:
+                        break
+                if len(members) > 1:
+                    component.update({tasks[m].key: node for m in members})
+    return component
 
 
-def _tool_problems(owner: str, tools: list[ToolRef]) -> list[str]:
-    problems = []
-    for ref in tools:
-        try:
-            parse_config(ref.tool_id, ref.config)
-        except (UnknownTool, ToolConfigError) as exc:
-            problems.append(f"On {owner}: {exc}")
-    return problems
+def _output_rules(where: str, task: TaskSpec) -> Iterator[Finding]:
+    if task.output_format == "text":
+        if task.output_schema is not None:
+            yield Finding(
+                f"{where}/output_schema",
+                "schema_without_json_output",
+                f"Task {task.key!r} has an output schema but its output format is text: "
+                "set the output format to json or remove the schema.",
+            )
+        return
+    if task.output_schema is None:
+        yield Finding(
+            f"{where}/output_schema",
+            "json_output_without_schema",
+            f"Task {task.key!r} outputs JSON without a schema: any JSON object is accepted.",
+            "warning",
+        )
+        return
+    issue = schema_issue(task.output_schema)
+    if issue is not None:
+        yield Finding(
+            f"{where}/output_schema",
+            "invalid_output_schema",
+            f"The output schema of task {task.key!r} is not usable: {issue}",
+        )
+
+
+def schema_issue(schema: Mapping[str, Any]) -> str | None:
+    """Why `schema` is not an object JSON schema CrewAI can turn into a model, if it is not."""
+    if schema.get("type") != "object":
+        return 'the top level must be {"type": "object", "properties": {...}}.'
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return '"properties" must be a non-empty object.'
+    for name, prop in properties.items():
+        issue = _property_issue(prop)
+        if issue is not None:
+            return f"property {name!r}: {issue}"
+    required = schema.get("required", [])
+    if not isinstance(required, list) or any(r not in properties for r in required):
+        return '"required" must list names of properties.'
+    return None
+
+
+def _property_issue(prop: Any) -> str | None:
+    if not isinstance(prop, dict):
+        return "must be an object."
+    kind = prop.get("type")
+    if kind is None:
+        composite = any(k in prop for k in ("$ref", "anyOf", "oneOf", "allOf", "enum", "const"))
+        return None if composite else 'needs a "type".'
+    kinds = kind if isinstance(kind, list) else [kind]
+    if not kinds or any(k not in _JSON_TYPES for k in kinds):
+        return f"unknown type {kind!r}."
+    if "object" in kinds and "properties" in prop:
+        nested = schema_issue(prop)
+        return None if nested is None else nested
+    if "array" in kinds and "items" in prop:
+        return _property_issue(prop["items"])
+    return None

@@ -5,6 +5,12 @@ One dispatcher per API process. It is the only writer of worker events: the pool
 callbacks put into one bounded inbox, and a single writer task empties it in batches, one
 transaction per batch, then announces what it wrote. A slow database slows the inbox, the
 inbox slows the pool's readers, and the workers' pipes push back: nothing piles up unbounded.
+
+A database outage is only a very slow database: a batch that cannot reach it is tried again,
+with capped exponential backoff, for as long as the outage lasts, and nothing behind it is
+written first, so every report lands once, in order, with contiguous seqs. Dispatching and
+housekeeping pause and resume the same way. Leases are judged only once the database has
+been steadily back for a lease period: every process's renewals stopped with the outage.
 """
 
 from __future__ import annotations
@@ -20,14 +26,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
-from kasal.core.errors import KasalError
+from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
-from kasal.executions import log
+from kasal.events import EventType
+from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import RunnerRepository
 from kasal.executions.service import model_keys
@@ -39,8 +47,67 @@ from kasal.runtime.pool import DEFAULT_RUNNER
 logger = logging.getLogger(__name__)
 
 _BATCH = 500
-_WRITE_ATTEMPTS = 3
+_WRITE_ATTEMPTS = 3  # for a batch the database refuses (not one it cannot be reached for)
+_BACKOFF_FIRST_S = 0.05
+_BACKOFF_MAX_S = 2.0
 _HOUSEKEEPING_S = 1.0
+# SQLSTATE classes that say the server is going or gone, not that it refused the statement.
+_DISCONNECT_SQLSTATES = ("08", "57P")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` means the database could not be reached, as opposed to a refusal.
+
+    SQLAlchemy flags a connection it found dead `connection_invalidated`; a failure to connect
+    (server down, `ALLOW_CONNECTIONS false`, too many clients) or a closed connection comes as
+    `OperationalError` / `InterfaceError` wrapping the driver's error. An `OperationalError`
+    that carries a SQLSTATE outside the connection classes (a deadlock, a cancelled statement)
+    is the database answering, so it gets the bounded retry of any refusal.
+    """
+    if not isinstance(exc, DBAPIError):
+        return isinstance(exc, OSError)
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate is None or str(sqlstate).startswith(_DISCONNECT_SQLSTATES)
+
+
+def _why(exc: BaseException) -> str:
+    """The driver's own words: SQLAlchemy's text adds the statement and its parameters,
+    which are long and carry the users' data into the log."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return f"{type(orig).__name__}: {orig}" if orig is not None else str(exc)
+
+
+class _Reachability:
+    """Whether this process reaches its database. An outage is logged when it begins and when
+    it ends, never once per attempt; and it tells when leases can be judged again."""
+
+    def __init__(self) -> None:
+        self.down_since: float | None = None
+        self.back_since = float("-inf")  # start-up counts as steady: orphans are resolved
+
+    def failed(self, exc: BaseException, doing: str) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            logger.warning(
+                "the database is unreachable (while %s: %s); worker reports wait and are "
+                "written once it is back",
+                doing,
+                _why(exc),
+            )
+
+    def reached(self) -> None:
+        if self.down_since is not None:
+            now = time.monotonic()
+            logger.warning("the database is reachable again after %.1f s", now - self.down_since)
+            self.down_since = None
+            self.back_since = now
+
+    def steady_for(self, seconds: float) -> bool:
+        return self.down_since is None and time.monotonic() - self.back_since >= seconds
 
 
 @dataclass(frozen=True)
@@ -75,11 +142,14 @@ class Dispatcher:
             cancel_grace=settings.cancel_grace,
             runner=runner or DEFAULT_RUNNER,
         )
+        self.run_folders = workdirs.RunFolders(settings.data_dir, settings.run_retention_s)
         self._inbox: asyncio.Queue[_Report] = asyncio.Queue(maxsize=10_000)
         self._wake = asyncio.Event()
         self._started: dict[uuid.UUID, float] = {}  # running here -> monotonic start
+        self._ending: set[uuid.UUID] = set()  # final report received, not yet written
         self._cancel_sent: set[uuid.UUID] = set()
         self._timed_out: set[uuid.UUID] = set()
+        self._db = _Reachability()
         self._tokens: dict[uuid.UUID, str] = {}  # Databricks on-behalf-of, memory only
         self._tasks: list[asyncio.Task[None]] = []
         self._last_lease = 0.0
@@ -127,10 +197,15 @@ class Dispatcher:
         await self._inbox.put(_Report(uuid.UUID(execution_id), event=event))
 
     async def on_finished(self, execution_id: str, result: RunResult) -> None:
-        await self._inbox.put(_Report(uuid.UUID(execution_id), result=result))
+        await self._report_end(_Report(uuid.UUID(execution_id), result=result))
 
     async def on_lost(self, execution_id: str, reason: str) -> None:
-        await self._inbox.put(_Report(uuid.UUID(execution_id), lost=reason))
+        await self._report_end(_Report(uuid.UUID(execution_id), lost=reason))
+
+    async def _report_end(self, report: _Report) -> None:
+        """From here the run is over, however long its end takes to be written down."""
+        self._ending.add(report.execution_id)
+        await self._inbox.put(report)
 
     # Claiming and starting runs
 
@@ -142,8 +217,15 @@ class Dispatcher:
             self._wake.clear()
             try:
                 await self._fill_slots()
-            except Exception:
-                logger.exception("dispatching failed; retrying")
+            except Exception as exc:
+                self._trouble("dispatching", exc)
+
+    def _trouble(self, doing: str, exc: Exception) -> None:
+        """A loop's round failed: an outage is noted once, anything else logged each time."""
+        if connection_lost(exc):
+            self._db.failed(exc, doing)
+        else:
+            logger.error("%s failed; retrying", doing, exc_info=exc)
 
     async def _fill_slots(self) -> None:
         while (free := self.pool.free_slots()) > 0:
@@ -165,8 +247,10 @@ class Dispatcher:
             assert execution is not None  # noqa: S101 (just claimed in this transaction)
             try:
                 request = await self._request(session, execution)
-            except KasalError as exc:
-                await self._finish(session, execution, Status.failed, announcements, exc.message)
+            except (KasalError, StoredDataInvalid) as exc:
+                if isinstance(exc, StoredDataInvalid):
+                    logger.exception("execution %s cannot start", execution_id)
+                await self._finish(session, execution, Status.failed, announcements, str(exc))
                 await session.commit()
                 announcements.publish(self.bus)
                 return
@@ -178,14 +262,16 @@ class Dispatcher:
         try:
             await self.pool.submit(request)
         except NoFreeSlot:
-            await self._inbox.put(_Report(execution_id, lost="no free worker slot"))
+            await self._report_end(_Report(execution_id, lost="no free worker slot"))
 
     async def _request(self, session: AsyncSession, execution: Execution) -> RunRequest:
-        spec = CrewSpec.model_validate(execution.spec)
+        try:
+            spec = CrewSpec.model_validate(execution.spec)
+        except ValidationError as exc:  # the server's fault, and it must not stall the queue
+            raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
-        work_dir = self.settings.data_dir / "runs" / str(execution.id)
-        await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
+        work_dir = await self.run_folders.create(execution.id)
         return RunRequest(
             execution_id=str(execution.id),
             crew=spec,
@@ -203,7 +289,7 @@ class Dispatcher:
             while len(batch) < _BATCH and not self._inbox.empty():
                 batch.append(self._inbox.get_nowait())
             try:
-                await self._write_with_retries(batch)
+                await self._record(batch)
             except Exception:  # the one writer must outlive any batch
                 logger.exception("could not record %d worker reports", len(batch))
             finally:
@@ -212,23 +298,72 @@ class Dispatcher:
             if any(r.event is None for r in batch):
                 self.wake()  # a slot came free
 
+    async def _record(self, batch: list[_Report]) -> None:
+        """Write the batch; if the database keeps refusing it, write its reports one by one,
+        so that one poison report costs only itself and never blocks the writer."""
+        try:
+            await self._write_with_retries(batch)
+        except (DBAPIError, LookupError) as exc:
+            if len(batch) == 1:
+                await self._drop(batch[0], exc)
+                return
+            logger.warning(
+                "the database refused %d worker reports (%s); one by one", len(batch), _why(exc)
+            )
+            for report in batch:
+                await self._record([report])
+
+    async def _drop(self, report: _Report, exc: Exception) -> None:
+        """A report the database refuses. An event is lost (and logged); a run's end is
+        written again without what was refused, so that the run still ends. Should even
+        that be refused, the run is forgotten here: its lease lapses and recovery ends it."""
+        eid = report.execution_id
+        if report.event is not None:
+            logger.error(
+                "dropped a %s event of execution %s: %s", report.event.type, eid, _why(exc)
+            )
+            return
+        logger.error("could not record the end of execution %s as reported: %s", eid, _why(exc))
+        plain = RunResult(
+            status="failed",
+            error=f"The run ended, but its outcome could not be recorded ({type(exc).__name__})",
+        )
+        if report.result == plain or report.lost is not None:
+            self._forget(eid)
+            return
+        await self._record([_Report(eid, result=plain)])
+
     async def _write_with_retries(self, batch: list[_Report]) -> None:
-        """A batch is one transaction. One the database rolled back (a deadlock victim), or
-        one whose execution was deleted under it, is written again: nothing of it was kept,
-        and the second time a deleted execution is skipped."""
-        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+        """A batch is one transaction, so a failed attempt kept nothing and is simply made
+        again. While the database cannot be reached, that goes on for as long as it takes:
+        the batch holds the inbox back and the inbox the workers. A batch the database
+        refuses (a deadlock victim, one whose execution was deleted under it: the second
+        time a deleted execution is skipped) is tried `_WRITE_ATTEMPTS` times, then raised."""
+        refusals, backoff = 0, _BACKOFF_FIRST_S
+        while True:
             try:
                 settled = await self._write(batch)
-            except (DBAPIError, LookupError):
-                if attempt == _WRITE_ATTEMPTS:
+            except (DBAPIError, LookupError) as exc:
+                if connection_lost(exc):
+                    self._db.failed(exc, "recording worker reports")
+                    await asyncio.sleep(backoff)
+                    backoff = min(2 * backoff, _BACKOFF_MAX_S)
+                    continue
+                refusals += 1
+                if refusals == _WRITE_ATTEMPTS:
                     raise
-                await asyncio.sleep(0.05 * attempt)
+                await asyncio.sleep(_BACKOFF_FIRST_S * refusals)
             else:
+                self._db.reached()
                 for eid in settled:  # forget a run only once its end is on record
-                    self._started.pop(eid, None)
-                    self._cancel_sent.discard(eid)
-                    self._timed_out.discard(eid)
+                    self._forget(eid)
                 return
+
+    def _forget(self, execution_id: uuid.UUID) -> None:
+        self._started.pop(execution_id, None)
+        self._ending.discard(execution_id)
+        self._cancel_sent.discard(execution_id)
+        self._timed_out.discard(execution_id)
 
     async def _write(self, batch: list[_Report]) -> set[uuid.UUID]:
         announcements = log.Announcements()
@@ -275,19 +410,19 @@ class Dispatcher:
             execution.task_outputs = dict(result.task_outputs)
             execution.usage = result.usage.model_dump(exclude={"cost"})
             execution.cost = result.usage.cost
-            if execution.id in self._timed_out:
-                limit = self.settings.run_timeout
-                await self._finish(
-                    session,
-                    execution,
-                    Status.failed,
-                    announcements,
-                    f"The run took longer than {limit:g} s and was stopped (KASAL_RUN_TIMEOUT)",
-                )
-            else:
-                await self._finish(
-                    session, execution, Status(result.status), announcements, result.error
-                )
+        if execution.id in self._timed_out:
+            limit = self.settings.run_timeout
+            await self._finish(
+                session,
+                execution,
+                Status.failed,
+                announcements,
+                f"The run took longer than {limit:g} s and was stopped (KASAL_RUN_TIMEOUT)",
+            )
+        elif result is not None:
+            await self._finish(
+                session, execution, Status(result.status), announcements, result.error
+            )
         elif execution.status == Status.cancelling:
             await self._finish(session, execution, Status.cancelled, announcements, report.lost)
         elif self.settings.requeue_lost and execution.attempts < 2:
@@ -322,7 +457,7 @@ class Dispatcher:
         execution.status = Status.queued
         execution.runner_id = None
         execution.lease_expires_at = None
-        event = {"type": "execution.requeued", "data": {"reason": reason}}
+        event = {"type": EventType.execution_requeued, "data": {"reason": reason}}
         await log.append(session, execution, [event], announcements)
         log.announce_status(execution, announcements)
 
@@ -333,25 +468,47 @@ class Dispatcher:
             await asyncio.sleep(_HOUSEKEEPING_S)
             try:
                 await self._housekeeping()
-            except Exception:
-                logger.exception("housekeeping failed; retrying")
+            except Exception as exc:
+                self._trouble("housekeeping", exc)
 
     async def _housekeeping(self) -> None:
-        now = time.monotonic()
-        for eid, started in list(self._started.items()):
-            if now - started > self.settings.run_timeout and eid not in self._timed_out:
-                self._timed_out.add(eid)
-                await self._mark_cancelling(eid, reason="timeout")
-                await self.cancel(eid)
+        """Timeouts are enforced on the workers first, as that needs no database. Then this
+        process renews its leases: after an outage, that is what tells the other processes
+        these runs are still driven, before anyone judges expired leases."""
+        overdue = await self._stop_overdue()
         async with self.sessions() as session:
             runner = RunnerRepository(session)
-            for eid in await runner.cancelling_of(self.runner_id):
-                await self.cancel(eid)
+            now = time.monotonic()
             if now - self._last_lease > self.settings.lease_s / 3:
-                self._last_lease = now
                 await runner.renew_leases(self.runner_id, set(self._started), self._lease_until())
                 await session.commit()
-        await self._recover_expired()
+                self._last_lease = now
+            cancelling = await runner.cancelling_of(self.runner_id)
+        self._db.reached()
+        for eid in cancelling:
+            await self.cancel(eid)
+        for eid in overdue:
+            await self._mark_cancelling(eid, reason="timeout")
+        # Other processes' renewals stopped with the outage too: give them a lease to resume.
+        if self._db.steady_for(self.settings.lease_s):
+            await self._recover_expired()
+        await self.run_folders.sweep_if_due(self.sessions, set(self._started))
+
+    async def _stop_overdue(self) -> list[uuid.UUID]:
+        """Runs over their time, each cancelled on its worker when first seen. They are marked
+        `cancelling` every round until they end, so that an outage cannot skip it. A run whose
+        end has been reported is over, however late that is written down."""
+        now = time.monotonic()
+        overdue = [
+            eid
+            for eid, started in self._started.items()
+            if eid not in self._ending and now - started > self.settings.run_timeout
+        ]
+        for eid in overdue:
+            if eid not in self._timed_out:
+                self._timed_out.add(eid)
+                await self.cancel(eid)
+        return overdue
 
     async def _mark_cancelling(self, execution_id: uuid.UUID, reason: str) -> None:
         announcements = log.Announcements()

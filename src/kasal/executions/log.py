@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasal.events import EventType
 from kasal.executions.models import Execution, Status
 from kasal.executions.repository import EventRepository
 from kasal.executions.schemas import EventRead
@@ -50,9 +51,7 @@ async def append(
 
 
 def status_event(status: Status, **data: Any) -> dict[str, Any]:
-    """`execution.<status>`, except that a run *starts* (its status is then `running`)."""
-    name = "started" if status == Status.running else status.value
-    return {"type": f"execution.{name}", "data": data}
+    return {"type": EventType.for_status(status), "data": data}
 
 
 def announce_status(execution: Execution, announcements: Announcements) -> None:

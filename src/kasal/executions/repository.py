@@ -7,12 +7,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import utcnow
 from kasal.core.repository import GroupScopedRepository, Repository
-from kasal.executions.models import ACTIVE, Execution, ExecutionEvent, Status
+from kasal.executions.models import ACTIVE, FINISHED, Execution, ExecutionEvent, Status
 
 
 class ExecutionRepository(GroupScopedRepository[Execution]):
@@ -84,6 +84,18 @@ class RunnerRepository(Repository[Execution]):
             Execution.status == Status.cancelling, Execution.runner_id == runner_id
         )
         return list((await self.session.scalars(stmt)).all())
+
+    async def keeping_files(
+        self, ids: Collection[uuid.UUID], finished_since: datetime
+    ) -> set[uuid.UUID]:
+        """Of `ids`, the executions whose run folder stays: unfinished, or finished since
+        `finished_since`. An id without a row (a deleted execution) is never in it."""
+        ended = func.coalesce(Execution.finished_at, Execution.created_at)
+        stmt = select(Execution.id).where(
+            Execution.id.in_(list(ids)),
+            or_(Execution.status.not_in(FINISHED), ended >= finished_since),
+        )
+        return set((await self.session.scalars(stmt)).all())
 
 
 _EVENT_DEFAULTS: dict[str, Any] = {"task_key": None, "agent_key": None, "data": {}}

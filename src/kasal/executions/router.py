@@ -9,15 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from kasal.auth.deps import (
-    DatabricksToken,
-    EditorCtx,
-    GroupCtx,
-    OperatorCtx,
-    SessionDep,
-    SettingsDep,
-)
+from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, OperatorCtx
 from kasal.core.db import MAX_INT
+from kasal.core.deps import SessionDep, SettingsDep
+from kasal.core.errors import Conflict
+from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
 from kasal.executions.models import Status
@@ -66,14 +62,22 @@ async def get_execution(
     return await service.get(session, ctx, execution_id)
 
 
-@router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{execution_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(Conflict),
+)
 async def delete_execution(
     execution_id: uuid.UUID, ctx: EditorCtx, session: SessionDep, settings: SettingsDep
 ) -> None:
     await service.delete(session, ctx, execution_id, settings.data_dir / "runs")
 
 
-@router.post("/{execution_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{execution_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(Conflict),
+)
 async def cancel_execution(
     execution_id: uuid.UUID, ctx: OperatorCtx, session: SessionDep, request: Request
 ) -> ExecutionRead:
@@ -88,7 +92,7 @@ async def get_trace(execution_id: uuid.UUID, ctx: GroupCtx, session: SessionDep)
 @router.get(
     "/{execution_id}/events",
     response_model=EventPage,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
     summary="The event log: long-poll JSON, or Server-Sent Events with Accept: text/event-stream",
 )
 async def get_events(

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kasal.core.db import MAX_INT
+from kasal.events import EventType
 from kasal.executions.models import Status
 
 InputValue = Annotated[str, Field(max_length=100_000)]
@@ -50,7 +51,7 @@ class EventRead(BaseModel):
 
     execution_id: uuid.UUID
     seq: int
-    type: str
+    type: EventType
     ts: datetime
     task_key: str | None
     agent_key: str | None

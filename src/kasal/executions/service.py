@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,14 +10,14 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kasal.auth.groups import GroupContext
 from kasal.auth.repository import GroupRepository
+from kasal.core.context import GroupContext
 from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
 from kasal.crews import service as crews
 from kasal.engine.spec import CrewSpec
-from kasal.executions import log
+from kasal.executions import log, workdirs
 from kasal.executions.models import Execution, Status
 from kasal.executions.repository import EventRepository, ExecutionRepository, RunnerRepository
 from kasal.executions.schemas import (
@@ -161,7 +160,7 @@ async def delete(
         )
     await ExecutionRepository(session, ctx.group_id).delete(execution)
     await session.commit()
-    await asyncio.to_thread(shutil.rmtree, runs_dir / str(execution_id), ignore_errors=True)
+    await workdirs.remove(runs_dir, execution_id)  # a folder left behind is swept later
 
 
 async def trace(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID) -> Trace:

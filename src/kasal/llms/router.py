@@ -10,7 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from kasal.auth.deps import CurrentUser, DatabricksToken, EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import CurrentUser, DatabricksToken, EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
+from kasal.core.errors import Conflict
+from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page
 from kasal.llms import service
 from kasal.llms.schemas import ModelCreate, ModelRead, ModelUpdate, Scope
@@ -30,7 +33,7 @@ async def list_models(
     return await service.list_models(session, ctx, token)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(Conflict))
 async def create_model(
     body: ModelCreate,
     ctx: EditorCtx,
@@ -66,7 +69,9 @@ async def update_model(
     )
 
 
-@router.delete("/{key:path}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{key:path}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(Conflict)
+)
 async def delete_model(
     key: str, ctx: EditorCtx, user: CurrentUser, session: SessionDep, scope: ScopeQuery = "group"
 ) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from kasal.llms.providers import Provider
+from kasal.engine.providers import Provider
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9._:/-]{0,99}$"
 

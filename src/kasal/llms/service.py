@@ -16,13 +16,13 @@ from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.groups import GroupContext
+from kasal.core.context import GroupContext
 from kasal.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kasal.core.pagination import Page
 from kasal.core.repository import Repository
+from kasal.engine.providers import PROVIDERS, Credential, credential_source
 from kasal.engine.spec import LLMConfig
 from kasal.llms.models import GroupLLMModel, LLMModel
-from kasal.llms.providers import PROVIDERS, Credential, credential_source
 from kasal.llms.repository import GlobalModelRepository, GroupModelRepository
 from kasal.llms.schemas import ModelCreate, ModelRead, ModelUpdate, Scope
 from kasal.secrets import service as secrets

@@ -7,7 +7,8 @@
 """
 
 from kasal.client.errors import RunFailedError
-from kasal.sdk.objects import Agent, Crew, CrewDefinitionError, Task, Tool
+from kasal.sdk.definition import CrewDefinitionError
+from kasal.sdk.objects import Agent, Crew, Task, Tool
 from kasal.sdk.output import CrewOutput, TaskOutput, TokenUsage
 
 __all__ = [

@@ -26,9 +26,10 @@ import yaml
 from pydantic import SecretStr
 
 from kasal.client.models import Event
+from kasal.engine.providers import KEYLESS, PROVIDERS
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult
-from kasal.llms.providers import KEYLESS, PROVIDERS
-from kasal.sdk.objects import CrewDefinitionError, _body
+from kasal.events import EventType
+from kasal.sdk.definition import CrewDefinitionError, crew_body
 from kasal.sdk.output import CrewOutput, TokenUsage, task_outputs
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def _base_url(provider: str) -> str | None:
 def request_for(crew: Crew, inputs: dict[str, str], work_dir: str) -> RunRequest:
     from kasal.crews import document as documents
 
-    spec = documents.to_spec(_body(crew.to_document()))
+    spec = documents.to_spec(crew_body(crew.to_document()))
     named = [a.llm for a in spec.agents] + [spec.manager_llm, spec.embedder]
     llms = {key: local_llm(key) for key in dict.fromkeys(k for k in named if k)}
     return RunRequest(
@@ -200,7 +201,7 @@ class _Events:
         )
 
     def status(self, status: str, **data: Any) -> None:
-        self.emit(EngineEvent(type=f"execution.{status}", data=data))
+        self.emit(EngineEvent(type=EventType.for_status(status), data=data))
 
 
 @contextlib.contextmanager

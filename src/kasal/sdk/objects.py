@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from kasal.sdk.definition import CrewDefinitionError, crew_body
 from kasal.sdk.output import CrewOutput
 
 if TYPE_CHECKING:
@@ -32,10 +33,6 @@ NAME_LIMIT = 200
 COLUMN_WIDTH = 320
 AGENT_ROW_Y = 40
 TASK_ROW_Y = 260
-
-
-class CrewDefinitionError(ValueError):
-    """The crew cannot be turned into a valid crew document (or read from YAML)."""
 
 
 class Tool(BaseModel):
@@ -305,7 +302,7 @@ class Crew(BaseModel):
         file), the same the server exports and imports."""
         from kasal.crews import porting
 
-        return porting.export_yaml(_body(self.to_document()))
+        return porting.export_yaml(crew_body(self.to_document()))
 
     @classmethod
     def from_yaml(cls, source: str | Path) -> Crew:
@@ -443,21 +440,6 @@ def _task_document(
         "markdown": task.markdown,
         "human_input": task.human_input,
     }
-
-
-def _body(document: Mapping[str, Any]) -> Any:
-    """The server's document schema (`CrewBody`), with a readable error when invalid."""
-    from pydantic import ValidationError
-
-    from kasal.crews.schemas import CrewBody
-
-    try:
-        return CrewBody.model_validate(dict(document))
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'crew'}: {e['msg']}" for e in exc.errors()
-        ]
-        raise CrewDefinitionError("The crew is not valid: " + "; ".join(problems)) from None
 
 
 def _describe(message: str, details: list[Any]) -> str:

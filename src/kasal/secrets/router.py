@@ -6,7 +6,10 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from kasal.auth.deps import EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
+from kasal.core.errors import Conflict
+from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.secrets import service
 from kasal.secrets.schemas import ApiKeyCreate, ApiKeyRead, ApiKeyUpdate
@@ -19,7 +22,7 @@ async def list_api_keys(ctx: GroupCtx, session: SessionDep, page: PageQuery) -> 
     return await service.list_keys(session, ctx, page)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(Conflict))
 async def create_api_key(body: ApiKeyCreate, ctx: EditorCtx, session: SessionDep) -> ApiKeyRead:
     return await service.create(session, ctx, body)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, StringConstraints
 
-from kasal.llms.providers import KeyProvider
+from kasal.engine.providers import KeyProvider
 
 
 def _strip(value: object) -> object:

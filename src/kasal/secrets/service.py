@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from kasal.auth.groups import GroupContext
 from kasal.core import crypto
+from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
 from kasal.core.errors import Conflict, NotFound
 from kasal.core.pagination import Page, PageParams

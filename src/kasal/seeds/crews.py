@@ -14,9 +14,9 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.groups import GroupContext
-from kasal.auth.models import Role, User
+from kasal.auth.models import User
 from kasal.core.config import Settings
+from kasal.core.context import GroupContext, Role
 from kasal.crews import porting
 from kasal.crews import service as crews
 from kasal.crews.schemas import CrewBody

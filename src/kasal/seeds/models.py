@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.config import Settings
+from kasal.engine.providers import Provider
 from kasal.llms.models import LLMModel
-from kasal.llms.providers import Provider
 from kasal.llms.repository import GlobalModelRepository
 from kasal.llms.schemas import BaseUrl, Kind, Label, ModelKey, ModelName, Price, Temperature, Tokens
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kasal.auth.deps import EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page, PageQuery
 from kasal.tasks import service
 from kasal.tasks.repository import TaskSort

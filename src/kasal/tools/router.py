@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kasal.auth.deps import EditorCtx, GroupCtx, SessionDep
+from kasal.auth.deps import EditorCtx, GroupCtx
+from kasal.core.deps import SessionDep
 from kasal.core.pagination import Page
 from kasal.tools import service
 from kasal.tools.schemas import ToolRead, ToolUpdate

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasal.auth.groups import GroupContext
+from kasal.core.context import GroupContext
 from kasal.core.errors import NotFound
 from kasal.core.pagination import Page
 from kasal.engine.tools.catalog import CATALOG, ToolInfo

@@ -28,7 +28,7 @@ class CurrentDatetimeTool(BaseTool):
         zone_name = timezone or self.config.default_timezone
         try:
             zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a folder
             raise ToolError(f"Unknown time zone {zone_name!r}; use an IANA name.") from None
         now = datetime.now(zone)
         return f"{now.isoformat(timespec='seconds')} ({now:%A}, {zone_name})"

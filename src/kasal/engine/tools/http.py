@@ -73,8 +73,10 @@ class HttpRequestTool(BaseTool):
     def _run(self, url: str, method: str = "GET", body: str | None = None) -> str:
         try:
             return self._fetch(url, method, body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:
             raise ToolError(f"The request to {url} failed: {exc or type(exc).__name__}") from None
+        except UnicodeError as exc:  # a host name IDNA cannot encode, a body with a lone surrogate
+            raise ToolError(f"The request to {url} cannot be sent: {exc}.") from None
 
     def _fetch(self, url: str, method: str, body: str | None) -> str:
         deadline = time.monotonic() + self.settings.http_timeout_s

@@ -5,6 +5,10 @@ messages, progress and errors go to stderr. Exit codes: 0 done; 1 the run (or th
 server) failed; 2 the command cannot work as given (no server there, a refused token,
 an unknown crew or execution, invalid input); 130 interrupted with Ctrl-C (a run being
 followed is cancelled on the server first).
+
+It lives in the SDK, not in `kasal.client`: `run --file` reads a crew file through the
+SDK's objects, and the client is the layer below the SDK (the SDK imports the client,
+never the reverse).
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ from kasal.client.errors import (
 from kasal.client.models import Crew, Event, Execution, ExecutionStatus
 from kasal.client.progress import RunProgress
 from kasal.client.sync import Kasal, deferred_interrupts
+from kasal.events import EventType
+from kasal.sdk import remote
+from kasal.sdk.definition import CrewDefinitionError
+from kasal.sdk.objects import Crew as SdkCrew
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -362,10 +370,6 @@ def _crew_to_run(client: Kasal, crew: str | None, file: Path | None) -> Crew:
     if file is None:
         assert crew is not None  # noqa: S101 (checked by the caller)
         return client.crews.find(crew)
-    from kasal.sdk import remote
-    from kasal.sdk.objects import Crew as SdkCrew
-    from kasal.sdk.objects import CrewDefinitionError
-
     try:
         definition = SdkCrew.from_yaml(Path(_checked_path(file)))
     except CrewDefinitionError as exc:
@@ -528,7 +532,7 @@ def executions_logs(
         for event in events:
             if as_json:
                 typer.echo(event.model_dump_json())
-            elif event.type != "llm.chunk":
+            elif event.type != EventType.llm_chunk:
                 out().print(_log_line(event), highlight=False)
 
 
@@ -552,7 +556,7 @@ def _log_line(event: Event) -> str:
         ),
         "",
     )
-    if event.type == "llm.completed" and data.get("total_tokens"):
+    if event.type == EventType.llm_completed and data.get("total_tokens"):
         detail = f"{detail} {data['total_tokens']} tokens".strip()
     text = (
         f"{event.seq:>5}  {event.ts.astimezone():%H:%M:%S}  {event.type:<22} "

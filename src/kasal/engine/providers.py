@@ -1,7 +1,9 @@
 """The LLM providers Kasal knows, and the one rule for where a provider's credential comes from.
 
-A leaf module (no database, no domains), so both the model catalog and the API keys
-domain can import it.
+The providers are what the engine can build an LLM for (see `llm.py`), so the list lives
+in the engine: a leaf module (no crewai, no database, no domains) that the model catalog,
+the API keys domain, the seeds and the SDK all import. Were it in one of those domains,
+the keys domain and the model catalog would import each other.
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""Run folders, `<data dir>/runs/<execution id>`: the agents' files, crewai's per-run stores.
+
+A folder holds one group's data, so it is private (0700, as is `runs/`) and it does not
+outlive its use: it goes when its execution is deleted, and the dispatcher's housekeeping
+sweeps away the folders of runs that finished more than `KASAL_RUN_RETENTION_S` ago, and
+any folder whose execution no longer exists (a delete that crashed half-way, a restored
+database). A folder is never swept while its run is unfinished in the database or still
+running in this process. Sweeps are idempotent (several API processes may share the data
+dir) and keep the file system work off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Collection, Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kasal.core.db import utcnow
+from kasal.engine.paths import private_dir
+from kasal.executions.repository import RunnerRepository
+
+logger = logging.getLogger(__name__)
+
+MAX_SWEEP_INTERVAL_S = 3600.0
+_LOOKUP_CHUNK = 500  # ids per query: well under every backend's parameter limit
+
+
+def runs_dir(data_dir: Path) -> Path:
+    return data_dir / "runs"
+
+
+def folder_of(runs: Path, execution_id: uuid.UUID) -> Path:
+    return runs / str(execution_id)
+
+
+async def remove(runs: Path, execution_id: uuid.UUID) -> None:
+    await asyncio.to_thread(_remove_all, runs, [execution_id])
+
+
+class RunFolders:
+    """The dispatcher's side: create a run's folder, sweep the expired ones now and then."""
+
+    def __init__(self, data_dir: Path, retention_s: float) -> None:
+        self.runs = runs_dir(data_dir)
+        self.retention_s = retention_s
+        # Often enough that a folder outlives its retention by at most half of it (or an hour).
+        self.sweep_interval_s = min(retention_s / 2, MAX_SWEEP_INTERVAL_S)
+        self._last_sweep: float | None = None
+
+    async def create(self, execution_id: uuid.UUID) -> Path:
+        return await asyncio.to_thread(self._create, execution_id)
+
+    def _create(self, execution_id: uuid.UUID) -> Path:
+        private_dir(self.runs)
+        return private_dir(folder_of(self.runs, execution_id))
+
+    async def sweep_if_due(
+        self, sessions: async_sessionmaker[AsyncSession], active: Collection[uuid.UUID]
+    ) -> None:
+        now = time.monotonic()
+        if self._last_sweep is not None and now - self._last_sweep < self.sweep_interval_s:
+            return
+        self._last_sweep = now
+        await self.sweep(sessions, active)
+
+    async def sweep(
+        self, sessions: async_sessionmaker[AsyncSession], active: Collection[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        """Remove the folders past their retention; `active`: runs going on in this process.
+
+        Returns the ids whose folders were removed.
+        """
+        found = await asyncio.to_thread(_folder_ids, self.runs)
+        since = utcnow() - timedelta(seconds=self.retention_s)
+        kept: set[uuid.UUID] = set(active)
+        async with sessions() as session:
+            repo = RunnerRepository(session)
+            for start in range(0, len(found), _LOOKUP_CHUNK):
+                kept |= await repo.keeping_files(found[start : start + _LOOKUP_CHUNK], since)
+        expired = [eid for eid in found if eid not in kept]
+        await asyncio.to_thread(_remove_all, self.runs, expired)
+        if expired:
+            logger.info("removed %d run folders past their retention", len(expired))
+        return expired
+
+
+def _folder_ids(runs: Path) -> list[uuid.UUID]:
+    """The run folders under `runs`; anything not named by an execution id is not ours."""
+    if not runs.is_dir():
+        return []
+    ids = []
+    for entry in runs.iterdir():
+        execution_id = _execution_id(entry.name)
+        if execution_id is not None and entry.is_dir() and not entry.is_symlink():
+            ids.append(execution_id)
+    return ids
+
+
+def _execution_id(name: str) -> uuid.UUID | None:
+    try:
+        parsed = uuid.UUID(name)
+    except ValueError:
+        return None
+    return parsed if str(parsed) == name else None  # only the form Kasal writes
+
+
+def _remove_all(runs: Path, ids: Iterable[uuid.UUID]) -> None:
+    for execution_id in ids:
+        try:
+            shutil.rmtree(folder_of(runs, execution_id))
+        except FileNotFoundError:
+            continue  # already gone: another process swept it, or it never existed
+        except OSError:
+            logger.exception("could not remove the folder of execution %s", execution_id)
