@@ -19,6 +19,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+import yaml
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -43,6 +44,8 @@ CHECKS = [
 SEED = 20_261_203
 REPORT_CHARS = 2_000  # a generated body can be megabytes of escapes; its start shows enough
 OPENAPI = "/api/openapi.json"
+# Every name of YAML: schemathesis picks the first deserializer of the family that matches.
+YAML_TYPES = ("text/yaml", "text/x-yaml", "application/x-yaml", "text/vnd.yaml", "application/yaml")
 # A long-poll may wait up to a minute and the SSE stream of a queued run never ends: the
 # event log is fuzzed without waiting, as plain JSON. Everything else is generated freely and
 # nothing needs excluding: the WebSocket is not in the document; logout revokes refresh
@@ -54,6 +57,16 @@ FIXED = {
         "headers": {"accept": "application/json"},
     }
 }
+
+
+@schemathesis.deserializer(*YAML_TYPES)
+def _yaml_file(_: schemathesis.DeserializationContext, response: schemathesis.Response) -> str:
+    """A crew export is one YAML stream of three documents (RFC 9512 allows several), which
+    schemathesis' single-document loader refuses. It must parse; then it is checked as what
+    the document says it is: a string, the file."""
+    text = response.content.decode(response.encoding or "utf-8")
+    list(yaml.safe_load_all(text))
+    return text
 
 
 def _schema(target: FuzzTarget) -> Any:
