@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from kasal import __version__, health, seeds
 from kasal.agents.router import router as agents_router
@@ -19,8 +20,15 @@ from kasal.auth.router import router as auth_router
 from kasal.core import crypto, migrate, openapi
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
-from kasal.core.http import RequestIdMiddleware, install_error_handlers
+from kasal.core.http import (
+    RequestGuardMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    install_error_handlers,
+)
 from kasal.core.logging import configure_logging
+from kasal.core.throttle import RateLimitMiddleware
+from kasal.crews.deps import MAX_IMPORT_REQUEST_BYTES
 from kasal.crews.router import router as crews_router
 from kasal.engine.paths import private_dir
 from kasal.executions import ws
@@ -34,6 +42,8 @@ from kasal.tools.router import router as tools_router
 from kasal.web import mount_web_app
 
 log = logging.getLogger(__name__)
+
+DOCS_PATH = "/api/docs"
 
 
 def api_router() -> APIRouter:
@@ -94,20 +104,49 @@ def _announce_admin(email: str, password: str) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI's files from this package: the docs work offline and
+    # under the content security policy, which allows no CDN.
+    app = FastAPIOffline(
         title="Kasal",
         version=__version__,
         summary="Design, run and watch teams of AI agents.",
         lifespan=lifespan,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=DOCS_PATH,
         redoc_url=None,
         generate_unique_id_function=openapi.operation_id,
+        static_url=f"{DOCS_PATH}/static",
+        swagger_ui_oauth2_redirect_url=f"{DOCS_PATH}/oauth2-redirect",
+        swagger_ui_parameters={"validatorUrl": None},  # it would send the document away
     )
     app.state.settings = settings
     app.state.login_limiter = LoginLimiter(
         settings.login_max_failures, settings.login_ip_max_failures, settings.login_window_s
     )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    app.include_router(ws.router)
+    openapi.install(app)
+    mount_web_app(app, settings.frontend_dir or migrate.PROJECT_ROOT / "frontend" / "dist")
+    _add_middleware(app, settings)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost last. Security headers wrap everything, errors included; CORS headers reach
+    every answer a browser must read; the request id covers the 500s; a throttled client's
+    body is never read; the body guard is the last step before the routes."""
+    import_limit = {str(app.url_path_for("import_crew")): MAX_IMPORT_REQUEST_BYTES}
+    app.add_middleware(
+        RequestGuardMiddleware, max_bytes=settings.max_body_bytes, route_limits=import_limit
+    )
+    if settings.rate_limit is not None:
+        app.add_middleware(
+            RateLimitMiddleware,
+            limit=settings.rate_limit,
+            trust_forwarded_email=settings.auth_mode == "databricks",
+        )
     app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -117,10 +156,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(api_router())
-    app.include_router(ws.router)
-    openapi.install(app)
-    mount_web_app(app, settings.frontend_dir or migrate.PROJECT_ROOT / "frontend" / "dist")
-    return app
+    app.add_middleware(SecurityHeadersMiddleware, docs_path=DOCS_PATH)

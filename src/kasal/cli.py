@@ -71,6 +71,7 @@ def serve(
         port=port or settings.port,
         log_config=None,
         proxy_headers=True,
+        server_header=False,  # no advertising of the server and its version
     )
 
 

@@ -10,11 +10,11 @@ as loudly as the rest of the PostgreSQL half.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,6 +42,7 @@ from tests.support.server import LiveServer, live_settings
 
 # Short leases, so that the long outage certainly outlives the lease of the run it cuts.
 LEASE_S = 6
+RUN_TIMEOUT_S = 10  # ample for a two-call run to finish first, on a busy machine
 
 
 @contextmanager
@@ -126,9 +127,11 @@ async def test_an_outage_mid_run_loses_no_event_and_the_run_ends(
         await llm_server.wait_for_chat_requests(2)
         with database_outage(outage_db):
             await asyncio.sleep(outage_s)
+            asked_meanwhile = len(llm_server.chat_requests)
         done = await wait_for(http, actor, execution["id"], within=60)
         events = await all_events(http, actor, execution["id"])
 
+    assert asked_meanwhile > 2  # the run went on, and reported, while the database was away
     assert done["status"] == "succeeded", done
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert [e["type"] for e in events] == expected
@@ -164,29 +167,65 @@ async def until_no_worker_runs(live: LiveServer, execution_id: str) -> None:
     raise TimeoutError(f"a worker still runs execution {execution_id}")
 
 
+@pytest.fixture(scope="module")
+def timed_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with throwaway_database("postgresql", tmp_path_factory.mktemp("timed")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def timed_server(timed_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with a short KASAL_RUN_TIMEOUT, on a database of its own to cut."""
+    data_dir = tmp_path_factory.mktemp("timed-live")
+    with LiveServer(live_settings(timed_db, data_dir, run_timeout=RUN_TIMEOUT_S)) as live:
+        yield live
+
+
 async def test_a_run_timing_out_during_an_outage_is_stopped_and_ends_failed(
-    llm_server: ScriptedLLMServer, tmp_path: Path
+    timed_server: LiveServer, timed_db: str, llm_server: ScriptedLLMServer
 ) -> None:
     """The timeout reaches the worker without the database, and its end is written after."""
     llm_server.delay = 60
-    with (
-        throwaway_database("postgresql", tmp_path) as url,
-        LiveServer(live_settings(url, tmp_path / "data", run_timeout=5)) as live,
-    ):
-        async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
-            actor = await sign_in(http, live)
-            model = await use_scripted_model(http, actor, llm_server)
-            crew_id = await create_crew(http, actor, two_step_crew(model))
-            execution = await start(http, actor, crew_id)
-            await llm_server.wait_for_chat_requests(1)
-            with database_outage(url):
-                await until_no_worker_runs(live, execution["id"])
-            done = await wait_for(http, actor, execution["id"], within=30)
-            events = await all_events(http, actor, execution["id"])
+    async with httpx.AsyncClient(base_url=timed_server.url, timeout=30) as http:
+        actor = await sign_in(http, timed_server)
+        model = await use_scripted_model(http, actor, llm_server)
+        crew_id = await create_crew(http, actor, two_step_crew(model))
+        execution = await start(http, actor, crew_id)
+        await llm_server.wait_for_chat_requests(1)
+        with database_outage(timed_db):
+            await until_no_worker_runs(timed_server, execution["id"])
+        done = await wait_for(http, actor, execution["id"], within=30)
+        events = await all_events(http, actor, execution["id"])
     assert done["status"] == "failed"
-    assert "longer than 5 s" in done["error"]
+    assert f"longer than {RUN_TIMEOUT_S:g} s" in done["error"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert events[-1]["type"] == "execution.failed"
+
+
+async def test_a_run_that_finished_in_time_but_was_written_late_ends_as_it_finished(
+    timed_server: LiveServer, timed_db: str, llm_server: ScriptedLLMServer
+) -> None:
+    """The worker is done before the timeout; the outage holds its end back past it. The
+    timeout must neither fail the run nor leave it waiting on a worker that is gone."""
+    llm_server.script(
+        text("Thought: done\nFinal Answer: Facts."),
+        text("Thought: done\nFinal Answer: Brief.", delay=0.5),
+    )
+    async with httpx.AsyncClient(base_url=timed_server.url, timeout=30) as http:
+        actor = await sign_in(http, timed_server)
+        model = await use_scripted_model(http, actor, llm_server)
+        crew_id = await create_crew(http, actor, two_step_crew(model))
+        started = time.monotonic()
+        execution = await start(http, actor, crew_id)
+        await llm_server.wait_for_chat_requests(2)
+        with database_outage(timed_db):
+            await until_no_worker_runs(timed_server, execution["id"])
+            await asyncio.sleep(started + RUN_TIMEOUT_S + 2 - time.monotonic())
+        done = await wait_for(http, actor, execution["id"], within=30)
+        events = await all_events(http, actor, execution["id"])
+    assert done["status"] == "succeeded", done
+    assert done["result"] == "Brief."
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
 
 
 async def test_reports_the_database_refuses_cost_only_themselves(

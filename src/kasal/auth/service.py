@@ -46,12 +46,6 @@ def passwords(memory_kib: int) -> Passwords:
     return Passwords(memory_kib)
 
 
-@lru_cache
-def _dummy_hash(memory_kib: int) -> str:
-    """Verified against when the account does not exist, so timing does not reveal that."""
-    return passwords(memory_kib).hash(secrets.token_urlsafe(16))
-
-
 async def create_user(
     session: AsyncSession,
     settings: Settings,
@@ -68,7 +62,8 @@ async def create_user(
     group = Group(name=f"{name or email} (personal)", is_personal=True)
     session.add(group)
     await session.flush()
-    password_hash = passwords(settings.argon2_memory_kib).hash(password) if password else None
+    hasher = passwords(settings.argon2_memory_kib)
+    password_hash = await hasher.hash(password) if password else None
     user = await users.add(
         User(
             email=email.lower(),
@@ -107,8 +102,8 @@ async def login(
     limiter.check(ip, body.username)
     user = await UserRepository(session).by_email(body.username)
     hasher = passwords(settings.argon2_memory_kib)
-    stored = user.password_hash if user else _dummy_hash(settings.argon2_memory_kib)
-    if not hasher.verify(stored, body.password) or user is None:
+    matches = await hasher.verify(user.password_hash if user else None, body.password)
+    if not matches or user is None:
         limiter.record_failure(ip, body.username)
         raise Unauthorized("invalid_credentials", "Wrong email or password")
     if not user.is_active:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+import limits
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from kasal.core.errors import ConfigError
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     frontend_dir: Path | None = None
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Largest request body (crew import: own)"
+    )
+    rate_limit: str | None = Field(
+        default="600/minute", description="Requests per credential or address; off: no limit"
+    )
 
     # Auth
     auth_mode: Literal["local", "databricks"] = "local"
@@ -67,6 +74,14 @@ class Settings(BaseSettings):
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"
     )
 
+    def __init__(self, **values: Any) -> None:
+        """Settings that cannot work stop the process with a ConfigError naming the variable,
+        rather than a pydantic dump an operator has to decode."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from exc
+
     @model_validator(mode="before")
     @classmethod
     def _csv_fields(cls, data: object) -> object:
@@ -76,8 +91,22 @@ class Settings(BaseSettings):
                     data[name] = _split_csv(data[name])
         return data
 
+    @field_validator("rate_limit")
+    @classmethod
+    def _parse_rate_limit(cls, value: str | None) -> str | None:
+        """Checked at load, so a typo fails the start rather than the first request."""
+        if value is None or value.strip().lower() in ("", "off", "none"):
+            return None
+        limits.parse(value)
+        return value
+
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
+        if "*" in self.cors_origins:
+            raise ConfigError(
+                "KASAL_CORS_ORIGINS=* is refused: the API allows credentials (cookies, "
+                "Authorization), so every allowed origin must be named"
+            )
         if self.env == "prod" and self.jwt_secret is None:
             raise ConfigError("KASAL_JWT_SECRET must be set when KASAL_ENV=prod")
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
@@ -100,6 +129,18 @@ class Settings(BaseSettings):
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         return _read_or_create_secret(self.data_dir / "jwt_secret")
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, ConfigError):
+            problems.append(str(cause))
+        else:
+            field = str(error["loc"][0]).upper() if error["loc"] else ""
+            problems.append(f"KASAL_{field}: {error['msg']}" if field else error["msg"])
+    return "; ".join(problems)
 
 
 def _read_or_create_secret(path: Path) -> str:

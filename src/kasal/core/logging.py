@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -14,6 +15,23 @@ class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or "-"
         return True
+
+
+class _RedactTokens(logging.Filter):
+    """Masks `token=...` query parameters in uvicorn's lines: the WebSocket authenticates with
+    `?token=` (browsers cannot set its headers), and uvicorn logs each URL it serves."""
+
+    _TOKEN = re.compile(r"((?:^|[?&;])[\w-]*token=)[^&\s\"']+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._TOKEN.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_REDACT_TOKENS = _RedactTokens()
 
 
 class _JsonFormatter(logging.Formatter):
@@ -43,5 +61,7 @@ def configure_logging(level: str, fmt: str) -> None:
     root.handlers = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers = []
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+        logger.addFilter(_REDACT_TOKENS)  # a logger's filter: every handler sees the masked line

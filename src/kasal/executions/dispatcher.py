@@ -299,24 +299,24 @@ class Dispatcher:
                 self.wake()  # a slot came free
 
     async def _record(self, batch: list[_Report]) -> None:
-        """Write the batch; if the database keeps refusing it, write its reports one by one,
-        so that one poison report costs only itself and never blocks the writer."""
+        """Write the batch; if it keeps failing, write its reports one by one, so that one
+        poison report costs only itself and never blocks the writer."""
         try:
             await self._write_with_retries(batch)
-        except (DBAPIError, LookupError) as exc:
+        except Exception as exc:
             if len(batch) == 1:
                 await self._drop(batch[0], exc)
                 return
             logger.warning(
-                "the database refused %d worker reports (%s); one by one", len(batch), _why(exc)
+                "could not record %d worker reports (%s); one by one", len(batch), _why(exc)
             )
             for report in batch:
                 await self._record([report])
 
     async def _drop(self, report: _Report, exc: Exception) -> None:
-        """A report the database refuses. An event is lost (and logged); a run's end is
-        written again without what was refused, so that the run still ends. Should even
-        that be refused, the run is forgotten here: its lease lapses and recovery ends it."""
+        """A report that cannot be recorded. An event is lost (and logged); a run's end is
+        written again without what failed, so that the run still ends. Should even that
+        fail, the run is forgotten here: its lease lapses and recovery ends it."""
         eid = report.execution_id
         if report.event is not None:
             logger.error(
@@ -336,14 +336,15 @@ class Dispatcher:
     async def _write_with_retries(self, batch: list[_Report]) -> None:
         """A batch is one transaction, so a failed attempt kept nothing and is simply made
         again. While the database cannot be reached, that goes on for as long as it takes:
-        the batch holds the inbox back and the inbox the workers. A batch the database
-        refuses (a deadlock victim, one whose execution was deleted under it: the second
-        time a deleted execution is skipped) is tried `_WRITE_ATTEMPTS` times, then raised."""
+        the batch holds the inbox back and the inbox the workers. Any other failure (the
+        database refused it: a deadlock victim, text PostgreSQL cannot store; or its
+        execution was deleted under it, skipped the second time) is tried
+        `_WRITE_ATTEMPTS` times, then raised."""
         refusals, backoff = 0, _BACKOFF_FIRST_S
         while True:
             try:
                 settled = await self._write(batch)
-            except (DBAPIError, LookupError) as exc:
+            except Exception as exc:
                 if connection_lost(exc):
                     self._db.failed(exc, "recording worker reports")
                     await asyncio.sleep(backoff)
