@@ -9,7 +9,7 @@ tests) and is reached only through schemathesis' in-process ASGI client.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 import requests
 from fastapi import FastAPI
 from schemathesis.python import asgi
+from starlette.types import Receive, Scope, Send
 
 from kasal.app import create_app
 from tests.factories import PASSWORD, crew_document
@@ -26,12 +27,31 @@ from tests.support.database import BACKENDS, throwaway_database
 ADMIN = {"username": "admin@kasal.local", "password": "admin-password"}
 
 
+class CrashRecorder:
+    """The app as schemathesis calls it. After answering an unhandled error with its 500,
+    Starlette re-raises the error, which would abort the call; it is kept here instead, so
+    the 500 is checked and reported like any other response, together with its cause."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.errors: list[Exception] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        except Exception as error:
+            self.errors.append(error)
+
+
 @dataclass(frozen=True)
 class FuzzTarget:
     """The running app, the token to call it with, and ids of rows that really exist."""
 
-    app: FastAPI
-    token: str
+    app: CrashRecorder
+    token: str = field(repr=False)
     path_ids: dict[str, str]
 
 
@@ -120,7 +140,7 @@ def fuzz_target(
     with throwaway_database(backend, tmp) as url:
         # Failed fuzzed logins must not lock the fuzzing IP out: the limiter has its own tests.
         settings = make_settings(url, tmp / "data", login_ip_max_failures=1_000_000)
-        app = create_app(settings)
+        app = CrashRecorder(create_app(settings))
         with asgi.get_client(app) as client:  # starts the lifespan on schemathesis' loop
             token, path_ids = seed(client)
         try:
