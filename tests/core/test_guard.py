@@ -39,6 +39,21 @@ async def test_nul_in_the_unauthenticated_login_is_422(client: httpx.AsyncClient
     assert_nul_refused(raw, ["body"])
 
 
+async def test_json_that_is_not_utf8_is_422(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """FastAPI's own answer would be a bare 400 that no operation documents."""
+    actor = await make_actor(app, client)
+    for path in ("/api/v1/auth/login", "/api/v1/agents"):
+        response = await client.post(
+            path,
+            content=b'{"name": "\xff"}',
+            headers={**actor.headers, "content-type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"] == [
+            {"loc": ["body"], "message": "JSON must be UTF-8", "type": "invalid_utf8"}
+        ]
+
+
 async def test_nul_in_form_fields_is_422(client: httpx.AsyncClient) -> None:
     form = await client.post(
         "/api/v1/auth/login", data={"username": "a\x00b@example.com", "password": "x"}
