@@ -423,7 +423,8 @@ def _outcome(name: str, data: bytes) -> str | int:
 
 def test_text_fields_survive_any_content() -> None:
     generator = random.Random(7)
-    alphabet = "ab :#-{}[]'\"\n\r\t\\|>&*!%@`?,~é\u2028\u2029\x85\x00\ufeff"
+    # No NUL: documents refuse it (see test_a_nul_escaped_in_yaml_is_refused_with_its_line).
+    alphabet = "ab :#-{}[]'\"\n\r\t\\|>&*!%@`?,~é\u2028\u2029\x85\ufeff"
     for _ in range(300):
         text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 40)))
         document: dict[str, Any] = crew_document("Text", description=text)

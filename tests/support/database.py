@@ -7,6 +7,7 @@ loudly, unless KASAL_REQUIRE_POSTGRES=1 (as in CI), which makes it a failure.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi import FastAPI
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kasal import seeds
@@ -70,11 +73,24 @@ async def reset_database(app: FastAPI) -> None:
 
 
 async def _empty(engine: AsyncEngine) -> None:
+    """A live server's dispatcher shares the database and keeps house every second (leases,
+    recovery, run folders); on PostgreSQL its transaction and the TRUNCATE can deadlock,
+    and the database then rolls one of them back. The TRUNCATE is simply made again."""
     load_all()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-        else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our names)
+    for attempt in range(1, _EMPTY_ATTEMPTS + 1):
+        try:
+            async with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+                else:
+                    for table in tables:
+                        await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+            return
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, DeadlockDetected) or attempt == _EMPTY_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.1 * attempt)
+
+
+_EMPTY_ATTEMPTS = 5

@@ -172,7 +172,9 @@ class ScriptedLLMServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app(), log_level="warning", lifespan="off")
+        # log_config and log_level None: uvicorn's loggers are process-wide, and its defaults
+        # would stop them propagating (and quieten them) for Kasal's own server in this process.
+        config = uvicorn.Config(self._app(), log_config=None, log_level=None, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
