@@ -34,7 +34,12 @@ T = TypeVar("T")
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    """The server's settings; a bad one stops the command with its message, not a traceback."""
+    try:
+        settings = Settings()
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     private_dir(settings.data_dir)
     return settings
 

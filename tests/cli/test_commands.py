@@ -10,7 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from kasal.cli import app as kasal_cli
 from kasal.client import Kasal
 from tests.cli.support import environment, invoke
 from tests.client.support import Account, scripting_account
@@ -241,3 +243,11 @@ async def test_executions_list_show_logs_cancel(
     unknown = invoke(["executions", "show", "0b6f0c1e-8f7c-4f65-9a2a-1c9e5b7d2a10"], env)
     assert unknown.exit_code == 2
     assert unknown.stderr.strip() == "error: No such execution"
+
+
+def test_a_bad_setting_stops_a_server_command_with_its_message(tmp_path: Path) -> None:
+    env = {"KASAL_DATA_DIR": str(tmp_path), "KASAL_CORS_ORIGINS": "*"}
+    result = CliRunner().invoke(kasal_cli, ["db", "current"], env=env)
+    assert result.exit_code == 2
+    assert "KASAL_CORS_ORIGINS" in result.stderr
+    assert "Traceback" not in result.stderr
