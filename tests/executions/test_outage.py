@@ -36,7 +36,7 @@ from tests.executions.support import (
     wait_for,
 )
 from tests.factories import Actor, login, make_user
-from tests.support.database import _libpq, postgres_server_url, throwaway_database
+from tests.support.database import libpq_url, postgres_server_url, throwaway_database
 from tests.support.llm_server import ScriptedLLMServer, text
 from tests.support.server import LiveServer, live_settings
 
@@ -51,7 +51,7 @@ def database_outage(database_url: str) -> Iterator[None]:
     driven from an admin connection to the server's own database."""
     name = make_url(database_url).database
     assert name is not None
-    with psycopg.connect(_libpq(postgres_server_url()), autocommit=True) as admin:
+    with psycopg.connect(libpq_url(postgres_server_url()), autocommit=True) as admin:
         admin.execute(
             sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name))
         )

@@ -36,7 +36,7 @@ def postgres_server_url() -> str:
     return os.environ.get("KASAL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
-def _libpq(url: str) -> str:
+def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -48,7 +48,7 @@ def throwaway_database(backend: str, tmp_dir: Path) -> Iterator[str]:
         return
     server = postgres_server_url()
     try:
-        admin = psycopg.connect(_libpq(server), autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(libpq_url(server), autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         reason = f"PostgreSQL at {make_url(server).render_as_string()} is not reachable: {exc}"
         if os.environ.get("KASAL_REQUIRE_POSTGRES") == "1":
