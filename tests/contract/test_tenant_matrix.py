@@ -59,7 +59,8 @@ async def seed_crew(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]
 async def seed_execution(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     crew = await seed_crew(client, world)
     run = {"crew_id": crew["crew_id"], "inputs": {"topic": "secrets", "audience": "us"}}
-    return {"execution_id": (await _post(client, world, "/api/v1/executions", run))["id"]}
+    execution = await _post(client, world, "/api/v1/executions", run)
+    return {"execution_id": execution["id"], "path": "report.md"}
 
 
 async def seed_agent(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:

@@ -214,7 +214,7 @@ async def test_import_problems_come_back_with_file_and_line(
 ) -> None:
     actor = await make_actor(app, client)
     tasks = TASKS_YAML.replace("agent: reporting_analyst", "agent: nobody").replace(
-        "markdown: true", "markdown: true\n  output_file: report.md"
+        "markdown: true", "markdown: true\n  async_execution: sometimes"
     )
     response = await _upload(
         client, actor, "p.zip", _zip({"agents.yaml": AGENTS_YAML, "tasks.yaml": tasks})

@@ -286,7 +286,7 @@ def test_import_reports_every_problem_with_file_and_line() -> None:
           description: Research
           expected_output: Facts
           agent: ghost
-          output_file: report.md
+          async_execution: sometimes
           context:
             - nowhere
         """
@@ -299,7 +299,7 @@ def test_import_reports_every_problem_with_file_and_line() -> None:
     by_line = {(d["file"], d["line"]): d["message"] for d in details}
     assert "favourite_colour" in by_line[("agents.yaml", 5)]
     assert "bad key!" in by_line[("agents.yaml", 6)]
-    assert "output_file" in by_line[("tasks.yaml", 5)]
+    assert "async_execution" in by_line[("tasks.yaml", 5)]
     assert "ghost" in by_line[("tasks.yaml", 4)]
     assert "nowhere" in by_line[("tasks.yaml", 7)]
     assert "max_iter" in by_line[("agents.yaml", 4)]

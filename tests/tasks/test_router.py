@@ -21,6 +21,7 @@ TASK = {
     "output_format": "json",
     "output_schema": {"type": "object", "properties": {"facts": {"type": "array"}}},
     "markdown": True,
+    "output_file": "output/facts.json",
 }
 
 

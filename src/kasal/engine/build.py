@@ -8,6 +8,7 @@ token counters give the run's usage, and their config its cost).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,14 @@ from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
 from kasal.engine.tools.factory import build_tools
-from kasal.engine.validate import RunFacts, check, errors, input_problems
+from kasal.engine.validate import (
+    PLACEHOLDER,
+    RunFacts,
+    check,
+    errors,
+    input_problems,
+    output_file_issue,
+)
 
 
 class AnyJson(BaseModel):
@@ -38,6 +46,7 @@ class BuiltCrew:
     task_keys: dict[str, str]  # crewai task id → spec key
     agent_keys: dict[str, str]  # crewai agent id → spec key
     llms: list[tuple[str, BaseLLM]]  # (model key, LLM object) for every object built
+    output_files: dict[str, str]  # spec key → file in the run folder, inputs filled in
 
 
 class _RunLLMs:
@@ -65,6 +74,12 @@ def build_crew(request: RunRequest) -> BuiltCrew:
     spec = request.crew
     found = errors(check(spec, RunFacts(request.llms.keys())))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
+    output_files = _output_files(spec.tasks, request.inputs)
+    problems += [
+        f"The output file of task {key!r} is not usable with these inputs: {issue}"
+        for key, path in output_files.items()
+        if (issue := output_file_issue(path)) is not None
+    ]
     if problems:
         raise InvalidSpec("The crew cannot run: " + " ".join(problems))
     work_dir = Path(request.work_dir)
@@ -98,7 +113,22 @@ def build_crew(request: RunRequest) -> BuiltCrew:
         task_keys={str(task.id): key for key, task in tasks.items()},
         agent_keys={str(agent.id): key for key, agent in agents.items()},
         llms=llms.built,
+        output_files=output_files,
     )
+
+
+def _output_files(tasks: list[TaskSpec], inputs: Mapping[str, str]) -> dict[str, str]:
+    """Each task's output file with its placeholders filled in, as CrewAI fills them.
+
+    The engine writes these files itself (see run.py) instead of handing `output_file` to
+    crewai, which writes relative to the process's working directory, shared by every run
+    of a worker. An input can hold `/` or `..`, so the filled-in path is checked again.
+    """
+    return {
+        task.key: PLACEHOLDER.sub(lambda m: inputs.get(m[1], m[0]), task.output_file)
+        for task in tasks
+        if task.output_file is not None
+    }
 
 
 def _agent(spec: AgentSpec, llms: _RunLLMs, request: RunRequest, work_dir: Path) -> Agent:

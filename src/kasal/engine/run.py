@@ -44,10 +44,14 @@ from kasal.engine.errors import explain
 from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
+from kasal.engine.tools.base import ToolError
+from kasal.engine.tools.catalog import FileWriteConfig
+from kasal.engine.tools.files import FileWriteTool
 from kasal.events import EventType
 
 PUMP_INTERVAL_S = 0.02
 FLUSH_TIMEOUT_S = 10.0
+OUTPUT_FILE_MAX = 50_000_000  # bytes: the most the file_write tool may ever write
 TASK_OUTPUTS_DIR = ".crewai"  # in the run's folder, removed when the run ends
 
 
@@ -88,8 +92,13 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     except Exception as exc:  # a failed run is a result, not a crash of the worker
         await _drain(capture, pump)
         message = explain(exc, request.llms, capture.failed_model)
+        unwritten = _write_output_files(built, Path(request.work_dir))  # the finished tasks'
+        message = " ".join([message, *unwritten])
         return _failed(emit, message, _usage(built.llms, request.llms), started)
     await _drain(capture, pump)
+    unwritten = _write_output_files(built, Path(request.work_dir))
+    if unwritten:
+        return _failed(emit, " ".join(unwritten), _usage(built.llms, request.llms), started)
     result = RunResult(
         status="succeeded",
         result=_final_text(output),
@@ -175,6 +184,28 @@ def _task_outputs(built: BuiltCrew) -> dict[str, str]:
             parsed = task.output.json_dict
             outputs[key] = json.dumps(parsed, ensure_ascii=False) if parsed else task.output.raw
     return outputs
+
+
+def _write_output_files(built: BuiltCrew, work_dir: Path) -> list[str]:
+    """Write each finished task's output to its `output_file`; what could not be written.
+
+    CrewAI's own format: a JSON task's object indented, any other task's raw text. The
+    write goes through the `file_write` tool's code, which keeps it inside the run folder
+    whatever links an agent left there, and words a file system failure for the user.
+    """
+    writer = FileWriteTool(work_dir=work_dir, config=FileWriteConfig(max_bytes=OUTPUT_FILE_MAX))
+    problems = []
+    for key, path in built.output_files.items():
+        output = built.tasks[key].output
+        if output is None:
+            continue  # the task did not finish
+        parsed = output.json_dict
+        content = json.dumps(parsed, ensure_ascii=False, indent=2) if parsed else output.raw
+        try:
+            writer.run(path=path, content=content)
+        except ToolError as exc:
+            problems.append(f"The output file of task {key!r} was not written: {exc}")
+    return problems
 
 
 def _final_text(output: Any) -> str:

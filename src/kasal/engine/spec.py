@@ -55,6 +55,7 @@ class TaskSpec(_Spec):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    output_file: str | None = None  # relative to the run folder; may hold {placeholders}
 
 
 class CrewSpec(_Spec):

@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "invalid_output_schema": "The output schema is not a usable JSON schema.",
     "schema_without_json_output": "An output schema on a task whose output format is text.",
     "last_task_async": "The last task runs asynchronously; the crew waits for its result.",
+    "invalid_output_file": "An output file that is not a relative path inside the run folder.",
 }
 
 # CrewAI's placeholder grammar, exactly (`crewai.utilities.string_utils._VARIABLE_PATTERN`,
@@ -140,6 +141,7 @@ def required_inputs(crew: CrewSpec) -> list[str]:
     """The inputs a run of `crew` must be given: CrewAI interpolates every one of them."""
     texts = [t for a in crew.agents for t in (a.role, a.goal, a.backstory)]
     texts += [t for task in crew.tasks for t in (task.description, task.expected_output)]
+    texts += [task.output_file for task in crew.tasks if task.output_file]  # CrewAI fills it too
     return placeholders(texts)
 
 
@@ -277,6 +279,14 @@ class _Rules:
                 f"Task {name} asks for human input, which a background run cannot collect.",
             )
         yield from _output_rules(where, task)
+        if task.output_file is not None:
+            issue = output_file_issue(task.output_file)
+            if issue is not None:
+                yield Finding(
+                    f"{where}/output_file",
+                    "invalid_output_file",
+                    f"The output file of task {name} is not usable: {issue}",
+                )
         if task.async_execution and index == len(self.crew.tasks) - 1:
             yield Finding(
                 f"{where}/async_execution",
@@ -425,6 +435,31 @@ def _output_rules(where: str, task: TaskSpec) -> Iterator[Finding]:
             "invalid_output_schema",
             f"The output schema of task {task.key!r} is not usable: {issue}",
         )
+
+
+def output_file_issue(path: str) -> str | None:
+    """Why `path` cannot name a file of a run's folder, if it cannot.
+
+    The one rule for a task's `output_file` (checked on save, and again by the engine once
+    the inputs are filled in) and for the file a client downloads from a run: a relative
+    path of plain names, so it can never reach outside the folder. Hidden names (a part
+    starting with a dot, `..` included) are refused too: the engine keeps its own stores
+    (`.crewai`, `.memory`) in the folder, and a file there would be lost or clobber them.
+    """
+    if not path.strip():
+        return "give a file name, such as report.md."
+    if "\x00" in path or "\\" in path:
+        return "use / between folders, and no control characters."
+    parts = path.split("/")
+    if path.startswith(("/", "~")) or re.match(r"[A-Za-z]:", path):
+        return (
+            f"{path!r} is absolute; give a path relative to the run folder, like output/report.md."
+        )
+    if ".." in parts:
+        return f"'..' is not allowed in {path!r}: the file must stay inside the run folder."
+    if any(not part.strip() or part.startswith(".") for part in parts):
+        return f"{path!r} has an empty or hidden (dot) part; hidden names belong to the engine."
+    return None
 
 
 def schema_issue(schema: Mapping[str, Any]) -> str | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, OperatorCtx
 from kasal.core.db import MAX_INT
@@ -17,7 +17,7 @@ from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
 from kasal.executions.models import Status
-from kasal.executions.schemas import EventPage, ExecutionCreate, ExecutionRead, Trace
+from kasal.executions.schemas import EventPage, ExecutionCreate, ExecutionRead, RunFiles, Trace
 from kasal.realtime.bus import EventBus
 
 router = APIRouter(prefix="/executions", tags=["executions"])
@@ -87,6 +87,39 @@ async def cancel_execution(
 @router.get("/{execution_id}/trace")
 async def get_trace(execution_id: uuid.UUID, ctx: GroupCtx, session: SessionDep) -> Trace:
     return await service.trace(session, ctx, execution_id)
+
+
+@router.get("/{execution_id}/files", summary="The files the run left in its folder")
+async def list_files(
+    execution_id: uuid.UUID, ctx: GroupCtx, session: SessionDep, settings: SettingsDep
+) -> RunFiles:
+    return await service.files(session, ctx, execution_id, settings.data_dir / "runs")
+
+
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, as an attachment, with the media type its name implies",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    **error_responses(Conflict),
+}
+
+
+@router.get(
+    "/{execution_id}/files/{path:path}",
+    response_class=FileResponse,
+    responses=_DOWNLOAD,
+    summary="Download one file of the run (a path as listed by the files route)",
+)
+async def download_file(
+    execution_id: uuid.UUID,
+    path: str,
+    ctx: GroupCtx,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    found = await service.file(session, ctx, execution_id, path, settings.data_dir / "runs")
+    return FileResponse(found.path, media_type=found.media_type, filename=found.path.name)
 
 
 @router.get(

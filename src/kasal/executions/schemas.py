@@ -78,3 +78,17 @@ class Span(BaseModel):
 
 class Trace(BaseModel):
     spans: list[Span]
+
+
+class RunFile(BaseModel):
+    path: str = Field(description="Relative to the run folder; the download URL's tail")
+    size: int = Field(description="Bytes")
+    media_type: str
+    modified_at: datetime
+
+
+class RunFiles(BaseModel):
+    """The files a run left in its folder (task output files, what agents wrote)."""
+
+    files: list[RunFile] = Field(description="Sorted by path")
+    truncated: bool = Field(description="True when the folder holds more than are listed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -16,6 +17,7 @@ from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
 from kasal.crews import service as crews
+from kasal.engine import validate
 from kasal.engine.spec import CrewSpec
 from kasal.executions import log, workdirs
 from kasal.executions.models import Execution, Status
@@ -25,6 +27,8 @@ from kasal.executions.schemas import (
     EventRead,
     ExecutionCreate,
     ExecutionRead,
+    RunFile,
+    RunFiles,
     Trace,
 )
 from kasal.executions.trace import build_trace
@@ -161,6 +165,66 @@ async def delete(
     await ExecutionRepository(session, ctx.group_id).delete(execution)
     await session.commit()
     await workdirs.remove(runs_dir, execution_id)  # a folder left behind is swept later
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path  # the real file, inside the run folder
+    media_type: str
+
+
+async def files(
+    session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID, runs_dir: Path
+) -> RunFiles:
+    execution = await _get(session, ctx, execution_id)
+    listed = await workdirs.list_files(workdirs.folder_of(runs_dir, execution.id))
+    if listed is None:
+        _refuse_without_folder(execution, listing=True)
+        return RunFiles(files=[], truncated=False)  # a run that never started has none
+    found, truncated = listed
+    return RunFiles(
+        files=[RunFile(**asdict(f), media_type=f.media_type) for f in found],
+        truncated=truncated,
+    )
+
+
+async def file(
+    session: AsyncSession,
+    ctx: GroupContext,
+    execution_id: uuid.UUID,
+    path: str,
+    runs_dir: Path,
+) -> Download:
+    """One file of a run. The path obeys the rule of a task's `output_file`, so that no
+    path that could leave the run folder is even looked up."""
+    execution = await _get(session, ctx, execution_id)
+    issue = validate.output_file_issue(path)
+    if issue is not None:
+        raise InvalidInput(
+            "invalid_file_path", f"Not a file of a run: {issue}", [{"pointer": "/path"}]
+        )
+    folder = workdirs.folder_of(runs_dir, execution.id)
+    target = await workdirs.locate(folder, path)
+    if target is not None:
+        return Download(target, workdirs.media_type(path))
+    if not await asyncio.to_thread(folder.is_dir):
+        _refuse_without_folder(execution, listing=False)
+    raise NotFound("run_file_not_found", f"The run has no file {path!r}")
+
+
+def _refuse_without_folder(execution: Execution, *, listing: bool) -> None:
+    """Why a run has no folder: not started yet (a download is premature, a listing is
+    empty), or swept by retention (its files are gone)."""
+    if not execution.status.finished:
+        if listing:
+            return
+        raise Conflict("run_not_started", "The run has not started yet: it has no files")
+    if execution.started_at is not None:
+        raise NotFound(
+            "run_files_gone",
+            "The files of this run were removed: runs keep their files for "
+            "KASAL_RUN_RETENTION_S seconds after they finish",
+        )
 
 
 async def trace(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID) -> Trace:

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
+import os
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Collection, Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +33,7 @@ from kasal.executions.repository import RunnerRepository
 logger = logging.getLogger(__name__)
 
 MAX_SWEEP_INTERVAL_S = 3600.0
+MAX_LISTED_FILES = 1000
 _LOOKUP_CHUNK = 500  # ids per query: well under every backend's parameter limit
 
 
@@ -42,6 +47,63 @@ def folder_of(runs: Path, execution_id: uuid.UUID) -> Path:
 
 async def remove(runs: Path, execution_id: uuid.UUID) -> None:
     await asyncio.to_thread(_remove_all, runs, [execution_id])
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: str  # relative, with "/"
+    size: int
+    modified_at: datetime
+
+    @property
+    def media_type(self) -> str:
+        return media_type(self.path)
+
+
+def media_type(path: str) -> str:
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+async def list_files(folder: Path) -> tuple[list[FoundFile], bool] | None:
+    """The user's files of a run folder, sorted, and whether there were more to list;
+    None when the folder is gone."""
+    return await asyncio.to_thread(_list_files, folder)
+
+
+async def locate(folder: Path, relative: str) -> Path | None:
+    """The regular file `relative` names in `folder` (already checked by the output-file
+    rule), or None. Its real path must stay inside the folder, so a link is not followed
+    out of it."""
+    return await asyncio.to_thread(_locate, folder, relative)
+
+
+def _list_files(folder: Path) -> tuple[list[FoundFile], bool] | None:
+    if not folder.is_dir():
+        return None
+    found: list[FoundFile] = []
+    for top, subdirectories, names in os.walk(folder):  # links to folders are not entered
+        # The engine's own stores (.crewai, .memory) are hidden names: not the user's files.
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        directory = Path(top)
+        for name in names:
+            info = (directory / name).lstat()
+            if not name.startswith(".") and stat.S_ISREG(info.st_mode):
+                relative = (directory / name).relative_to(folder).as_posix()
+                modified = datetime.fromtimestamp(info.st_mtime, UTC)
+                found.append(FoundFile(relative, info.st_size, modified))
+    found.sort(key=lambda f: f.path)
+    return found[:MAX_LISTED_FILES], len(found) > MAX_LISTED_FILES
+
+
+def _locate(folder: Path, relative: str) -> Path | None:
+    base = folder.resolve()
+    try:
+        target = (base / relative).resolve()
+    except RuntimeError:  # pathlib's word for a loop of links
+        return None
+    if not target.is_relative_to(base) or not target.is_file():
+        return None
+    return target
 
 
 class RunFolders:

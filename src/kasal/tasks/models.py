@@ -22,3 +22,4 @@ class LibraryTask(IdMixin, TimestampMixin, GroupOwnedMixin, Base):
     output_schema: Mapped[dict[str, Any] | None]
     markdown: Mapped[bool] = mapped_column(default=False)
     human_input: Mapped[bool] = mapped_column(default=False)
+    output_file: Mapped[str | None] = mapped_column(String(500))

@@ -15,6 +15,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 from kasal.agents.schemas import MAX_TOOLS, LongText, Strict, ToolUse
 
 TaskName = Annotated[str, StringConstraints(max_length=200)]
+# CrewAI's `output_file`: where the task's output is written, relative to the run folder.
+OutputFile = Annotated[str, StringConstraints(max_length=500)]
 
 
 class TaskFields(Strict):
@@ -27,6 +29,7 @@ class TaskFields(Strict):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    output_file: OutputFile | None = None
 
 
 class TaskCreate(TaskFields):
