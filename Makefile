@@ -1,5 +1,6 @@
 # Kasal. Two commands set up everything on a fresh machine:
 #   make run    install, migrate, seed, serve API + web app on http://127.0.0.1:8000
+#               (port taken? KASAL_PORT=8001 make run; `kasal serve` checks before it starts)
 #   make test   install, then lint, type-check and test everything (SQLite and PostgreSQL)
 
 SHELL := /bin/bash

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -69,15 +71,58 @@ def serve(
 ) -> None:
     """Serve the API and the web app (migrates the database first)."""
     settings = _settings()
-    uvicorn.run(
+    host, port = host or settings.host, port or settings.port
+    listener = _listen(host, port)  # before the app starts: see _listen
+    config = uvicorn.Config(
         "kasal.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         log_config=None,
         proxy_headers=True,
         server_header=False,  # no advertising of the server and its version
     )
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:
+        return
+    finally:
+        listener.close()
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn's code for a failed start-up; it logged why
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound now: a port in use stops `serve` before the app starts.
+
+    uvicorn binds only after the app's start-up, and the first start-up creates the admin
+    and prints its password, once. With the port taken, that password would scroll past
+    an error and never be shown again.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listener = socket.socket(family, kind, proto)
+    except OSError as exc:
+        console.print(f"[red]error:[/red] Cannot listen on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(2) from exc
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            console.print(
+                f"[red]error:[/red] Port {port} on {host} is already in use (another Kasal, or "
+                f"another program). Pick another port: KASAL_PORT={port + 1} make run "
+                f"(or kasal serve --port {port + 1})"
+            )
+        else:
+            console.print(f"[red]error:[/red] Cannot listen on {host}:{port}: {exc.strerror}")
+        raise typer.Exit(2) from exc
+    return listener
 
 
 @db_app.command("upgrade")

@@ -177,10 +177,16 @@ def _when(value: Any) -> str:
 def login(
     url: str = typer.Option(None, "--url", help="The server, e.g. http://127.0.0.1:8000"),
     token: str = typer.Option(
-        None, "--token", help="A personal access token (Settings → Access tokens)"
+        None,
+        "--token",
+        help="A personal access token: create one in the web app (your user menu → "
+        "Personal access tokens) or with POST /api/v1/auth/tokens",
     ),
 ) -> None:
-    """Sign in to a Kasal server with a personal access token, checked and saved (0600)."""
+    """Sign in to a Kasal server with a personal access token, checked and saved (0600).
+
+    Create the token in the web app: your user menu (top right) → Personal access tokens.
+    """
     saved = current_login()
     if url is None:
         url = typer.prompt("Kasal URL", default=saved.url or "http://127.0.0.1:8000", err=True)
