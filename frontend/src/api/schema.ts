@@ -694,6 +694,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions/{execution_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files the run left in its folder */
+        get: operations["executions_list_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one file of the run (a path as listed by the files route) */
+        get: operations["executions_download_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executions/{execution_id}/events": {
         parameters: {
             query?: never;
@@ -1301,6 +1335,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** Output File */
+            output_file?: string | null;
             /** Agent */
             agent?: string | null;
             /** Context */
@@ -1827,6 +1863,42 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "operator" | "editor" | "admin";
+        /** RunFile */
+        RunFile: {
+            /**
+             * Path
+             * @description Relative to the run folder; the download URL's tail
+             */
+            path: string;
+            /**
+             * Size
+             * @description Bytes
+             */
+            size: number;
+            /** Media Type */
+            media_type: string;
+            /**
+             * Modified At
+             * Format: date-time
+             */
+            modified_at: string;
+        };
+        /**
+         * RunFiles
+         * @description The files a run left in its folder (task output files, what agents wrote).
+         */
+        RunFiles: {
+            /**
+             * Files
+             * @description Sorted by path
+             */
+            files: components["schemas"]["RunFile"][];
+            /**
+             * Truncated
+             * @description True when the folder holds more than are listed
+             */
+            truncated: boolean;
+        };
         /** Span */
         Span: {
             /** Id */
@@ -1906,6 +1978,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** Output File */
+            output_file?: string | null;
         };
         /** TaskRead */
         TaskRead: {
@@ -1951,6 +2025,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** Output File */
+            output_file?: string | null;
             /**
              * Id
              * Format: uuid
@@ -2014,6 +2090,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** Output File */
+            output_file?: string | null;
         };
         /** TokenPair */
         TokenPair: {
@@ -6894,6 +6972,146 @@ export interface operations {
             };
             /** @description No such resource (in your group) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    executions_list_files: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunFiles"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    executions_download_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                execution_id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment, with the media type its name implies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

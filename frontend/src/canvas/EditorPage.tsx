@@ -17,7 +17,7 @@ import Tabs from '@mui/material/Tabs';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ReactFlowProvider, type Viewport } from '@xyflow/react';
+import { ReactFlowProvider, useStoreApi, type Viewport } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useBlocker, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
@@ -33,7 +33,18 @@ import RunPanel from '../run/RunPanel';
 import { useRunStream } from '../run/useRunStream';
 import Canvas, { type PaletteDrop } from './Canvas';
 import { autoLayout } from './layout';
-import { addAgent, addTask, deriveInputs, moveNodes, normalizeAgent, normalizeTask, toSavePayload } from './model';
+import {
+  addAgent,
+  addTask,
+  deriveInputs,
+  moveNodes,
+  normalizeAgent,
+  normalizeTask,
+  placeInView,
+  toSavePayload,
+  visibleRect,
+  type EditableCrew,
+} from './model';
 import Palette from './Palette';
 import { localProblems, mergeProblems } from './problems';
 import PropertiesPanel from './PropertiesPanel';
@@ -216,18 +227,25 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
   });
 
   // ---- palette ----------------------------------------------------------------------------
+  const flow = useStoreApi();
   const addItem = useCallback(
-    async (item: PaletteDrop, position?: { x: number; y: number }) => {
+    async (item: PaletteDrop, drop?: { x: number; y: number }) => {
       if (readOnly) return;
       const store = useEditor.getState();
+      // In view, wherever the user has scrolled to: a new node is one they can see land.
+      const place = (d: EditableCrew) => {
+        const { width, height, transform } = flow.getState();
+        const view = visibleRect(width, height, transform);
+        return view ? placeInView(d, view, drop, useEditor.getState().measured) : drop;
+      };
       try {
         if (item.kind === 'agent' || item.kind === 'task') {
           let key = '';
           store.apply((d) => {
             const r =
               item.kind === 'agent'
-                ? addAgent(d, { llm: models.data?.find((m) => m.enabled && (m.has_key || m.provider === 'demo'))?.key ?? null }, position)
-                : addTask(d, {}, position);
+                ? addAgent(d, { llm: models.data?.find((m) => m.enabled && (m.has_key || m.provider === 'demo'))?.key ?? null }, place(d))
+                : addTask(d, {}, place(d));
             key = r.key;
             return r.doc;
           });
@@ -240,7 +258,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
           const { id: _id, ...fields } = found;
           let key = '';
           store.apply((d) => {
-            const r = addAgent(d, normalizeAgent({ ...fields, key: 'x' }), position);
+            const r = addAgent(d, normalizeAgent({ ...fields, key: 'x' }), place(d));
             key = r.key;
             return r.doc;
           });
@@ -252,7 +270,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
           const { id: _id, ...fields } = found;
           let key = '';
           store.apply((d) => {
-            const r = addTask(d, normalizeTask({ ...fields, key: 'x' }), position);
+            const r = addTask(d, normalizeTask({ ...fields, key: 'x' }), place(d));
             key = r.key;
             return r.doc;
           });
@@ -262,7 +280,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
         notify(errorMessage(e), 'error');
       }
     },
-    [models.data, qc, readOnly],
+    [flow, models.data, qc, readOnly],
   );
 
   // ---- keyboard ---------------------------------------------------------------------------

@@ -140,6 +140,14 @@ export default function TaskForm({ task, agents, otherTasks, otherKeys, tools, o
           minRows={3}
         />
       )}
+      <CommitTextField
+        label="Output file"
+        value={task.output_file ?? ''}
+        onCommit={(v) => onChange({ output_file: v.trim() || null })}
+        disabled={readOnly}
+        placeholder="report.md"
+        helperText="Also write the output to this file of the run (e.g. output/report.md); download it from the run"
+      />
       {toggle('markdown', 'Markdown output')}
       {toggle('async_execution', 'Run asynchronously')}
       {toggle('human_input', 'Ask a human to review')}

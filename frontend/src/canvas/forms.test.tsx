@@ -190,4 +190,20 @@ describe('TaskForm', () => {
     expect(screen.getByText('Not valid JSON')).toBeInTheDocument();
     expect(onChange).not.toHaveBeenCalled();
   });
+
+  it('sets and clears the output file', async () => {
+    const onChange = vi.fn();
+    const { unmount } = renderWithProviders(<TaskForm task={task} agents={d.agents} otherTasks={[]} otherKeys={new Set()} tools={tools} onChange={onChange} />);
+    await userEvent.type(screen.getByRole('textbox', { name: /output file/i }), ' output/report.md ');
+    await userEvent.tab();
+    expect(onChange).toHaveBeenLastCalledWith({ output_file: 'output/report.md' });
+    unmount();
+
+    renderWithProviders(
+      <TaskForm task={{ ...task, output_file: 'report.md' }} agents={d.agents} otherTasks={[]} otherKeys={new Set()} tools={tools} onChange={onChange} />,
+    );
+    await userEvent.clear(screen.getByRole('textbox', { name: /output file/i }));
+    await userEvent.tab();
+    expect(onChange).toHaveBeenLastCalledWith({ output_file: null });
+  });
 });

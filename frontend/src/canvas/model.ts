@@ -72,6 +72,7 @@ export function normalizeTask(t: Partial<Task> & { key: string }, strict = false
     output_schema: t.output_schema ?? null,
     markdown: Boolean(t.markdown),
     human_input: Boolean(t.human_input),
+    output_file: t.output_file ?? null,
   };
 }
 
@@ -106,6 +107,62 @@ export function freePosition(doc: EditableCrew, kind: NodeKind): Position {
     .filter((p) => Math.abs(p.x - x) < 160)
     .map((p) => p.y);
   return { x, y: ys.length ? Math.max(...ys) + 180 : 0 };
+}
+
+/** A rectangle in flow coordinates, such as the part of the canvas on screen. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The part of the flow on screen: a pane of `width` × `height` pixels under React Flow's
+ * `[x, y, zoom]` transform; null before the pane is measured. */
+export function visibleRect(width: number, height: number, [tx, ty, zoom]: readonly [number, number, number]): Rect | null {
+  if (!width || !height || !zoom) return null;
+  return { x: -tx / zoom, y: -ty / zoom, width: width / zoom, height: height / zoom };
+}
+
+/** A node's size before React Flow has measured it (agent and task cards are 240 wide). */
+export const NODE_SIZE = { width: 240, height: 110 };
+const GAP = 24;
+
+/**
+ * Where a new node goes so that the user sees it land: inside `view`, the visible part of the
+ * canvas. Dropped at `at`, it is centred on the pointer (pulled in from the edges); added
+ * from the palette, it takes the first free slot from the middle of the view, so it does not
+ * cover a node already there. `freePosition` (below the lowest node of its column) is where
+ * a node goes when there is no view to place it in, and in a long crew that is off-screen.
+ */
+export function placeInView(doc: EditableCrew, view: Rect, at?: Position, measured: Record<string, { width: number; height: number }> = {}): Position {
+  const { width, height } = NODE_SIZE;
+  const clamp = (p: Position): Position => ({
+    x: Math.max(view.x + GAP, Math.min(p.x, view.x + view.width - width - GAP)),
+    y: Math.max(view.y + GAP, Math.min(p.y, view.y + view.height - height - GAP)),
+  });
+  if (at) return clamp({ x: at.x - width / 2, y: at.y - height / 2 });
+  const start = clamp({ x: view.x + (view.width - width) / 2, y: view.y + (view.height - height) / 2 });
+  const taken = Object.entries(doc.layout.nodes).map(([key, p]) => ({ ...p, ...(measured[key] ?? NODE_SIZE) }));
+  const inside = (p: Position) => {
+    const c = clamp(p);
+    return c.x === p.x && c.y === p.y;
+  };
+  const free = (p: Position) =>
+    taken.every((n) => p.x + width + GAP <= n.x || n.x + n.width + GAP <= p.x || p.y + height + GAP <= n.y || n.y + n.height + GAP <= p.y);
+  const steps = { x: width + GAP, y: height + GAP };
+  const columns = Math.max(1, Math.floor((view.width - GAP) / steps.x));
+  const rows = Math.max(1, Math.floor((view.height - GAP) / steps.y));
+  for (let ring = 0; ring <= Math.max(columns, rows); ring += 1) {
+    for (let dy = -ring; dy <= ring; dy += 1) {
+      for (let dx = -ring; dx <= ring; dx += 1) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== ring) continue;
+        const candidate = { x: start.x + dx * steps.x, y: start.y + dy * steps.y };
+        if (inside(candidate) && free(candidate)) return candidate;
+      }
+    }
+  }
+  return start; // a full view: on top of the middle, still where the user is looking
 }
 
 export function addAgent(

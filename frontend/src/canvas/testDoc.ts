@@ -43,6 +43,7 @@ export function sampleDoc(): CrewDocument {
         output_schema: null,
         markdown: false,
         human_input: false,
+        output_file: null,
       },
       {
         key: 'write',
@@ -57,6 +58,7 @@ export function sampleDoc(): CrewDocument {
         output_schema: null,
         markdown: true,
         human_input: false,
+        output_file: null,
       },
     ],
     edges: [{ id: 'researcher->research', source: 'researcher', target: 'research', kind: 'assignment' }],
