@@ -3,7 +3,7 @@
  * smoke tests of whole pages. It follows the contract closely enough to drive the UI.
  */
 import { vi } from 'vitest';
-import type { CrewDocument, EventsPage, Execution, ExecutionEvent, Model, Tool, Trace } from '../src/api/types';
+import type { CrewDocument, EventsPage, Execution, ExecutionEvent, Model, RunFile, Tool, Trace } from '../src/api/types';
 import { sampleDoc } from '../src/canvas/testDoc';
 
 const json = (status: number, body?: unknown) =>
@@ -24,6 +24,10 @@ export class MockApi {
     { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
     { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
   ];
+  /** What `POST /crews/{id}/validate` derives as the crew's inputs (the server's rule). */
+  validateInputs = ['topic', 'audience'];
+  /** Each run's files, with their text. */
+  files = new Map<string, (RunFile & { text: string })[]>();
   tools: Tool[] = [{ id: 'http_request', name: 'HTTP request', description: 'Fetch a URL', enabled: true, config_schema: { type: 'object', properties: {} } }];
 
   handle = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
@@ -64,7 +68,7 @@ export class MockApi {
     m = /^\/crews\/([^/]+)\/versions$/.exec(path);
     if (m) return json(200, page([{ version: 3, created_at: '2025-01-01T00:00:00Z', author_email: 'ada@example.org' }]));
     m = /^\/crews\/([^/]+)\/validate$/.exec(path);
-    if (m) return json(200, { problems: [], inputs: ['topic', 'audience'] });
+    if (m) return json(200, { problems: [], inputs: this.validateInputs });
 
     if (route === 'POST /executions') {
       const crew = this.crews.get((body as { crew_id: string }).crew_id)!;
@@ -106,6 +110,16 @@ export class MockApi {
       return json(200, events);
     }
     if (/^\/executions\/([^/]+)\/cancel$/.test(path)) return json(200, {});
+    m = /^\/executions\/([^/]+)\/files$/.exec(path);
+    if (m) return json(200, { files: (this.files.get(m[1]) ?? []).map(({ text: _t, ...f }) => f), truncated: false });
+    m = /^\/executions\/([^/]+)\/files\/(.+)$/.exec(path);
+    if (m) {
+      const wanted = decodeURIComponent(m[2]);
+      const file = this.files.get(m[1])?.find((f) => f.path === wanted);
+      if (!file) return json(404, { error: { code: 'run_file_not_found', message: 'No such file', details: [] } });
+      const name = wanted.split('/').pop()!;
+      return new Response(file.text, { status: 200, headers: { 'Content-Type': file.media_type, 'Content-Disposition': `attachment; filename="${name}"` } });
+    }
 
     return json(404, { error: { code: 'not_found', message: `No mock for ${route}`, details: [] } });
   };

@@ -16,6 +16,7 @@ import type {
   Page,
   PersonalAccessToken,
   Role,
+  RunFiles,
   Tool,
   Trace,
   User,
@@ -130,4 +131,8 @@ export const executionsApi = {
   events: (id: string, after: number, wait: number, signal?: AbortSignal) =>
     api.get<EventsPage>(`/executions/${id}/events`, { after, wait }, signal),
   trace: (id: string) => api.get<Trace>(`/executions/${id}/trace`),
+  files: (id: string) => api.get<RunFiles>(`/executions/${id}/files`),
+  /** `path` as the listing gives it: each of its parts is encoded, its slashes are kept. */
+  downloadFile: (id: string, path: string) =>
+    api.download(`/executions/${id}/files/${path.split('/').map(encodeURIComponent).join('/')}`),
 };

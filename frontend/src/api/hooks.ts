@@ -19,6 +19,7 @@ export const keys = {
   executions: ['executions'] as const,
   execution: (id: string) => ['execution', id] as const,
   trace: (id: string) => ['execution', id, 'trace'] as const,
+  files: (id: string) => ['execution', id, 'files'] as const,
 };
 
 export function useGroups() {

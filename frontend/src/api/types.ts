@@ -132,6 +132,9 @@ export const EVENT_TYPES: readonly EventType[] = eventTypeValues;
 export type ExecutionEvent = Schemas['EventRead'];
 export type EventsPage = Schemas['EventPage'];
 
+export type RunFile = Schemas['RunFile'];
+export type RunFiles = Schemas['RunFiles'];
+
 export type Span = Schemas['Span'];
 export type SpanKind = Span['kind'];
 export type Trace = Schemas['Trace'];

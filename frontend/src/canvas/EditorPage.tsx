@@ -36,7 +36,6 @@ import { autoLayout } from './layout';
 import {
   addAgent,
   addTask,
-  deriveInputs,
   moveNodes,
   normalizeAgent,
   normalizeTask,
@@ -133,7 +132,6 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
     else sessionStorage.removeItem(runStorageKey);
     setExecutionIdState(id);
   };
-  const serverInputs = useEditor((s) => s.serverInputs);
 
   const problems = useMemo(
     () => mergeProblems(serverProblems, localProblems(doc, models.data), dirty),
@@ -198,6 +196,23 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
   const runValidate = () => validate.mutate();
 
   // ---- run --------------------------------------------------------------------------------
+  // The inputs the dialog asks for are the server's, from the engine's one placeholder rule
+  // (texts and output files alike): of the saved crew, or of the draft about to be saved.
+  const [runInputs, setRunInputs] = useState<string[]>([]);
+  const openRun = async () => {
+    setRunError(null);
+    const s = useEditor.getState();
+    try {
+      const inputs =
+        !selectDirty(s) && s.serverInputs
+          ? s.serverInputs
+          : (await crewsApi.validate(crewId, toSavePayload(s.history.present, s.baseVersion))).inputs;
+      setRunInputs(inputs);
+      setRunOpen(true);
+    } catch (e) {
+      notify(errorMessage(e), 'error');
+    }
+  };
   const startRun = async (inputs: Record<string, string>) => {
     setRunError(null);
     setStarting(true);
@@ -377,10 +392,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
           startIcon={<PlayArrow />}
           variant="contained"
           color="success"
-          onClick={() => {
-            setRunError(null);
-            setRunOpen(true);
-          }}
+          onClick={() => void openRun()}
           disabled={!canRun || running || (dirty && !canEdit)}
         >
           Run
@@ -446,7 +458,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
       <RunDialog
         open={runOpen}
         crewId={crewId}
-        inputs={dirty || !serverInputs ? deriveInputs(doc) : [...new Set([...serverInputs, ...deriveInputs(doc)])]}
+        inputs={runInputs}
         busy={starting}
         error={runError}
         saveFirst={dirty && canEdit}

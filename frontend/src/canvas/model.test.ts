@@ -134,6 +134,12 @@ describe('edits', () => {
     expect(deriveInputs(d)).toEqual(['topic', 'format-x', 'double', 'audience']);
   });
 
+  it('derives inputs from output files too, as the engine fills them in', () => {
+    const d = doc();
+    d.tasks[1].output_file = '{region}/report.md';
+    expect(deriveInputs(d)).toEqual(['topic', 'audience', 'region']);
+  });
+
   it('round-trips: document → editable → payload keeps the content and the base version', () => {
     const original = sampleDoc();
     const payload = toSavePayload(toEditable(original), 3);

@@ -357,7 +357,7 @@ export function deriveInputs(doc: EditableCrew): string[] {
   const found: string[] = [];
   const texts: string[] = [];
   for (const a of doc.agents) texts.push(a.role, a.goal, a.backstory);
-  for (const t of doc.tasks) texts.push(t.description, t.expected_output);
+  for (const t of doc.tasks) texts.push(t.description, t.expected_output, t.output_file ?? '');
   for (const text of texts) {
     for (const m of text.matchAll(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g)) {
       if (!found.includes(m[1])) found.push(m[1]);

@@ -26,6 +26,7 @@ import EventLog from '../run/EventLog';
 import { isTerminal } from '../run/events';
 import ResultView, { type Ended } from '../run/ResultView';
 import { useRunStream } from '../run/useRunStream';
+import RunFilesList from './RunFilesList';
 import TraceTimeline from './TraceTimeline';
 
 const NO_KEYS: string[] = [];
@@ -35,7 +36,7 @@ export default function ExecutionDetailPage() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { canRun } = usePermissions();
-  const [tab, setTab] = useState<'timeline' | 'log' | 'result' | 'inputs'>('timeline');
+  const [tab, setTab] = useState<'timeline' | 'log' | 'result' | 'files' | 'inputs'>('timeline');
   const [deleting, setDeleting] = useState(false);
 
   const execution = useQuery({ queryKey: keys.execution(executionId), queryFn: () => executionsApi.get(executionId) });
@@ -146,6 +147,7 @@ export default function ExecutionDetailPage() {
         <Tab value="timeline" label="Timeline" />
         <Tab value="log" label="Event log" />
         <Tab value="result" label="Result" />
+        <Tab value="files" label="Files" />
         <Tab value="inputs" label="Inputs" />
       </Tabs>
       <Box sx={{ flex: 1, minHeight: 400 }}>
@@ -169,6 +171,7 @@ export default function ExecutionDetailPage() {
             ended={isTerminal(status) ? (status as Ended) : null}
           />
         )}
+        {tab === 'files' && <RunFilesList executionId={executionId} finished={!active} />}
         {tab === 'inputs' && (
           <Box component="dl" sx={{ m: 0 }}>
             {Object.entries(e.inputs ?? {}).map(([k, v]) => (

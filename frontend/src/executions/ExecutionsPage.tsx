@@ -18,7 +18,7 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link as RouterLink, useSearchParams } from 'react-router';
+import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router';
 import { errorMessage } from '../api/client';
 import { crewsApi, executionsApi } from '../api/endpoints';
 import { keys, usePermissions } from '../api/hooks';
@@ -35,6 +35,7 @@ export default function ExecutionsPage() {
   const qc = useQueryClient();
   const { canRun } = usePermissions();
   const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
   const crewId = params.get('crew') ?? '';
   const status = (params.get('status') ?? '') as ExecutionStatus | '';
   const [deleting, setDeleting] = useState<Execution | null>(null);
@@ -119,7 +120,16 @@ export default function ExecutionsPage() {
               {items.map((e) => {
                 const active = !TERMINAL_STATUSES.has(e.status);
                 return (
-                  <TableRow key={e.id} hover data-testid={`execution-row-${e.id}`}>
+                  <TableRow
+                    key={e.id}
+                    hover
+                    data-testid={`execution-row-${e.id}`}
+                    sx={{ cursor: 'pointer' }}
+                    onClick={(click) => {
+                      // The whole row opens the run; its link and buttons do their own thing.
+                      if (!(click.target as Element).closest('a, button')) void navigate(`/executions/${e.id}`);
+                    }}
+                  >
                     <TableCell>
                       <Link component={RouterLink} to={`/executions/${e.id}`}>
                         {e.crew_name}
