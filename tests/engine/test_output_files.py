@@ -14,7 +14,7 @@ from kasal.engine.run import run_crew
 from kasal.engine.spec import CrewSpec, EngineEvent, LLMConfig
 from kasal.engine.validate import RunFacts, check, output_file_issue, required_inputs
 from tests.engine.specs import request, two_agent_crew, types
-from tests.support.llm_server import ScriptedLLMServer
+from tests.support.llm_server import ScriptedLLMServer, error
 
 
 def with_output_files(crew: CrewSpec, *paths: str | None) -> CrewSpec:
@@ -51,6 +51,19 @@ async def test_a_json_task_writes_its_object_indented(
     written = (tmp_path / "out.json").read_text()
     assert json.loads(written) == {"title": "Tea", "score": 3}
     assert "\n  " in written
+
+
+async def test_a_failed_run_keeps_the_files_of_the_tasks_that_finished(
+    llm_server: ScriptedLLMServer, scripted_llm: LLMConfig, tmp_path: Path
+) -> None:
+    llm_server.script("Tea is a leaf.", error(401, "Incorrect API key provided"))
+    crew = with_output_files(two_agent_crew(), "notes.txt", "report.md")
+
+    result = await run_crew(request(crew, [scripted_llm], tmp_path), lambda e: None)
+
+    assert result.status == "failed"
+    assert (tmp_path / "notes.txt").read_text() == "Tea is a leaf."
+    assert not (tmp_path / "report.md").exists()
 
 
 async def test_an_input_that_would_leave_the_folder_is_refused_before_any_call(
