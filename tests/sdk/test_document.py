@@ -32,6 +32,7 @@ def _crew() -> Crew:
         agent=writer,
         context=[research],
         markdown=True,
+        output_file="output/summary.md",
     )
     return Crew(agents=[researcher], tasks=[research, summary], name="Pricing watch")
 
@@ -51,6 +52,7 @@ def test_the_document_has_keys_from_roles_and_tasks_laid_out_left_to_right() -> 
     assert summary["agent"] == "writer"
     assert summary["context"] == [research["key"]]
     assert summary["markdown"] is True
+    assert (research["output_file"], summary["output_file"]) == (None, "output/summary.md")
     assert document["agents"][0]["llm"] == "gpt-4o"
     assert document["agents"][0]["tools"] == [
         {"tool_id": "current_datetime", "config": {}},

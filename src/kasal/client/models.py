@@ -85,6 +85,7 @@ class CrewTask(APIModel):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    output_file: str | None = None
 
 
 class Problem(APIModel):

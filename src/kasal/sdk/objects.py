@@ -93,6 +93,7 @@ class Task(BaseModel):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    output_file: str | None = None  # in the run folder; downloadable from the run
     key: str | None = None
 
     def __repr__(self) -> str:
@@ -439,6 +440,7 @@ def _task_document(
         "output_schema": task.output_schema,
         "markdown": task.markdown,
         "human_input": task.human_input,
+        "output_file": task.output_file,
     }
 
 
