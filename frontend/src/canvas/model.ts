@@ -130,7 +130,7 @@ const GAP = 24;
 
 /**
  * Where a new node goes so that the user sees it land: inside `view`, the visible part of the
- * canvas. Dropped at `at`, it is centred on the pointer (pulled in from the edges); added
+ * canvas. Dropped at `at`, its corner is at the pointer, pulled in from the edges; added
  * from the palette, it takes the first free slot from the middle of the view, so it does not
  * cover a node already there. `freePosition` (below the lowest node of its column) is where
  * a node goes when there is no view to place it in, and in a long crew that is off-screen.
@@ -141,7 +141,7 @@ export function placeInView(doc: EditableCrew, view: Rect, at?: Position, measur
     x: Math.max(view.x + GAP, Math.min(p.x, view.x + view.width - width - GAP)),
     y: Math.max(view.y + GAP, Math.min(p.y, view.y + view.height - height - GAP)),
   });
-  if (at) return clamp({ x: at.x - width / 2, y: at.y - height / 2 });
+  if (at) return clamp(at);
   const start = clamp({ x: view.x + (view.width - width) / 2, y: view.y + (view.height - height) / 2 });
   const taken = Object.entries(doc.layout.nodes).map(([key, p]) => ({ ...p, ...(measured[key] ?? NODE_SIZE) }));
   const inside = (p: Position) => {

@@ -43,9 +43,9 @@ describe('new nodes land in view', () => {
     expect(overlaps).toBe(false);
   });
 
-  it('centres a dropped node on the pointer, pulled in from the edge of the view', () => {
+  it('puts a dropped node where the pointer is, pulled in from the edge of the view', () => {
     const doc = toEditable(sampleDoc());
-    expect(placeInView(doc, view, { x: 500, y: 300 })).toEqual({ x: 500 - NODE_SIZE.width / 2, y: 300 - NODE_SIZE.height / 2 });
+    expect(placeInView(doc, view, { x: 500, y: 300 })).toEqual({ x: 500, y: 300 });
     const atEdge = placeInView(doc, view, { x: 995, y: 695 });
     expect(within(atEdge, view)).toBe(true);
   });
