@@ -96,11 +96,16 @@ async def test_downloads_outside_the_run_folder_are_refused(
         )
     }
     linked = await client.get(f"{url}/outside.md", headers=actor.headers)
+    too_long = [
+        await client.get(f"{url}/{tail}", headers=actor.headers)
+        for tail in ("a" * 300, "a/" * 3000 + "b")
+    ]
 
     assert [f["path"] for f in listed["files"]] == ["report.md"]  # no engine store, no link
     assert {tail: r.status_code for tail, r in answers.items()} == dict.fromkeys(answers, 422)
     assert {r.json()["error"]["code"] for r in answers.values()} == {"invalid_file_path"}
     assert linked.status_code == 404
+    assert [r.json()["error"]["code"] for r in too_long] == ["run_file_not_found"] * 2
 
 
 async def finish_as_if_it_ran(app: FastAPI, execution_id: uuid.UUID) -> None:

@@ -86,7 +86,10 @@ def _list_files(folder: Path) -> tuple[list[FoundFile], bool] | None:
         subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
         directory = Path(top)
         for name in names:
-            info = (directory / name).lstat()
+            try:
+                info = (directory / name).lstat()
+            except FileNotFoundError:
+                continue  # removed while listing (the agent, or a sweep)
             if not name.startswith(".") and stat.S_ISREG(info.st_mode):
                 relative = (directory / name).relative_to(folder).as_posix()
                 modified = datetime.fromtimestamp(info.st_mtime, UTC)
@@ -99,11 +102,12 @@ def _locate(folder: Path, relative: str) -> Path | None:
     base = folder.resolve()
     try:
         target = (base / relative).resolve()
+        inside = target.is_relative_to(base) and target.is_file()
     except RuntimeError:  # pathlib's word for a loop of links
         return None
-    if not target.is_relative_to(base) or not target.is_file():
+    except OSError:  # a name too long for the file system, say: no file of the run
         return None
-    return target
+    return target if inside else None
 
 
 class RunFolders:
