@@ -92,11 +92,13 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     except Exception as exc:  # a failed run is a result, not a crash of the worker
         await _drain(capture, pump)
         message = explain(exc, request.llms, capture.failed_model)
-        unwritten = _write_output_files(built, Path(request.work_dir))  # the finished tasks'
+        # The tasks that finished keep their files, as with crewai.
+        unwritten = await asyncio.to_thread(_write_output_files, built, Path(request.work_dir))
         message = " ".join([message, *unwritten])
         return _failed(emit, message, _usage(built.llms, request.llms), started)
     await _drain(capture, pump)
-    unwritten = _write_output_files(built, Path(request.work_dir))
+    # Off the event loop: the worker's other runs go on while a large output is written.
+    unwritten = await asyncio.to_thread(_write_output_files, built, Path(request.work_dir))
     if unwritten:
         return _failed(emit, " ".join(unwritten), _usage(built.llms, request.llms), started)
     result = RunResult(

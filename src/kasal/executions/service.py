@@ -201,7 +201,9 @@ async def file(
     issue = validate.output_file_issue(path)
     if issue is not None:
         raise InvalidInput(
-            "invalid_file_path", f"Not a file of a run: {issue}", [{"pointer": "/path"}]
+            "invalid_file_path",
+            f"Not a file of a run: {issue}",
+            [{"pointer": "/path", "code": "invalid_file_path"}],
         )
     folder = workdirs.folder_of(runs_dir, execution.id)
     target = await workdirs.locate(folder, path)
