@@ -98,6 +98,12 @@ class Imported:
     body: CrewBody
     notes: list[Issue]
     inputs: dict[str, str]
+    origin: Mapping[Path, tuple[Source, Path]] = field(default_factory=dict)
+
+    def locate(self, pointer: str, message: str) -> Issue:
+        """A problem of the stored crew (a JSON pointer), at its file and line."""
+        loc: Path = tuple(int(p) if p.isdigit() else p for p in pointer.split("/")[1:])
+        return _located(loc, message, pointer, self.origin)
 
 
 @dataclass
@@ -225,7 +231,8 @@ def import_file(
     if suffix == ".zip":
         return _from_zip(data, name, stem, models)
     if suffix == ".json":
-        return Imported(import_json_text(_text(data, name), name, resolve_model), [], {})
+        body = import_json_text(_text(data, name), name, resolve_model)
+        return Imported(body, [], {}, {(): (Source(name), ())})
     raise InvalidInput(
         "import_unsupported",
         f"Cannot import {name!r}: send a .yaml/.yml, .zip or .json file.",
@@ -388,7 +395,7 @@ def _from_yaml_documents(
     builder.check_references(crew, by_kind["tasks"])
     builder.default_models(crew, models.default)
     body = _validated(crew, builder.origin, issues, models.resolve)
-    return Imported(body, [*extras.notes, *builder.notes], extras.inputs)
+    return Imported(body, [*extras.notes, *builder.notes], extras.inputs, builder.origin)
 
 
 def _guess_kind(data: Any) -> str | None:
@@ -649,15 +656,29 @@ def _resolve_models(doc: dict[str, Any], resolve_model: ModelResolver) -> None:
 def _issue_of(error: Any, origin: Mapping[Path, tuple[Source, Path]]) -> Issue:
     loc: Path = tuple(error.get("loc", ()))
     pointer = "/" + "/".join(str(part) for part in loc) if loc else ""
+    return _located(loc, str(error.get("msg", "invalid value")), pointer, origin, where=True)
+
+
+def _located(
+    loc: Path,
+    message: str,
+    pointer: str,
+    origin: Mapping[Path, tuple[Source, Path]],
+    *,
+    where: bool = False,
+) -> Issue:
+    """`message` about document path `loc`, at the file and line it was read from.
+
+    `where` prefixes the path as written in the file (`researcher.max_iter: ...`).
+    """
     for end in range(len(loc), -1, -1):
         if loc[:end] in origin:
             source, base = origin[loc[:end]]
             path = (*base, *loc[end:])
-            return Issue(source.file, source.line(path), _message(error, path), pointer)
-    return Issue("", None, _message(error, loc), pointer)
+            return Issue(source.file, source.line(path), _message(message, path, where), pointer)
+    return Issue("", None, _message(message, loc, where), pointer)
 
 
-def _message(error: Any, path: Path) -> str:
-    where = ".".join(str(part) for part in path)
-    message = str(error.get("msg", "invalid value"))
-    return f"{where}: {message}" if where else message
+def _message(message: str, path: Path, where: bool) -> str:
+    at = ".".join(str(part) for part in path)
+    return f"{at}: {message}" if at and where else message

@@ -201,10 +201,12 @@ class ImportNote(BaseModel):
 class CrewImported(CrewRead):
     """An imported crew, the notes on what it left out, and `main.py`'s inputs.
 
+    `blocking` are the crew's blocking problems again, at the file and line they come from.
     `default_inputs` prefill the first run: a crew document holds no input values.
     """
 
     notes: list[ImportNote]
+    blocking: list[ImportNote]
     default_inputs: dict[str, str]
 
 

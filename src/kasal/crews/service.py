@@ -295,9 +295,13 @@ async def import_crew(
     crew = await _insert(session, ctx, imported.body.model_copy(update={"name": name}))
     await session.commit()
     read = await _read(crew, catalog)
+    located = [
+        imported.locate(p.pointer, p.message) for p in read.problems if p.severity == "error"
+    ]
     return CrewImported(
         **read.model_dump(),
         notes=[ImportNote(file=n.file, line=n.line, message=n.message) for n in imported.notes],
+        blocking=[ImportNote(file=n.file, line=n.line, message=n.message) for n in located],
         default_inputs=imported.inputs,
     )
 
