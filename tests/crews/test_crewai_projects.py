@@ -339,3 +339,15 @@ async def test_a_raw_body_takes_its_name_from_the_files_or_the_disposition(
         "Trip Crew",
         "Holidays",
     ]
+
+
+async def test_a_local_model_is_the_default_once_its_endpoint_answers(
+    app: FastAPI, client: httpx.AsyncClient, llm_server: ScriptedLLMServer
+) -> None:
+    actor = await make_actor(app, client)
+    response = await client.patch(
+        "/api/v1/models/llama3.1", json={"base_url": llm_server.base_url}, headers=actor.headers
+    )
+    assert response.status_code == 200, response.text
+    crew = await _import(client, actor, project_zip("poem_writer"))
+    assert [a["llm"] for a in crew["agents"]] == ["llama3.1"]
