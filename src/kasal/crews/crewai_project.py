@@ -74,6 +74,14 @@ CREWAI_ONLY = frozenset(
         "skills",
         "a2a",
         "tool_failure_policy",
+        "cache_handler",
+        "callbacks",
+        "knowledge",
+        "knowledge_storage",
+        "knowledge_search_query",
+        "from_repository",
+        "security_config",
+        "use_better_compaction",
     }
 )
 _CREW_KWARGS = frozenset({"planning", "memory", "verbose", "max_rpm"})
@@ -116,7 +124,7 @@ def read_crew_py(text: str, file: str) -> Project:
     except (SyntaxError, ValueError, RecursionError) as exc:
         line = getattr(exc, "lineno", None)
         return Project(notes=[Issue(file, line, f"crew.py could not be read: {exc}")])
-    reader = _CrewReader(file, _models(tree))
+    reader = _CrewReader(file, _models(tree), _instances(tree))
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and _decorated(node, "CrewBase"):
             reader.read_class(node)
@@ -168,9 +176,12 @@ def _inputs(node: ast.Dict, file: str) -> tuple[dict[str, str], list[Issue]]:
 
 
 class _CrewReader:
-    def __init__(self, file: str, models: dict[str, ast.ClassDef]) -> None:
+    def __init__(
+        self, file: str, models: dict[str, ast.ClassDef], instances: dict[str, str]
+    ) -> None:
         self.file = file
         self.models = models
+        self.instances = instances
         self.project = Project()
         self.task_order: list[str] | None = None
 
@@ -247,6 +258,8 @@ class _CrewReader:
         tools: list[str] = []
         for item in value.elts:
             name = _called_name(item)
+            if isinstance(item, ast.Name):
+                name = self.instances.get(item.id, item.id)
             tool_id = CREWAI_TOOLS.get(name or "")
             if tool_id is None:
                 self.note(
@@ -402,6 +415,18 @@ def _models(tree: ast.Module) -> dict[str, ast.ClassDef]:
         if isinstance(node, ast.ClassDef)
         and any(_attribute_name(base) == "BaseModel" for base in node.bases)
     }
+
+
+def _instances(tree: ast.Module) -> dict[str, str]:
+    """Module-level `search_tool = SerperDevTool(...)`: the variable → the class it holds."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            cls = _called_name(node.value)
+            for target in node.targets:
+                if isinstance(target, ast.Name) and cls is not None:
+                    found[target.id] = cls
+    return found
 
 
 def _json_schema(model: ast.ClassDef) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ class JobPostingCrew:
     def writer_agent(self) -> Agent:
         return Agent(
             config=self.agents_config['writer_agent'],
-            tools=[FileReadTool(), WebsiteSearchTool()],
+            tools=[file_read_tool, web_search_tool],
             verbose=True
         )
 
