@@ -121,6 +121,7 @@ CORPUS = [
         "blog_writer",
         "Blog Writer Crew",
         {"writer_task": "writer", "polish": "editor"},
+        context={"polish": ["writer_task"]},  # `draft`, the method reading tasks.yaml's writer
         inputs={"subject": "ast"},
         notes=("spare_agent", "shares its name"),
     ),

@@ -109,7 +109,7 @@ async def _uploaded_file(request: Request, body: bytes) -> ImportUpload:
         data = await upload.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
             raise ImportTooLarge()
-        return ImportUpload(upload.filename or "crew", data)
+        return ImportUpload(upload.filename or "crew", data, named=bool(upload.filename))
     finally:
         await form.close()
 

@@ -508,6 +508,17 @@ class _Builder:
             doc.setdefault(name, value)
         doc["agents"] = self._merged(doc["agents"], project.agents, "agents")
         doc["tasks"] = self._merged(doc["tasks"], project.tasks, "tasks")
+        # tasks.yaml's `agent:` and `context:` name methods, which CrewAI calls: their
+        # config keys (the document's keys) may differ.
+        for task in doc["tasks"]:
+            agent = task.get("agent")
+            if isinstance(agent, str):
+                task["agent"] = project.agent_key(agent) or agent
+            context = task.get("context")
+            if isinstance(context, list):
+                task["context"] = [
+                    project.task_key(ref) or ref if isinstance(ref, str) else ref for ref in context
+                ]
 
     def _merged(
         self, entries: list[dict[str, Any]], members: list[Member], kind: str
