@@ -98,6 +98,8 @@ class Member:
     key: str
     line: int
     fields: dict[str, Any] = field(default_factory=dict)
+    # `agent=` and `context=` of a task, resolved once every method is known
+    links: dict[str, ast.expr] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,7 +247,7 @@ class _CrewReader:
         elif name == "tools":
             member.fields["tools"] = self._tools(member, value)
         elif cls == "Task" and name in ("agent", "context"):
-            member.fields[f"_{name}"] = value  # resolved once every method is known
+            member.links[name] = value
         elif cls == "Task" and name in ("output_json", "output_pydantic"):
             member.fields.update(self._output_schema(member, keyword))
         else:
@@ -283,7 +285,7 @@ class _CrewReader:
         return {"output_format": "json", "output_schema": schema}
 
     def _links(self, member: Member) -> None:
-        agent = member.fields.pop("_agent", None)
+        agent = member.links.get("agent")
         if agent is not None:
             method = _self_call(agent)
             key = self.project.agent_key(method) if method else None
@@ -291,7 +293,7 @@ class _CrewReader:
                 self.note(agent, f"{member.method}(): agent= names no @agent method; left out.")
             else:
                 member.fields["agent"] = key
-        context = member.fields.pop("_context", None)
+        context = member.links.get("context")
         if context is not None:
             items = context.elts if isinstance(context, ast.List | ast.Tuple) else [context]
             keys = []
