@@ -122,7 +122,7 @@ def without_dangling_context(body: CrewBody) -> CrewBody:
 def test_yaml_export_then_import_gives_the_same_crew() -> None:
     body = without_dangling_context(rich_body())
     text = porting.export_yaml(body)
-    assert porting.import_file("crew.yaml", text.encode(), RESOLVE) == body
+    assert porting.import_file("crew.yaml", text.encode(), RESOLVE).body == body
 
 
 def test_zip_export_then_import_gives_the_same_crew() -> None:
@@ -133,7 +133,7 @@ def test_zip_export_then_import_gives_the_same_crew() -> None:
         "crew.yaml",
         "tasks.yaml",
     ]
-    assert porting.import_file("crew.zip", data, RESOLVE) == body
+    assert porting.import_file("crew.zip", data, RESOLVE).body == body
 
 
 def test_json_export_then_import_gives_the_same_crew() -> None:
@@ -143,7 +143,7 @@ def test_json_export_then_import_gives_the_same_crew() -> None:
     assert "id" not in exported
     assert "version" not in exported
     assert exported["inputs"] == ["topic", "escaped"]  # CrewAI has no escape
-    assert porting.import_file("crew.json", text.encode(), RESOLVE) == body
+    assert porting.import_file("crew.json", text.encode(), RESOLVE).body == body
 
 
 def test_the_yaml_export_is_what_a_crewai_project_reads() -> None:
@@ -254,13 +254,13 @@ def test_a_hand_written_crewai_project_zip_imports() -> None:
             "latest_ai_development/pyproject.toml": "[project]",
         }
     )
-    body = porting.import_file("latest_ai_development.zip", data, RESOLVE)
+    body = porting.import_file("latest_ai_development.zip", data, RESOLVE).body
     _check_crewai_pair(body, "latest ai development")
 
 
 def test_a_hand_written_pair_in_one_yaml_file_imports_without_markers() -> None:
     text = AGENTS_YAML + "---\n" + TASKS_YAML
-    body = porting.import_file("research.yml", text.encode(), RESOLVE)
+    body = porting.import_file("research.yml", text.encode(), RESOLVE).body
     _check_crewai_pair(body, "research")
 
 
@@ -286,7 +286,7 @@ def test_import_reports_every_problem_with_file_and_line() -> None:
           description: Research
           expected_output: Facts
           agent: ghost
-          async_execution: sometimes
+          output_file: report.md
           context:
             - nowhere
         """
@@ -299,14 +299,13 @@ def test_import_reports_every_problem_with_file_and_line() -> None:
     by_line = {(d["file"], d["line"]): d["message"] for d in details}
     assert "favourite_colour" in by_line[("agents.yaml", 5)]
     assert "bad key!" in by_line[("agents.yaml", 6)]
-    assert "async_execution" in by_line[("tasks.yaml", 5)]
     assert "ghost" in by_line[("tasks.yaml", 4)]
     assert "nowhere" in by_line[("tasks.yaml", 7)]
     assert "max_iter" in by_line[("agents.yaml", 4)]
     assert {d["pointer"] for d in details if d["line"] == 4 and d["file"] == "agents.yaml"} == {
         "/agents/0/max_iter"
     }
-    assert len(details) == 6
+    assert len(details) == 5  # output_file is a task field: no problem
 
 
 def test_import_reports_malformed_yaml_with_its_line() -> None:
@@ -430,4 +429,5 @@ def test_text_fields_survive_any_content() -> None:
         document: dict[str, Any] = crew_document("Text", description=text)
         document["agents"][0]["backstory"] = text
         body = CrewBody.model_validate(document)
-        assert porting.import_file("t.yaml", porting.export_yaml(body).encode(), RESOLVE) == body
+        exported = porting.export_yaml(body).encode()
+        assert porting.import_file("t.yaml", exported, RESOLVE).body == body

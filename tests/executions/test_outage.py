@@ -24,6 +24,8 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from kasal.core.db import utcnow
+from kasal.engine.spec import EngineEvent
+from kasal.events import EventType
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.models import Execution, Status
 from kasal.executions.repository import RunnerRepository
@@ -228,24 +230,44 @@ async def test_a_run_that_finished_in_time_but_was_written_late_ends_as_it_finis
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
 
 
-async def test_reports_the_database_refuses_cost_only_themselves(
+async def test_a_nul_in_a_models_answer_is_kept_as_a_replacement_character(
     server: LiveServer, llm_server: ScriptedLLMServer
 ) -> None:
-    """Not an outage but a poison report: PostgreSQL refuses text with a NUL in it. The
-    writer gives up on that report alone, the run still ends, and the next run is fine."""
+    """PostgreSQL refuses NUL characters in text and JSON; a model may write one all the
+    same. It is stored as U+FFFD: the run keeps its events and its outcome."""
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         actor = await sign_in(http, server)
         model = await use_scripted_model(http, actor, llm_server)
         crew_id = await create_crew(http, actor, two_step_crew(model))
         llm_server.script(text("Thought: done\nFinal Answer: Tides\u0000 follow the moon."))
-        poisoned = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
-        events = await all_events(http, actor, poisoned["id"])
-        healthy = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
-    assert poisoned["status"] == "failed"
-    assert "could not be recorded" in poisoned["error"]
+        done = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+        events = await all_events(http, actor, done["id"])
+    assert done["status"] == "succeeded", done["error"]
+    assert "Tides\ufffd follow the moon." in done["task_outputs"].values()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert events[-1]["type"] == "execution.failed"
-    assert healthy["status"] == "succeeded"
+    assert events[-1]["type"] == "execution.succeeded"
+
+
+async def test_a_report_the_database_refuses_costs_only_itself(
+    server: LiveServer, llm_server: ScriptedLLMServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not an outage but a poison report: PostgreSQL refuses NaN in JSON. The writer gives up
+    on that report alone (logged); the run's other events are kept and it ends as it ran."""
+    llm_server.delay = 0.5
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        actor = await sign_in(http, server)
+        model = await use_scripted_model(http, actor, llm_server)
+        crew_id = await create_crew(http, actor, two_step_crew(model))
+        execution = await start(http, actor, crew_id)
+        await wait_for(http, actor, execution["id"], statuses={"running"})
+        poison = EngineEvent(type=EventType.log, data={"value": float("nan")})
+        server.call(server.app.state.dispatcher.on_event(execution["id"], poison))
+        done = await wait_for(http, actor, execution["id"])
+        events = await all_events(http, actor, execution["id"])
+    assert done["status"] == "succeeded", done["error"]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert EventType.log not in {e["type"] for e in events}
+    assert f"dropped a log event of execution {execution['id']}" in caplog.text
 
 
 async def _run_of(live: LiveServer, actor: Actor, crew_id: str, runner_id: str) -> str:

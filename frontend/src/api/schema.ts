@@ -492,8 +492,10 @@ export interface paths {
         put?: never;
         /**
          * Import Crew
-         * @description A .yaml/.yml (multi-document), .zip (agents.yaml, tasks.yaml, crew.yaml) or .json
-         *     file as multipart field `file`, or the file itself as the body (JSON, YAML or zip).
+         * @description A .yaml/.yml (multi-document), .zip (agents.yaml, tasks.yaml, crew.yaml, or a whole
+         *     CrewAI project: crew.py and main.py are read, never run) or .json file as multipart
+         *     field `file`, or the file itself as the body (JSON, YAML or zip; a
+         *     `Content-Disposition: attachment; filename=...` header names it).
          */
         post: operations["crews_import"];
         delete?: never;
@@ -1121,6 +1123,72 @@ export interface components {
             layout?: components["schemas"]["Layout"];
         };
         /**
+         * CrewImported
+         * @description An imported crew, the notes on what it left out, and `main.py`'s inputs.
+         *
+         *     `blocking` are the crew's blocking problems again, at the file and line they come from.
+         *     `default_inputs` prefill the first run: a crew document holds no input values.
+         */
+        CrewImported: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Version */
+            version: number;
+            /**
+             * Process
+             * @enum {string}
+             */
+            process: "sequential" | "hierarchical";
+            /** Manager Llm */
+            manager_llm: string | null;
+            /** Planning */
+            planning: boolean;
+            /** Memory */
+            memory: boolean;
+            /** Embedder */
+            embedder: string | null;
+            /** Max Rpm */
+            max_rpm: number | null;
+            /** Verbose */
+            verbose: boolean;
+            /** Agents */
+            agents: components["schemas"]["CrewAgent"][];
+            /** Tasks */
+            tasks: components["schemas"]["CrewTask"][];
+            /** Edges */
+            edges: components["schemas"]["Edge"][];
+            layout: components["schemas"]["Layout"];
+            /** Inputs */
+            inputs: string[];
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Notes */
+            notes: components["schemas"]["ImportNote"][];
+            /** Blocking */
+            blocking: components["schemas"]["ImportNote"][];
+            /** Default Inputs */
+            default_inputs: {
+                [key: string]: string;
+            };
+        };
+        /**
          * CrewPatch
          * @description A `PATCH`: the fields to change (lists and layout are replaced whole).
          */
@@ -1572,6 +1640,18 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /**
+         * ImportNote
+         * @description Something an import could not carry over as written, with the file and line.
+         */
+        ImportNote: {
+            /** File */
+            file: string;
+            /** Line */
+            line: number | null;
+            /** Message */
+            message: string;
         };
         /** Info */
         Info: {
@@ -5675,7 +5755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CrewRead"];
+                    "application/json": components["schemas"]["CrewImported"];
                 };
             };
             /** @description Not signed in, or the token is not valid (or expired) */
@@ -7232,6 +7312,7 @@ export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<Flattene
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
 export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
+export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
 export const crewPatchProcessAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewPatch"]["process"]> = ["sequential", "hierarchical"];
 export const crewReadProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewRead"]["process"]> = ["sequential", "hierarchical"];
 export const crewReplaceProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewReplace"]["process"]> = ["sequential", "hierarchical"];

@@ -35,6 +35,7 @@ from kasal.client.models import (
     EventPage,
     Execution,
     ExecutionStatus,
+    ImportedCrew,
     Model,
     Page,
     User,
@@ -311,12 +312,24 @@ class AsyncCrews:
     async def delete(self, crew_id: Id) -> None:
         await self._client.request("DELETE", f"/crews/{crew_id}")
 
-    async def import_yaml(self, text: str) -> Crew:
+    async def import_yaml(self, text: str) -> ImportedCrew:
         """Create a crew from CrewAI-style YAML (agents, tasks and crew documents in one)."""
+        return await self.import_file(text.encode(), None, "application/yaml")
+
+    async def import_file(
+        self, data: bytes, filename: str | None, media_type: str = "application/zip"
+    ) -> ImportedCrew:
+        """Create a crew from a file's bytes (a zipped CrewAI project, YAML or JSON).
+
+        `filename` names the crew where its files do not; None lets them decide.
+        """
+        headers = {"Content-Type": media_type}
+        if filename is not None:
+            headers["Content-Disposition"] = f'attachment; filename="{_quoted(filename)}"'
         response = await self._client.request(
-            "POST", "/crews/import", content=text, headers={"Content-Type": "application/yaml"}
+            "POST", "/crews/import", content=data, headers=headers
         )
-        return parse(Crew, response, self._client.base_url)
+        return parse(ImportedCrew, response, self._client.base_url)
 
     async def export(self, crew_id: Id) -> str:
         """The crew as CrewAI-style YAML, as `import_yaml` takes it."""
@@ -401,3 +414,10 @@ def is_uuid(value: Id) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _quoted(filename: str) -> str:
+    """A file name safe inside a quoted header parameter."""
+    return "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )

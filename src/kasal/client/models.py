@@ -139,6 +139,27 @@ class Crew(CrewDocument):
         return [p for p in self.problems if p.severity == "error"]
 
 
+class ImportNote(APIModel):
+    """A remark on an imported file, at its file and line."""
+
+    file: str = ""
+    line: int | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = ":".join(str(part) for part in (self.file, self.line) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ImportedCrew(Crew):
+    """What an import created, with what it left out (`notes`), the crew's blocking
+    problems at their file and line (`blocking`) and `main.py`'s inputs."""
+
+    notes: list[ImportNote] = Field(default_factory=list)
+    blocking: list[ImportNote] = Field(default_factory=list)
+    default_inputs: dict[str, str] = Field(default_factory=dict)
+
+
 class CrewSummary(APIModel):
     id: uuid.UUID
     name: str

@@ -148,6 +148,7 @@ class Crews(_Blocking[AsyncCrews]):
     update = _blocking(AsyncCrews.update)
     delete = _blocking(AsyncCrews.delete)
     import_yaml = _blocking(AsyncCrews.import_yaml)
+    import_file = _blocking(AsyncCrews.import_file)
     export = _blocking(AsyncCrews.export)
 
 

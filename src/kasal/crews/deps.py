@@ -7,6 +7,8 @@ refused (413) without being spooled whole to memory or disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import PurePosixPath
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -34,8 +36,12 @@ _RAW_TYPES = {
 
 @dataclass(frozen=True)
 class ImportUpload:
+    """The uploaded bytes and their file name; `named` is false when the client sent none
+    (a raw body without Content-Disposition), so the name must come from the files."""
+
     filename: str
     data: bytes
+    named: bool = True
 
 
 async def read_import(request: Request) -> ImportUpload:
@@ -49,11 +55,29 @@ async def read_import(request: Request) -> ImportUpload:
     if media_type in _RAW_TYPES:
         if len(body) > MAX_IMPORT_BYTES:
             raise ImportTooLarge()
-        return ImportUpload(_RAW_TYPES[media_type], body)
+        filename = _disposition_filename(request.headers.get("content-disposition", ""))
+        suffix = PurePosixPath(_RAW_TYPES[media_type]).suffix
+        if filename is None:
+            return ImportUpload(_RAW_TYPES[media_type], body, named=False)
+        # The media type decides how the body is read, whatever the name ends with.
+        return ImportUpload(f"{PurePosixPath(filename).stem}{suffix}", body)
     raise InvalidInput(
         "import_unsupported",
         "Send a multipart form with a 'file' field, or a JSON crew document as the body.",
     )
+
+
+def _disposition_filename(header: str) -> str | None:
+    """The `filename` of a Content-Disposition header, without any directory part."""
+    if not header:
+        return None
+    message = EmailMessage()
+    message["content-disposition"] = header
+    name = message.get_filename()
+    if not name:
+        return None
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base or None
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
@@ -85,7 +109,7 @@ async def _uploaded_file(request: Request, body: bytes) -> ImportUpload:
         data = await upload.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
             raise ImportTooLarge()
-        return ImportUpload(upload.filename or "crew", data)
+        return ImportUpload(upload.filename or "crew", data, named=bool(upload.filename))
     finally:
         await form.close()
 

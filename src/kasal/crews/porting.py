@@ -16,7 +16,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -24,7 +24,8 @@ from pydantic import ValidationError
 
 from kasal.agents.schemas import AgentFields
 from kasal.core.errors import InvalidInput, KasalError
-from kasal.crews import document
+from kasal.crews import crewai_project, document
+from kasal.crews.crewai_project import CREWAI_ONLY, Member, Project
 from kasal.crews.schemas import (
     DERIVED_FIELDS,
     KEY_RE,
@@ -83,6 +84,36 @@ class ExportFile:
     filename: str
     media_type: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An imported crew, what the import could not carry over, and `main.py`'s inputs.
+
+    `notes` are warnings with file and line: a CrewAI field Kasal does not run, a tool with
+    no Kasal equivalent, a model filled in. `inputs` prefill the first run; crew documents
+    hold no input values, so they travel with the import result only.
+    """
+
+    body: CrewBody
+    notes: list[Issue]
+    inputs: dict[str, str]
+    origin: Mapping[Path, tuple[Source, Path]] = field(default_factory=dict)
+
+    def locate(self, pointer: str, message: str) -> Issue:
+        """A problem of the stored crew (a JSON pointer), at its file and line."""
+        loc: Path = tuple(int(p) if p.isdigit() else p for p in pointer.split("/")[1:])
+        return _located(loc, message, pointer, self.origin)
+
+
+@dataclass
+class _Python:
+    """The project's `crew.py` and `main.py`, as read from a zip."""
+
+    project: Project | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
+    notes: list[Issue] = field(default_factory=list)
+    folder: str = ""
 
 
 # ---------------------------------------------------------------- export
@@ -173,26 +204,46 @@ def _slug(name: str) -> str:
 ModelResolver = Callable[[str], str]
 
 
-def import_file(filename: str, data: bytes, resolve_model: ModelResolver) -> CrewBody:
-    """A crew from an uploaded file (.yaml/.yml, .zip or .json); ImportInvalid lists why not."""
+def import_file(
+    filename: str,
+    data: bytes,
+    resolve_model: ModelResolver,
+    default_model: str | None = None,
+    *,
+    named: bool = True,
+) -> Imported:
+    """A crew from an uploaded file (.yaml/.yml, .zip or .json); ImportInvalid lists why not.
+
+    Agents of a CrewAI project that name no model get `default_model`. `named` is false
+    for a body sent without a file name: its stem says nothing, so the name comes from
+    the files themselves (crew.yaml, the zip's folder, the `@CrewBase` class).
+    """
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportTooLarge(filename)
     name = PurePosixPath(filename.replace("\\", "/")).name or "crew"
     suffix = PurePosixPath(name).suffix.lower()
-    stem = PurePosixPath(name).stem
+    stem = PurePosixPath(name).stem if named else ""
+    models = _Models(resolve_model, default_model)
     if suffix in YAML_SUFFIXES:
         text = _text(data, name)
         documents, issues = read_documents(text, name)
-        return _from_yaml_documents(documents, issues, stem, resolve_model)
+        return _from_yaml_documents(documents, issues, stem, models, _Python())
     if suffix == ".zip":
-        return _from_zip(data, name, stem, resolve_model)
+        return _from_zip(data, name, stem, models)
     if suffix == ".json":
-        return import_json_text(_text(data, name), name, resolve_model)
+        body = import_json_text(_text(data, name), name, resolve_model)
+        return Imported(body, [], {}, {(): (Source(name), ())})
     raise InvalidInput(
         "import_unsupported",
         f"Cannot import {name!r}: send a .yaml/.yml, .zip or .json file.",
         [{"file": name, "line": None, "pointer": None, "message": "Unsupported file type."}],
     )
+
+
+@dataclass(frozen=True)
+class _Models:
+    resolve: ModelResolver
+    default: str | None
 
 
 def _text(data: bytes, file: str) -> str:
@@ -220,7 +271,7 @@ def import_document(data: Any, file: str, resolve_model: ModelResolver) -> CrewB
     return _validated(doc, {(): (Source(file), ())}, [], resolve_model)
 
 
-def _from_zip(data: bytes, file: str, stem: str, resolve_model: ModelResolver) -> CrewBody:
+def _from_zip(data: bytes, file: str, stem: str, models: _Models) -> Imported:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -229,15 +280,17 @@ def _from_zip(data: bytes, file: str, stem: str, resolve_model: ModelResolver) -
     if len(entries) > MAX_ZIP_ENTRIES:
         raise ImportInvalid([Issue(file, None, "The zip has too many entries.")])
     found: dict[str, zipfile.ZipInfo] = {}
+    python: dict[str, zipfile.ZipInfo] = {}
     issues: list[Issue] = []
     for entry in entries:
         path = PurePosixPath(entry.filename)
         kind = path.stem.lower()
-        if (
-            entry.filename.endswith("/")
-            or kind not in FILES
-            or path.suffix.lower() not in YAML_SUFFIXES
-        ):
+        if entry.filename.endswith("/"):
+            continue
+        if path.name in _PYTHON_FILES and _shallower(path, python.get(path.name)):
+            python[path.name] = entry  # the project's own, not one of a vendored package
+            continue
+        if kind not in FILES or path.suffix.lower() not in YAML_SUFFIXES:
             continue  # a whole CrewAI project may come along; only its config matters
         if kind in found:
             issues.append(Issue(entry.filename, None, f"More than one {kind}.yaml in the zip."))
@@ -256,7 +309,33 @@ def _from_zip(data: bytes, file: str, stem: str, resolve_model: ModelResolver) -
             Issue(d.source.file, d.source.first_line, "Only one document per file.")
             for d in docs[1:]
         ]
-    return _from_yaml_documents(documents, issues, stem, resolve_model)
+    extras = _Python(folder=_folder(entries))
+    for name, entry in python.items():
+        content = _read_entry(archive, entry, budget, file)
+        budget -= len(content)
+        text = _text(content, entry.filename)
+        if name == "crew.py":
+            extras.project = crewai_project.read_crew_py(text, "crew.py")
+            extras.notes += extras.project.notes
+        else:
+            extras.inputs, notes = crewai_project.read_main_py(text, "main.py")
+            extras.notes += notes
+    return _from_yaml_documents(documents, issues, stem, models, extras)
+
+
+_PYTHON_FILES = ("crew.py", "main.py")
+
+
+def _shallower(path: PurePosixPath, other: zipfile.ZipInfo | None) -> bool:
+    return other is None or len(path.parts) < len(PurePosixPath(other.filename).parts)
+
+
+def _folder(entries: list[zipfile.ZipInfo]) -> str:
+    """The one folder every entry sits in (a zipped project folder), else ""."""
+    tops = {PurePosixPath(e.filename).parts[0] for e in entries if "/" in e.filename}
+    if len(tops) == 1 and all("/" in e.filename for e in entries):
+        return tops.pop()
+    return ""
 
 
 def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int, file: str) -> bytes:
@@ -276,8 +355,12 @@ def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int, f
 
 
 def _from_yaml_documents(
-    documents: list[Document], issues: list[Issue], stem: str, resolve_model: ModelResolver
-) -> CrewBody:
+    documents: list[Document],
+    issues: list[Issue],
+    stem: str,
+    models: _Models,
+    extras: _Python,
+) -> Imported:
     by_kind: dict[str, Document] = {}
     for doc in documents:
         kind = doc.marker or _guess_kind(doc.data)
@@ -301,11 +384,18 @@ def _from_yaml_documents(
     if issues:
         raise ImportInvalid(issues)
     builder = _Builder(issues)
-    crew = builder.crew(by_kind.get("crew"), stem)
+    class_name = extras.project.class_name if extras.project else None
+    fallback = stem or extras.folder or crewai_project.humanized(class_name or "")
+    crew = builder.crew(by_kind.get("crew"), fallback)
     crew["agents"] = builder.entries(by_kind["agents"], _AGENT_FIELDS, "agents")
     crew["tasks"] = builder.entries(by_kind["tasks"], _TASK_FIELDS, "tasks")
+    if extras.project is not None:
+        builder.apply(crew, extras.project)
+    builder.separate_keys(crew, by_kind["tasks"])
     builder.check_references(crew, by_kind["tasks"])
-    return _validated(crew, builder.origin, issues, resolve_model)
+    builder.default_models(crew, models.default)
+    body = _validated(crew, builder.origin, issues, models.resolve)
+    return Imported(body, [*extras.notes, *builder.notes], extras.inputs, builder.origin)
 
 
 def _guess_kind(data: Any) -> str | None:
@@ -326,6 +416,7 @@ class _Builder:
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
+        self.notes: list[Issue] = []
         # document path prefix → (source, YAML path prefix)
         self.origin: dict[Path, tuple[Source, Path]] = {}
 
@@ -371,6 +462,11 @@ class _Builder:
     def _known(self, source: Source, path: Path, name: str, allowed: tuple[str, ...]) -> bool:
         if name in allowed:
             return True
+        if name in CREWAI_ONLY:
+            self.notes.append(
+                source.issue(path, f"{name!r} is a CrewAI setting Kasal does not use; left out.")
+            )
+            return False
         self.issues.append(
             source.issue(path, f"Unknown field {name!r}. Known fields: {', '.join(allowed)}.")
         )
@@ -405,6 +501,104 @@ class _Builder:
                     )
                 )
         return {"tools": uses}
+
+    def apply(self, doc: dict[str, Any], project: Project) -> None:
+        """What crew.py adds: the members CrewAI builds, in its order, with their links."""
+        for name, value in project.crew.items():
+            doc.setdefault(name, value)
+        doc["agents"] = self._merged(doc["agents"], project.agents, "agents")
+        doc["tasks"] = self._merged(doc["tasks"], project.tasks, "tasks")
+        # tasks.yaml's `agent:` and `context:` name methods, which CrewAI calls: their
+        # config keys (the document's keys) may differ.
+        for task in doc["tasks"]:
+            agent = task.get("agent")
+            if isinstance(agent, str):
+                task["agent"] = project.agent_key(agent) or agent
+            context = task.get("context")
+            if isinstance(context, list):
+                task["context"] = [
+                    project.task_key(ref) or ref if isinstance(ref, str) else ref for ref in context
+                ]
+
+    def _merged(
+        self, entries: list[dict[str, Any]], members: list[Member], kind: str
+    ) -> list[dict[str, Any]]:
+        """The entries `members` read, in method order; crew.py's values win, as in CrewAI.
+
+        An entry no method reads is not part of the CrewAI crew either: it is left out.
+        """
+        if not members:
+            return entries
+        where = {e["key"]: self.origin[(kind, i)] for i, e in enumerate(entries)}
+        by_key = {e["key"]: e for e in entries}
+        out: list[dict[str, Any]] = []
+        for member in members:
+            entry = by_key.pop(member.key, None) or {"key": member.key}
+            tools = entry.get("tools", [])
+            added = [{"tool_id": t, "config": {}} for t in member.fields.get("tools", [])]
+            entry.update(member.fields)
+            if "tools" in member.fields:
+                entry["tools"] = [*tools, *(t for t in added if t not in tools)]
+            origin = where.get(member.key) or (Source("crew.py", first_line=member.line), ())
+            self.origin[(kind, len(out))] = origin
+            out.append(entry)
+        for key in by_key:
+            source, path = where[key]
+            self.notes.append(
+                source.issue(
+                    path,
+                    f"{key!r} is read by no method of crew.py, so CrewAI leaves it out: "
+                    "so does the import.",
+                )
+            )
+        return out
+
+    def separate_keys(self, doc: dict[str, Any], tasks_doc: Document) -> None:
+        """CrewAI lets a task and an agent share a name; Kasal keys share one space."""
+        agents = {a["key"] for a in doc["agents"]}
+        taken = agents | {t["key"] for t in doc["tasks"]}
+        renamed: dict[str, str] = {}
+        for task in doc["tasks"]:
+            key = task["key"]
+            if key not in agents:
+                continue
+            new = next(
+                k
+                for k in (f"{key}_task", *(f"{key}_task_{n}" for n in range(2, 1000)))
+                if k not in taken
+            )
+            taken.add(new)
+            renamed[key] = task["key"] = new
+            self.notes.append(
+                tasks_doc.source.issue(
+                    (key,), f"Task {key!r} shares its name with an agent: its key is {new!r}."
+                )
+            )
+        for task in doc["tasks"]:
+            context = task.get("context")
+            if isinstance(context, list):
+                task["context"] = [renamed.get(ref, ref) for ref in context]
+
+    def default_models(self, doc: dict[str, Any], model: str | None) -> None:
+        """CrewAI falls back to its own default model; Kasal to the group's."""
+        if model is None:
+            return
+        for index, agent in enumerate(doc["agents"]):
+            if not agent.get("llm"):
+                agent["llm"] = model
+                source, path = self.origin[("agents", index)]
+                self.notes.append(
+                    source.issue(
+                        path,
+                        f"Agent {agent['key']!r} names no model: it uses the group's "
+                        f"default, {model!r}.",
+                    )
+                )
+        if doc.get("process") == "hierarchical" and not doc.get("manager_llm"):
+            doc["manager_llm"] = model
+            self.notes.append(
+                Issue("", None, f"The hierarchical crew's manager uses the default, {model!r}.")
+            )
 
     def check_references(self, doc: dict[str, Any], tasks_doc: Document) -> None:
         """What CrewAI's @CrewBase would trip over: a task naming a missing agent or task."""
@@ -473,15 +667,29 @@ def _resolve_models(doc: dict[str, Any], resolve_model: ModelResolver) -> None:
 def _issue_of(error: Any, origin: Mapping[Path, tuple[Source, Path]]) -> Issue:
     loc: Path = tuple(error.get("loc", ()))
     pointer = "/" + "/".join(str(part) for part in loc) if loc else ""
+    return _located(loc, str(error.get("msg", "invalid value")), pointer, origin, where=True)
+
+
+def _located(
+    loc: Path,
+    message: str,
+    pointer: str,
+    origin: Mapping[Path, tuple[Source, Path]],
+    *,
+    where: bool = False,
+) -> Issue:
+    """`message` about document path `loc`, at the file and line it was read from.
+
+    `where` prefixes the path as written in the file (`researcher.max_iter: ...`).
+    """
     for end in range(len(loc), -1, -1):
         if loc[:end] in origin:
             source, base = origin[loc[:end]]
             path = (*base, *loc[end:])
-            return Issue(source.file, source.line(path), _message(error, path), pointer)
-    return Issue("", None, _message(error, loc), pointer)
+            return Issue(source.file, source.line(path), _message(message, path, where), pointer)
+    return Issue("", None, _message(message, loc, where), pointer)
 
 
-def _message(error: Any, path: Path) -> str:
-    where = ".".join(str(part) for part in path)
-    message = str(error.get("msg", "invalid value"))
-    return f"{where}: {message}" if where else message
+def _message(message: str, path: Path, where: bool) -> str:
+    at = ".".join(str(part) for part in path)
+    return f"{at}: {message}" if at and where else message

@@ -19,6 +19,7 @@ from kasal.crews.porting import ExportFormat
 from kasal.crews.schemas import (
     BasedOn,
     CrewCreate,
+    CrewImported,
     CrewPatch,
     CrewRead,
     CrewReplace,
@@ -89,9 +90,11 @@ async def create_crew(
 @router.post("/import", status_code=201, responses=_SAVES, openapi_extra=_IMPORT_BODY)
 async def import_crew(
     ctx: EditorCtx, session: SessionDep, token: DatabricksToken, upload: ImportBody
-) -> CrewRead:
-    """A .yaml/.yml (multi-document), .zip (agents.yaml, tasks.yaml, crew.yaml) or .json
-    file as multipart field `file`, or the file itself as the body (JSON, YAML or zip)."""
+) -> CrewImported:
+    """A .yaml/.yml (multi-document), .zip (agents.yaml, tasks.yaml, crew.yaml, or a whole
+    CrewAI project: crew.py and main.py are read, never run) or .json file as multipart
+    field `file`, or the file itself as the body (JSON, YAML or zip; a
+    `Content-Disposition: attachment; filename=...` header names it)."""
     return await service.import_crew(session, ctx, upload, databricks_token=token)
 
 

@@ -190,6 +190,26 @@ class CrewRead(BaseModel):
     updated_at: datetime
 
 
+class ImportNote(BaseModel):
+    """Something an import could not carry over as written, with the file and line."""
+
+    file: str
+    line: int | None
+    message: str
+
+
+class CrewImported(CrewRead):
+    """An imported crew, the notes on what it left out, and `main.py`'s inputs.
+
+    `blocking` are the crew's blocking problems again, at the file and line they come from.
+    `default_inputs` prefill the first run: a crew document holds no input values.
+    """
+
+    notes: list[ImportNote]
+    blocking: list[ImportNote]
+    default_inputs: dict[str, str]
+
+
 class CrewVersionRead(CrewRead):
     """A crew as one version stored it. `updated_at` is when that version was saved."""
 

@@ -33,6 +33,7 @@ from kasal.crews.schemas import (
     BasedOn,
     CrewBody,
     CrewCreate,
+    CrewImported,
     CrewPatch,
     CrewRead,
     CrewReplace,
@@ -40,6 +41,7 @@ from kasal.crews.schemas import (
     CrewSummary,
     CrewVersionRead,
     DuplicateRequest,
+    ImportNote,
     Problem,
     ValidationReport,
     VersionSummary,
@@ -279,17 +281,29 @@ async def import_crew(
     upload: ImportUpload,
     *,
     databricks_token: str | None = None,
-) -> CrewRead:
+) -> CrewImported:
     """A new crew from a file. A name already taken gets a number: `Research (2)`."""
     catalog = await catalog_of(session, ctx, databricks_token)
     resolve = model_resolver(catalog.models)
+    default = await llms.default_model(session, ctx.group_id, databricks_token)
     # Parsing a large YAML file takes seconds of CPU: keep the event loop free meanwhile.
-    body = await asyncio.to_thread(porting.import_file, upload.filename, upload.data, resolve)
+    imported = await asyncio.to_thread(
+        porting.import_file, upload.filename, upload.data, resolve, default, named=upload.named
+    )
     repo = CrewRepository(session, ctx.group_id)
-    name = await _free_name(repo, body.name, "")
-    crew = await _insert(session, ctx, body.model_copy(update={"name": name}))
+    name = await _free_name(repo, imported.body.name, "")
+    crew = await _insert(session, ctx, imported.body.model_copy(update={"name": name}))
     await session.commit()
-    return await _read(crew, catalog)
+    read = await _read(crew, catalog)
+    located = [
+        imported.locate(p.pointer, p.message) for p in read.problems if p.severity == "error"
+    ]
+    return CrewImported(
+        **read.model_dump(),
+        notes=[ImportNote(file=n.file, line=n.line, message=n.message) for n in imported.notes],
+        blocking=[ImportNote(file=n.file, line=n.line, message=n.message) for n in located],
+        default_inputs=imported.inputs,
+    )
 
 
 async def ensure_named(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> bool:

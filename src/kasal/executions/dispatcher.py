@@ -407,8 +407,8 @@ class Dispatcher:
             return
         result = report.result
         if result is not None:
-            execution.result = result.result
-            execution.task_outputs = dict(result.task_outputs)
+            execution.result = _storable(result.result)
+            execution.task_outputs = _storable(dict(result.task_outputs))
             execution.usage = result.usage.model_dump(exclude={"cost"})
             execution.cost = result.usage.cost
         if execution.id in self._timed_out:
@@ -422,7 +422,7 @@ class Dispatcher:
             )
         elif result is not None:
             await self._finish(
-                session, execution, Status(result.status), announcements, result.error
+                session, execution, Status(result.status), announcements, _storable(result.error)
             )
         elif execution.status == Status.cancelling:
             await self._finish(session, execution, Status.cancelled, announcements, report.lost)
@@ -551,5 +551,18 @@ def _event_row(event: EngineEvent) -> dict[str, Any]:
         "ts": event.ts,
         "task_key": event.task_key,
         "agent_key": event.agent_key,
-        "data": event.data,
+        "data": _storable(event.data),
     }
+
+
+def _storable(value: Any) -> Any:
+    """What a worker reported, in a form every database keeps: PostgreSQL refuses NUL
+    characters in text and JSON, and a model may well write one. It becomes U+FFFD, the
+    replacement character, rather than costing the run its events or its outcome."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from kasal.core.context import GroupContext
 from kasal.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kasal.core.pagination import Page
 from kasal.core.repository import Repository
-from kasal.engine.providers import PROVIDERS, Credential, credential_source
+from kasal.engine.providers import KEYLESS, PROVIDERS, Credential, credential_source
 from kasal.engine.spec import LLMConfig
 from kasal.llms.models import GroupLLMModel, LLMModel
 from kasal.llms.repository import GlobalModelRepository, GroupModelRepository
@@ -42,6 +43,10 @@ FIELDS = IDENTITY + OVERRIDABLE
 REQUIRED = ("provider", "model", "kind", "label", "enabled")
 
 Values = dict[str, Any]
+
+DEMO_MODEL = "demo"
+# How long a local endpoint (Ollama) may take to answer before it counts as not running.
+_PROBE_SECONDS = 1.0
 
 
 async def catalog(
@@ -161,6 +166,37 @@ async def delete(
         return
     await group_repo.delete(own)
     await session.commit()
+
+
+async def default_model(
+    session: AsyncSession, group_id: uuid.UUID, databricks_token: str | None = None
+) -> str:
+    """The model an agent gets when it names none: one that can run right now.
+
+    That is the first enabled chat model of the group's catalog (in the picker's order)
+    whose credential is there, or, for a keyless local server such as Ollama, whose
+    endpoint answers. With neither, the offline `demo` model: a first run cannot fail
+    for want of a key.
+    """
+    models = await _catalog(session, group_id, databricks_token)
+    for model in models.values():
+        if model.kind != "chat" or not model.enabled or model.provider == "demo":
+            continue
+        if model.provider in KEYLESS:
+            if model.base_url and await _answers(model.base_url):
+                return model.key
+        elif model.has_key:
+            return model.key
+    return DEMO_MODEL
+
+
+async def _answers(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=_PROBE_SECONDS) as client:
+            await client.get(url)
+    except (httpx.HTTPError, OSError):
+        return False
+    return True
 
 
 async def resolve_for_run(

@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import io
 import json
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -118,9 +120,16 @@ def _detail_lines(details: list[Any]) -> list[str]:
     lines = []
     for detail in details[:20]:
         if isinstance(detail, dict) and detail.get("message"):
-            where = detail.get("pointer") or ".".join(str(p) for p in detail.get("loc") or [])
+            where = _where(detail)
             lines.append(f"{where}: {detail['message']}" if where else str(detail["message"]))
     return lines
+
+
+def _where(detail: dict[str, Any]) -> str:
+    """`agents.yaml:5` for a problem in an imported file, else the field's pointer."""
+    if detail.get("file"):
+        return ":".join(str(p) for p in (detail["file"], detail.get("line")) if p)
+    return str(detail.get("pointer") or ".".join(str(p) for p in detail.get("loc") or []))
 
 
 def _errors_handled(command: Callable[P, T]) -> Callable[P, T]:
@@ -275,27 +284,58 @@ def _first_line(text: str, limit: int = 70) -> str:
 @crews_app.command("import")
 @_errors_handled
 def crews_import(
-    file: Path = typer.Argument(..., help="CrewAI-style YAML (agents, tasks, crew); - for stdin"),
+    file: Path = typer.Argument(
+        ...,
+        help="A CrewAI project folder, a .zip of one, CrewAI-style YAML or Kasal JSON; "
+        "- for YAML on stdin",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Create a crew from a YAML file (a taken name gets a number)."""
-    text = _read(file)
+    """Create a crew from a file or a CrewAI project folder (a taken name gets a number).
+
+    crew.py and main.py are read, never run. What could not be carried over is printed
+    as a warning, what blocks a run as an error, each with its file and line.
+    """
+    data, filename, media_type = _import_source(file)
     with _client() as client:
-        crew = client.crews.import_yaml(text)
+        crew = client.crews.import_file(data, filename, media_type)
     if as_json:
         _emit_json(crew)
         return
     err.print(f"Imported {crew.name!r} ({crew.id})", highlight=False)
-    _warn_problems(crew)
+    for note in crew.notes:
+        err.print(f"[yellow]warning:[/yellow] {escape(str(note))}", highlight=False)
+    for problem in crew.blocking:
+        err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False)
 
 
-def _read(file: Path) -> str:
+_MEDIA_TYPES = {".zip": "application/zip", ".json": "application/json"}
+# What of a project folder the import reads; the rest (a .venv, knowledge files) stays home.
+_PROJECT_FILES = ("*.yaml", "*.yml", "crew.py", "main.py", "pyproject.toml")
+
+
+def _import_source(file: Path) -> tuple[bytes, str | None, str]:
+    """The bytes to send, the name they carry (None: let the files name the crew), their type."""
     if str(file) == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().encode(), None, "application/yaml"
+    if file.is_dir():
+        return _zipped_project(file), f"{file.resolve().name}.zip", "application/zip"
     try:
-        return file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except OSError as exc:
         fail(f"Cannot read {file}: {exc.strerror or exc}")
+    return data, file.name, _MEDIA_TYPES.get(file.suffix.lower(), "application/yaml")
+
+
+def _zipped_project(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for pattern in _PROJECT_FILES:
+            for path in sorted(folder.rglob(pattern)):
+                relative = path.relative_to(folder)
+                if path.is_file() and not any(p.startswith((".", "__")) for p in relative.parts):
+                    archive.write(path, relative.as_posix())
+    return buffer.getvalue()
 
 
 def _warn_problems(crew: Crew) -> None:

@@ -316,7 +316,7 @@ class Crew(BaseModel):
             path = Path(source)
             filename, text = path.name, path.read_text(encoding="utf-8")
         try:
-            body = porting.import_file(filename, str(text).encode(), lambda model: model)
+            body = porting.import_file(filename, str(text).encode(), lambda model: model).body
         except KasalError as exc:
             raise CrewDefinitionError(_describe(exc.message, exc.details)) from exc
         return cls.from_document(body.model_dump(mode="json"))

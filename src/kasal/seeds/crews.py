@@ -26,7 +26,7 @@ from kasal.crews.schemas import CrewBody
 def example_crews() -> tuple[CrewBody, ...]:
     folder = resources.files("kasal.seeds").joinpath("data/crews")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
-    return tuple(porting.import_file(f.name, f.read_bytes(), str) for f in files)
+    return tuple(porting.import_file(f.name, f.read_bytes(), str).body for f in files)
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
