@@ -21,8 +21,8 @@ export class MockApi {
   executions = new Map<string, Execution>();
   requests: MockRequest[] = [];
   models: Model[] = [
-    { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
-    { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
+    { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null, is_default: true },
+    { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null, is_default: false },
   ];
   /** What `POST /crews/{id}/validate` derives as the crew's inputs (the server's rule). */
   validateInputs = ['topic', 'audience'];

@@ -90,6 +90,23 @@ async def test_has_key_follows_the_groups_keys(app: FastAPI, client: httpx.Async
     assert in_team["gpt-4o"]["has_key"] is False
 
 
+async def test_the_list_marks_the_model_that_works_first_as_the_default(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """No key and no local endpoint answering: the offline demo model. Once a provider has a
+    key, the first of its chat models in the picker's order."""
+    actor = await make_actor(app, client)
+    before = await _models(client, actor.headers)
+    assert [k for k, m in before.items() if m["is_default"]] == ["demo"]
+    await add_api_key(client, actor, "openai", "sk-test-0123456789")
+    after = await _models(client, actor.headers)
+    defaults = [k for k, m in after.items() if m["is_default"]]
+    first_openai = next(
+        k for k, m in after.items() if m["provider"] == "openai" and m["kind"] == "chat"
+    )
+    assert defaults == [first_openai]
+
+
 async def test_a_group_adds_edits_disables_and_removes_its_own_model(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

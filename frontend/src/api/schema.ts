@@ -1778,6 +1778,12 @@ export interface components {
             input_price_per_mtok: number | null;
             /** Output Price Per Mtok */
             output_price_per_mtok: number | null;
+            /**
+             * Is Default
+             * @description What an agent with no model gets: the first chat model that can run now
+             * @default false
+             */
+            is_default: boolean;
         };
         /**
          * ModelUpdate

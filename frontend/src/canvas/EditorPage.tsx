@@ -259,7 +259,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
           store.apply((d) => {
             const r =
               item.kind === 'agent'
-                ? addAgent(d, { llm: models.data?.find((m) => m.enabled && (m.has_key || m.provider === 'demo'))?.key ?? null }, place(d))
+                ? addAgent(d, { llm: models.data?.find((m) => m.is_default)?.key ?? null }, place(d))
                 : addTask(d, {}, place(d));
             key = r.key;
             return r.doc;

@@ -27,9 +27,11 @@ const PROVIDER_LABEL: Record<string, string> = {
   demo: 'Demo (offline)',
 };
 
-/** Model select: disabled models can't be picked, models without a provider key say so. */
+/** Model select: disabled models can't be picked, models without a provider key say so; the
+ * group's default (the server's choice of the first model that can run now) comes first. */
 export default function ModelPicker({ label, value, models: allModels, onChange, disabled, allowNone = false, error }: Props) {
-  const models = allModels?.filter((m) => !m.kind || m.kind === 'chat');
+  const chat = allModels?.filter((m) => !m.kind || m.kind === 'chat');
+  const models = chat && [...chat.filter((m) => m.is_default), ...chat.filter((m) => !m.is_default)];
   const providers = [...new Set((models ?? []).map((m) => m.provider))];
   const items: ReactNode[] = [];
   if (allowNone)
@@ -46,7 +48,7 @@ export default function ModelPicker({ label, value, models: allModels, onChange,
         <MenuItem key={m.key} value={m.key} disabled={!m.enabled} data-testid={`model-option-${m.key}`}>
           <ListItemText
             primary={info.label}
-            secondary={info.warning ? `${m.model} · ${info.warning}` : m.model}
+            secondary={[m.is_default ? 'default' : null, m.model, info.warning].filter(Boolean).join(' · ')}
             slotProps={{ secondary: { color: info.warning ? 'warning.main' : 'text.secondary' } }}
           />
         </MenuItem>,

@@ -11,9 +11,9 @@ import { sampleDoc } from './testDoc';
 import { validateAgentForm, validateKey, validateTaskForm } from './validation';
 
 const models: Model[] = [
-  { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
-  { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
-  { key: 'claude', provider: 'anthropic', model: 'claude', label: 'Claude', context_window: 200000, max_output_tokens: 4096, default_temperature: null, enabled: false, base_url: null, is_custom: false, overridden: false, has_key: true, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null },
+  { key: 'demo', provider: 'demo', model: 'demo', label: 'Demo', context_window: 8000, max_output_tokens: 1000, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null, is_default: false },
+  { key: 'gpt-4o', provider: 'openai', model: 'gpt-4o', label: 'GPT-4o', context_window: 128000, max_output_tokens: 4096, default_temperature: null, enabled: true, base_url: null, is_custom: false, overridden: false, has_key: false, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null, is_default: false },
+  { key: 'claude', provider: 'anthropic', model: 'claude', label: 'Claude', context_window: 200000, max_output_tokens: 4096, default_temperature: null, enabled: false, base_url: null, is_custom: false, overridden: false, has_key: true, kind: 'chat', input_price_per_mtok: null, output_price_per_mtok: null, is_default: false },
 ];
 
 const tools: Tool[] = [
@@ -123,6 +123,17 @@ describe('AgentForm', () => {
     expect(within(listbox).getByTestId('model-option-claude')).toHaveAttribute('aria-disabled', 'true');
     expect(within(listbox).getByTestId('model-option-gpt-4o')).toHaveTextContent('no API key');
     expect(within(listbox).getByTestId('model-option-demo')).toHaveTextContent('Demo (offline)');
+  });
+
+  it("lists the group's default model first, marked as such", async () => {
+    const withDefault = models.map((m) => ({ ...m, is_default: m.key === 'claude' }));
+    renderWithProviders(<AgentForm agent={agent} otherKeys={new Set()} models={withDefault} tools={tools} onChange={vi.fn()} />);
+    await userEvent.click(screen.getByRole('combobox', { name: /model/i }));
+    const listbox = await screen.findByRole('listbox');
+    const options = within(listbox).getAllByTestId(/^model-option-/);
+    expect(options[0]).toHaveAttribute('data-testid', 'model-option-claude');
+    expect(options[0]).toHaveTextContent('default');
+    expect(within(listbox).getByTestId('model-option-demo')).not.toHaveTextContent('default');
   });
 
   it('renders a tool config form from its schema and validates it', async () => {

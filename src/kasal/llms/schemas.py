@@ -50,6 +50,10 @@ class ModelRead(BaseModel):
     has_key: bool = Field(description="A credential is available (or none is needed)")
     input_price_per_mtok: float | None
     output_price_per_mtok: float | None
+    is_default: bool = Field(
+        default=False,
+        description="What an agent with no model gets: the first chat model that can run now",
+    )
 
 
 class ModelCreate(BaseModel):

@@ -59,7 +59,11 @@ async def catalog(
 async def list_models(
     session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
 ) -> Page[ModelRead]:
-    return Page(items=list((await catalog(session, ctx, databricks_token)).values()))
+    models = await catalog(session, ctx, databricks_token)
+    default = await _first_working(models)
+    return Page(
+        items=[m.model_copy(update={"is_default": m.key == default}) for m in models.values()]
+    )
 
 
 async def get(
@@ -178,7 +182,10 @@ async def default_model(
     endpoint answers. With neither, the offline `demo` model: a first run cannot fail
     for want of a key.
     """
-    models = await _catalog(session, group_id, databricks_token)
+    return await _first_working(await _catalog(session, group_id, databricks_token))
+
+
+async def _first_working(models: dict[str, ModelRead]) -> str:
     for model in models.values():
         if model.kind != "chat" or not model.enabled or model.provider == "demo":
             continue
