@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from fastapi import FastAPI
 from kasal.auth import service as auth
 from kasal.auth.models import Membership, User
 from kasal.core.context import Role
+from kasal.core.db import utcnow
+from kasal.executions.models import Execution, Status
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -153,3 +156,25 @@ async def make_crew(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+async def running_execution(
+    app: FastAPI, actor: Actor, crew_id: str, runner_id: str, lease_left_s: float
+) -> str:
+    """A run that another API process claims to drive, its lease ending in `lease_left_s`
+    (negative: already lapsed, as when that process died)."""
+    async with app.state.sessionmaker() as session:
+        execution = Execution(
+            group_id=actor.user.personal_group_id,
+            crew_id=uuid.UUID(crew_id),
+            crew_name="Research brief",
+            crew_version=1,
+            spec={},
+            inputs={},
+            status=Status.running,
+            runner_id=runner_id,
+            lease_expires_at=utcnow() + timedelta(seconds=lease_left_s),
+        )
+        session.add(execution)
+        await session.commit()
+        return str(execution.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import stat
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from typer.testing import CliRunner
 
 from kasal.cli import app as kasal_cli
 from kasal.client import Kasal
-from tests.cli.support import environment, invoke
+from tests.cli.support import environment, free_port, invoke
 from tests.client.support import Account, scripting_account
 from tests.executions.support import use_scripted_model
 from tests.factories import crew_document
@@ -30,13 +29,6 @@ async def account(app: FastAPI, client: httpx.AsyncClient, live: LiveServer) -> 
 @pytest.fixture
 def env(account: Account, tmp_path: Path) -> dict[str, str | None]:
     return environment(tmp_path / "config", account.url, account.token)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def test_login_checks_the_token_and_saves_it_privately(
@@ -67,7 +59,7 @@ async def test_login_checks_the_token_and_saves_it_privately(
 
 async def test_login_errors_are_one_clear_line(account: Account, tmp_path: Path) -> None:
     no_env = environment(tmp_path / "config", None, None)
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
 
     unreachable = invoke(["login", "--url", url, "--token", account.token], no_env)
     assert unreachable.exit_code == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import threading
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from kasal.client import AsyncKasal
-from tests.cli.support import process_env, run_kasal, start_kasal
+from tests.cli.support import free_port, process_env, run_kasal, start_kasal
 from tests.client.support import Account, scripting_account
 from tests.executions.support import two_step_crew, use_scripted_model
 from tests.factories import crew_document
@@ -25,13 +24,6 @@ from tests.support.server import LiveServer
 @pytest.fixture
 async def account(app: FastAPI, client: httpx.AsyncClient, live: LiveServer) -> Account:
     return await scripting_account(app, client, live)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def test_json_output_and_exit_codes(account: Account, tmp_path: Path) -> None:
@@ -62,7 +54,7 @@ async def test_json_output_and_exit_codes(account: Account, tmp_path: Path) -> N
 async def test_errors_are_one_line_on_stderr_with_exit_code_2(
     account: Account, tmp_path: Path
 ) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     cases = {
         "wrong url": (process_env(tmp_path, url, account.token), ["crews", "list"]),
         "bad token": (process_env(tmp_path, account.url, "kasal_pat_bad"), ["crews", "list"]),

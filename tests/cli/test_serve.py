@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.support import run_kasal, start_kasal
+from tests.cli.support import free_port, run_kasal, start_kasal
 
 PASSWORD_LINE = "This password is shown only once"
 
@@ -34,13 +34,6 @@ def taken_port() -> Iterator[int]:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         yield holder.getsockname()[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def test_a_port_in_use_stops_serve_before_the_admin_is_created(

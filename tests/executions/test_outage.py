@@ -27,7 +27,6 @@ from kasal.core.db import utcnow
 from kasal.engine.spec import EngineEvent
 from kasal.events import EventType
 from kasal.executions.dispatcher import Dispatcher
-from kasal.executions.models import Execution, Status
 from kasal.executions.repository import RunnerRepository
 from tests.executions.support import (
     all_events,
@@ -37,7 +36,7 @@ from tests.executions.support import (
     use_scripted_model,
     wait_for,
 )
-from tests.factories import Actor, login, make_user
+from tests.factories import Actor, login, make_user, running_execution
 from tests.support.database import libpq_url, postgres_server_url, throwaway_database
 from tests.support.llm_server import ScriptedLLMServer, text
 from tests.support.server import LiveServer, live_settings
@@ -270,25 +269,6 @@ async def test_a_report_the_database_refuses_costs_only_itself(
     assert f"dropped a log event of execution {execution['id']}" in caplog.text
 
 
-async def _run_of(live: LiveServer, actor: Actor, crew_id: str, runner_id: str) -> str:
-    """A run another API process drives, on a lease that lapses within an outage."""
-    async with live.app.state.sessionmaker() as session:
-        execution = Execution(
-            group_id=actor.user.personal_group_id,
-            crew_id=uuid.UUID(crew_id),
-            crew_name="Research brief",
-            crew_version=1,
-            spec={},
-            inputs={},
-            status=Status.running,
-            runner_id=runner_id,
-            lease_expires_at=utcnow() + timedelta(seconds=LEASE_S / 2),
-        )
-        session.add(execution)
-        await session.commit()
-        return str(execution.id)
-
-
 async def _renew(live: LiveServer, runner_id: str, execution_id: str) -> None:
     async with live.app.state.sessionmaker() as session:
         until = utcnow() + timedelta(seconds=10 * LEASE_S)
@@ -305,8 +285,12 @@ async def test_after_an_outage_leases_are_judged_only_once_their_holders_could_r
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         actor = await sign_in(http, server)
         crew_id = await create_crew(http, actor, two_step_crew("demo"))
-        alive = server.call(_run_of(server, actor, crew_id, "a-process-that-lives"))
-        dead = server.call(_run_of(server, actor, crew_id, "a-process-that-died"))
+        alive = server.call(
+            running_execution(server.app, actor, crew_id, "a-process-that-lives", LEASE_S / 2)
+        )
+        dead = server.call(
+            running_execution(server.app, actor, crew_id, "a-process-that-died", LEASE_S / 2)
+        )
         with database_outage(outage_db):
             await asyncio.sleep(LEASE_S / 2 + 1)
         await asyncio.sleep(LEASE_S / 2)

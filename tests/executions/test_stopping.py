@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
-from kasal.executions.models import Execution, Status
 from tests.executions.support import (
     all_events,
     create_crew,
@@ -21,7 +18,7 @@ from tests.executions.support import (
     use_scripted_model,
     wait_for,
 )
-from tests.factories import make_actor
+from tests.factories import make_actor, running_execution
 from tests.support.llm_server import ScriptedLLMServer, text, tool_call
 from tests.support.server import LiveServer, live_settings
 
@@ -119,23 +116,10 @@ async def test_start_up_resolves_orphaned_runs_and_starts_queued_ones(
     actor = await make_actor(app, client)
     crew_id = await create_crew(client, actor, two_step_crew("demo"))
     queued = await start(client, actor, crew_id)  # no workers here: it stays queued
-    async with app.state.sessionmaker() as session:
-        orphan = Execution(
-            group_id=actor.user.personal_group_id,
-            crew_id=uuid.UUID(crew_id),
-            crew_name="Research brief",
-            crew_version=1,
-            spec={},
-            inputs={},
-            status=Status.running,
-            runner_id="a-process-that-died",
-            lease_expires_at=datetime.now(UTC) - timedelta(seconds=1),
-        )
-        session.add(orphan)
-        await session.commit()
+    orphan = await running_execution(app, actor, crew_id, "a-process-that-died", -1)
     with LiveServer(live_settings(db_url, tmp_path)) as server:
         async with httpx.AsyncClient(base_url=server.url) as http:
-            recovered = await wait_for(http, actor, str(orphan.id), within=5)
+            recovered = await wait_for(http, actor, orphan, within=5)
             ran = await wait_for(http, actor, queued["id"], within=60)
     assert recovered["status"] == "interrupted"
     assert ran["status"] == "succeeded"
