@@ -68,10 +68,27 @@ class LiveServer:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
 
+    def pause(self) -> None:
+        """Stop claiming queued runs and keeping house (its workers stay warm). The session's
+        server shares the test database with the in-process app and with servers a test starts
+        itself; paused, it cannot take a run meant for them."""
+        dispatcher = self.app.state.dispatcher
+        dispatcher._fill_slots = dispatcher._housekeeping = _idle
+
+    def resume(self) -> None:
+        dispatcher = self.app.state.dispatcher
+        for name in ("_fill_slots", "_housekeeping"):
+            vars(dispatcher).pop(name, None)
+        dispatcher.wake()
+
     @property
     def worker_pids(self) -> list[int]:
         pids: list[int] = self.app.state.dispatcher.pool.pids()
         return pids
+
+
+async def _idle() -> None:
+    return None
 
 
 def live_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
@@ -89,11 +106,15 @@ def live_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
 @pytest.fixture(scope="session")
 def live_server(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with LiveServer(live_settings(db_url, tmp_path_factory.mktemp("live"))) as server:
+        server.pause()
         yield server
 
 
 @pytest.fixture
 async def live(live_server: LiveServer, app: FastAPI) -> AsyncIterator[LiveServer]:
-    """The session's live server; its database is emptied after each test."""
+    """The session's live server, working only for the tests that ask for it; its database
+    is emptied after each test."""
+    live_server.resume()
     yield live_server
+    live_server.pause()
     await reset_database(app)
