@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from kasal.engine.spec import ToolRef, ToolSettings
-from kasal.engine.tools.base import ToolError
+from kasal.engine.spec import CrewSpec, RunRequest, ToolRef, ToolSettings
+from kasal.engine.tools.base import ToolContext, ToolError
 from kasal.engine.tools.catalog import (
     CATALOG,
     FileWriteConfig,
@@ -149,6 +149,16 @@ def test_http_turns_unsendable_requests_into_tool_errors(web: str) -> None:
         tool.run(url=f"{web}/echo", method="POST", body="half a pair: \ud800")
 
 
+def _context(work_dir: Path, settings: ToolSettings | None = None) -> ToolContext:
+    request = RunRequest(
+        execution_id="run",
+        crew=CrewSpec(name="c", agents=[], tasks=[]),
+        work_dir=str(work_dir),
+        tools=settings or ToolSettings(),
+    )
+    return ToolContext(request, work_dir)
+
+
 def test_http_caps_the_body(web: str) -> None:
     tool = HttpRequestTool(
         settings=ToolSettings(http_max_bytes=100), address_policy=_loopback_is_public
@@ -165,8 +175,7 @@ def test_http_private_allowed_by_operator(web: str) -> None:
 def test_http_allowed_hosts(web: str) -> None:
     (tool,) = build_tools(
         [ToolRef(tool_id="http_request", config={"allowed_hosts": ["example.org"]})],
-        ToolSettings(http_allow_private=True),
-        Path("."),
+        _context(Path("."), ToolSettings(http_allow_private=True)),
     )
     with pytest.raises(ToolError, match="not in this tool's allowed hosts"):
         tool.run(url=f"{web}/hello")
@@ -215,7 +224,7 @@ def test_file_size_caps(tmp_path: Path) -> None:
         writer.run(path="big.txt", content="abcd")
     (tmp_path / "long.txt").write_text("abcdef")
     (reader,) = build_tools(
-        [ToolRef(tool_id="file_read", config={"max_bytes": 4})], ToolSettings(), tmp_path
+        [ToolRef(tool_id="file_read", config={"max_bytes": 4})], _context(tmp_path)
     )
     assert reader.run(path="long.txt") == "abcd\n[truncated after 4 bytes]"
 
@@ -241,16 +250,12 @@ def test_current_datetime() -> None:
 
 def test_factory_refuses_unknown_tools_and_bad_config() -> None:
     with pytest.raises(UnknownTool, match=r"Unknown tool 'shell'\. Built-in tools are: "):
-        build_tools([ToolRef(tool_id="shell")], ToolSettings(), Path("."))
+        build_tools([ToolRef(tool_id="shell")], _context(Path(".")))
     with pytest.raises(ToolConfigError, match="max_bytes"):
-        build_tools(
-            [ToolRef(tool_id="file_read", config={"max_bytes": -1})], ToolSettings(), Path(".")
-        )
+        build_tools([ToolRef(tool_id="file_read", config={"max_bytes": -1})], _context(Path(".")))
     with pytest.raises(ToolConfigError, match="colour"):
         build_tools(
-            [ToolRef(tool_id="current_datetime", config={"colour": "red"})],
-            ToolSettings(),
-            Path("."),
+            [ToolRef(tool_id="current_datetime", config={"colour": "red"})], _context(Path("."))
         )
 
 

@@ -28,8 +28,11 @@ async def test_every_built_in_tool_is_listed_and_enabled(
         assert item == {
             "id": info.id,
             "name": info.name,
+            "category": info.category,
             "description": info.description,
             "config_schema": info.config_schema(),
+            "credentials": [{"provider": p, "configured": False} for p in info.credentials],
+            "caution": info.caution,
             "enabled": True,
         }
 

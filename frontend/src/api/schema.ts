@@ -1027,6 +1027,12 @@ export interface components {
             version?: number | null;
         };
         /**
+         * Category
+         * @description How the canvas groups the tool picker.
+         * @enum {string}
+         */
+        Category: "web" | "files" | "data" | "code" | "utilities" | "integrations" | "mcp";
+        /**
          * CrewAgent
          * @description An agent of one crew. `key` names it within the crew (tasks refer to it).
          */
@@ -2194,12 +2200,26 @@ export interface components {
             /** Expires In */
             expires_in: number;
         };
+        /** ToolCredential */
+        ToolCredential: {
+            /**
+             * Provider
+             * @description The API-key provider (see /api-keys)
+             */
+            provider: string;
+            /**
+             * Configured
+             * @description Whether the group has stored a key for it
+             */
+            configured: boolean;
+        };
         /** ToolRead */
         ToolRead: {
             /** Id */
             id: string;
             /** Name */
             name: string;
+            category: components["schemas"]["Category"];
             /** Description */
             description: string;
             /**
@@ -2209,6 +2229,16 @@ export interface components {
             config_schema: {
                 [key: string]: unknown;
             };
+            /**
+             * Credentials
+             * @description Keys a use may need; which one depends on its configuration
+             */
+            credentials: components["schemas"]["ToolCredential"][];
+            /**
+             * Caution
+             * @description What to know before enabling it
+             */
+            caution: string | null;
             /** Enabled */
             enabled: boolean;
         };
@@ -7317,6 +7347,7 @@ export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<Flattene
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
 export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"];
+export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
 export const crewPatchProcessAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewPatch"]["process"]> = ["sequential", "hierarchical"];

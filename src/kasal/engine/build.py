@@ -22,6 +22,7 @@ from kasal.engine.errors import InvalidSpec
 from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
+from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import build_tools
 from kasal.engine.validate import (
     PLACEHOLDER,
@@ -85,10 +86,11 @@ def build_crew(request: RunRequest) -> BuiltCrew:
     work_dir = Path(request.work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     llms = _RunLLMs(dict(request.llms))
-    agents = {a.key: _agent(a, llms, request, work_dir) for a in spec.agents}
+    tools = ToolContext(request, work_dir)
+    agents = {a.key: _agent(a, llms, tools) for a in spec.agents}
     tasks: dict[str, Task] = {}
     for task_spec in spec.tasks:
-        tasks[task_spec.key] = _task(task_spec, agents, tasks, request, work_dir)
+        tasks[task_spec.key] = _task(task_spec, agents, tasks, tools)
     first_llm = spec.manager_llm or (spec.agents[0].llm if spec.agents else None)
     options: dict[str, Any] = {}
     if spec.process == "hierarchical":
@@ -131,7 +133,7 @@ def _output_files(tasks: list[TaskSpec], inputs: Mapping[str, str]) -> dict[str,
     }
 
 
-def _agent(spec: AgentSpec, llms: _RunLLMs, request: RunRequest, work_dir: Path) -> Agent:
+def _agent(spec: AgentSpec, llms: _RunLLMs, tools: ToolContext) -> Agent:
     # max_retry_limit=0: the SDKs already retry transient HTTP errors; re-running a
     # whole task after that (crewai's default, twice) only repeats a failure slowly.
     return Agent(
@@ -139,7 +141,7 @@ def _agent(spec: AgentSpec, llms: _RunLLMs, request: RunRequest, work_dir: Path)
         goal=spec.goal,
         backstory=spec.backstory,
         llm=llms.new(spec.llm),
-        tools=build_tools(spec.tools, request.tools, work_dir),
+        tools=build_tools(spec.tools, tools),
         allow_delegation=spec.allow_delegation,
         max_iter=spec.max_iter,
         max_rpm=spec.max_rpm,
@@ -154,14 +156,13 @@ def _task(
     spec: TaskSpec,
     agents: dict[str, Agent],
     earlier: dict[str, Task],
-    request: RunRequest,
-    work_dir: Path,
+    tools: ToolContext,
 ) -> Task:
     options: dict[str, Any] = {}
     if spec.context:  # otherwise crewai's default: the previous task's output
         options["context"] = [earlier[key] for key in spec.context]
     if spec.tools:
-        options["tools"] = build_tools(spec.tools, request.tools, work_dir)
+        options["tools"] = build_tools(spec.tools, tools)
     if spec.output_format == "json":
         options["output_json"] = _output_model(spec)
     return Task(

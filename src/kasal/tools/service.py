@@ -13,9 +13,10 @@ from kasal.core.context import GroupContext
 from kasal.core.errors import NotFound
 from kasal.core.pagination import Page
 from kasal.engine.tools.catalog import CATALOG, ToolInfo
+from kasal.secrets import service as secrets
 from kasal.tools.models import GroupToolSetting
 from kasal.tools.repository import ToolSettingRepository
-from kasal.tools.schemas import ToolRead, ToolUpdate
+from kasal.tools.schemas import ToolCredential, ToolRead, ToolUpdate
 
 
 async def tool_states(session: AsyncSession, ctx: GroupContext) -> dict[str, bool]:
@@ -26,12 +27,14 @@ async def tool_states(session: AsyncSession, ctx: GroupContext) -> dict[str, boo
 
 async def list_tools(session: AsyncSession, ctx: GroupContext) -> Page[ToolRead]:
     states = await tool_states(session, ctx)
-    return Page(items=[_read(info, states[info.id]) for info in CATALOG.values()])
+    keys = await secrets.providers_with_keys(session, ctx.group_id)
+    return Page(items=[_read(info, states[info.id], keys) for info in CATALOG.values()])
 
 
 async def get(session: AsyncSession, ctx: GroupContext, tool_id: str) -> ToolRead:
     info = _info(tool_id)
-    return _read(info, (await tool_states(session, ctx))[info.id])
+    keys = await secrets.providers_with_keys(session, ctx.group_id)
+    return _read(info, (await tool_states(session, ctx))[info.id], keys)
 
 
 async def update(
@@ -49,7 +52,7 @@ async def update(
     if setting is not None:
         setting.enabled = body.enabled
     await session.commit()
-    return _read(info, body.enabled)
+    return _read(info, body.enabled, await secrets.providers_with_keys(session, ctx.group_id))
 
 
 def _info(tool_id: str) -> ToolInfo:
@@ -59,5 +62,6 @@ def _info(tool_id: str) -> ToolInfo:
     return info
 
 
-def _read(info: ToolInfo, enabled: bool) -> ToolRead:
-    return ToolRead(**info.describe(), enabled=enabled)
+def _read(info: ToolInfo, enabled: bool, keys: set[str]) -> ToolRead:
+    credentials = [ToolCredential(provider=p, configured=p in keys) for p in info.credentials]
+    return ToolRead(**info.describe(), credentials=credentials, enabled=enabled)

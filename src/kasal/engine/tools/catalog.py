@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -40,12 +41,29 @@ class CurrentDatetimeConfig(ToolConfig):
     default_timezone: str = Field("UTC", description="IANA time zone used when none is asked.")
 
 
+class Category(StrEnum):
+    """How the canvas groups the tool picker."""
+
+    web = "web"
+    files = "files"
+    data = "data"
+    code = "code"
+    utilities = "utilities"
+    integrations = "integrations"
+    mcp = "mcp"
+
+
 @dataclass(frozen=True)
 class ToolInfo:
     id: str
     name: str
     description: str
     config: type[ToolConfig]
+    category: Category
+    # API-key providers (`/api-keys`) whose key a use of the tool may need.
+    credentials: tuple[str, ...] = ()
+    # What an operator must know before enabling it, e.g. that it runs code on the host.
+    caution: str | None = None
 
     def config_schema(self) -> dict[str, Any]:
         return self.config.model_json_schema()
@@ -55,8 +73,10 @@ class ToolInfo:
         return {
             "id": self.id,
             "name": self.name,
+            "category": self.category,
             "description": self.description,
             "config_schema": self.config_schema(),
+            "caution": self.caution,
         }
 
 
@@ -80,24 +100,28 @@ CATALOG: dict[str, ToolInfo] = {
             "GET or POST a public http(s) URL and read the status and the start of the body. "
             "Private, loopback and link-local addresses are refused.",
             HttpRequestConfig,
+            Category.web,
         ),
         ToolInfo(
             "file_read",
             "Read file",
             "Read a text file from the run's working directory.",
             FileReadConfig,
+            Category.files,
         ),
         ToolInfo(
             "file_write",
             "Write file",
             "Write a text file into the run's working directory.",
             FileWriteConfig,
+            Category.files,
         ),
         ToolInfo(
             "current_datetime",
             "Current date and time",
             "The current date and time, in UTC or in a given IANA time zone.",
             CurrentDatetimeConfig,
+            Category.utilities,
         ),
     )
 }
