@@ -11,6 +11,7 @@ import pytest
 from kasal.crews import document
 from kasal.crews.schemas import CrewBody
 from kasal.crews.validation import Catalog, problems
+from kasal.engine.tools.refs import SourceFacts
 from kasal.engine.validate import CODES, PLACEHOLDER, schema_issue
 from tests.factories import crew_document
 
@@ -33,6 +34,11 @@ CATALOG = Catalog(
         "embed": Model(kind="embedding", model="text-embedding-3-small"),
     },
     tools={"http_request": True, "current_datetime": True, "file_read": False},
+    sources={
+        ("mcp", "github"): SourceFacts(enabled=True, tools=frozenset({"create_issue"})),
+        ("mcp", "fresh"): SourceFacts(enabled=True),  # never discovered: any tool name
+        ("mcp", "off"): SourceFacts(enabled=False),
+    },
 )
 
 
@@ -192,6 +198,30 @@ def test_tools_must_exist_be_enabled_and_be_configured_right() -> None:
         ("/tasks/0/tools/0/tool_id", "unknown_tool", "error"),
     ]
     assert "colour" in problems(crew, CATALOG)[2].message
+
+
+def test_tools_of_configured_sources_must_exist_and_be_enabled() -> None:
+    tools = [
+        {"tool_id": "mcp:github"},
+        {"tool_id": "mcp:github/create_issue"},
+        {"tool_id": "mcp:fresh/anything"},
+        {"tool_id": "mcp:github/delete_repo"},
+        {"tool_id": "mcp:gitlab"},
+        {"tool_id": "openapi:github"},  # the same name, another kind of source
+        {"tool_id": "mcp:off"},
+        {"tool_id": "mcp:github", "config": {"x": 1}},
+    ]
+    crew = body(agents=[agent(tools=tools)], tasks=[task("t")])
+    assert codes(crew) == [
+        ("/agents/0/tools/3/tool_id", "unknown_source_tool", "error"),
+        ("/agents/0/tools/4/tool_id", "unknown_tool_source", "error"),
+        ("/agents/0/tools/5/tool_id", "unknown_tool_source", "error"),
+        ("/agents/0/tools/6/tool_id", "tool_source_disabled", "error"),
+        ("/agents/0/tools/7/config", "invalid_tool_config", "error"),
+        ("/agents/0/tools/7/tool_id", "duplicate_tool", "warning"),
+    ]
+    assert "it offers: create_issue" in problems(crew, CATALOG)[0].message
+    assert "no OpenAPI document 'github'" in problems(crew, CATALOG)[2].message
 
 
 def test_human_input_cannot_work_in_a_background_run() -> None:

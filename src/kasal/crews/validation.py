@@ -20,6 +20,7 @@ from kasal.crews.schemas import CrewBody, Problem
 from kasal.engine import validate
 from kasal.engine.spec import CrewSpec
 from kasal.engine.tools.catalog import CATALOG
+from kasal.engine.tools.refs import SourceFacts
 
 
 class ModelFacts(Protocol):
@@ -50,6 +51,7 @@ class Catalog:
 
     models: Mapping[str, ModelFacts] = field(default_factory=dict)
     tools: Mapping[str, bool] = field(default_factory=dict)
+    sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
 
     @property
     def default_model(self) -> str | None:
@@ -81,6 +83,9 @@ class Catalog:
         if tool_id not in CATALOG and tool_id not in self.tools:
             return None
         return self.tools.get(tool_id, True)
+
+    def source(self, kind: str, name: str) -> SourceFacts | None:
+        return self.sources.get((kind, name))
 
 
 def problems(body: CrewBody, catalog: Catalog) -> list[Problem]:

@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from kasal.engine.spec import CrewSpec, TaskSpec, ToolRef
 from kasal.engine.tools.catalog import CATALOG, ToolConfigError, parse_config
+from kasal.engine.tools.refs import SourceFacts, source_problem, source_ref
 
 Severity = Literal["error", "warning"]
 ModelKind = Literal["chat", "embedding"]
@@ -41,6 +42,9 @@ CODES: dict[str, str] = {
     "wrong_model_kind": "A chat model where an embedding model is needed, or the reverse.",
     "missing_api_key": "A model whose provider needs an API key the group has not set.",
     "unknown_tool": "A tool id that does not exist.",
+    "unknown_tool_source": "An `mcp:` or `openapi:` tool naming a source the group lacks.",
+    "tool_source_disabled": "An `mcp:` or `openapi:` tool whose source is disabled.",
+    "unknown_source_tool": "A tool its source did not offer when last discovered.",
     "tool_disabled": "A tool that is disabled for the group.",
     "invalid_tool_config": "A tool configuration that does not match the tool's schema.",
     "duplicate_tool": "The same tool is given twice to one agent or task.",
@@ -93,7 +97,11 @@ class Facts(Protocol):
         ...
 
     def tool_enabled(self, tool_id: str) -> bool | None:
-        """Whether the tool may be used; None when there is no such tool."""
+        """Whether the built-in tool may be used; None when there is no such tool."""
+        ...
+
+    def source(self, kind: str, name: str) -> SourceFacts | None:
+        """What is known of the group's tool source (an MCP server...); None: no such one."""
         ...
 
 
@@ -105,6 +113,7 @@ class RunFacts:
     """
 
     llm_keys: Collection[str]
+    sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
 
     @property
     def default_model(self) -> str | None:
@@ -117,6 +126,9 @@ class RunFacts:
 
     def tool_enabled(self, tool_id: str) -> bool | None:
         return True if tool_id in CATALOG else None
+
+    def source(self, kind: str, name: str) -> SourceFacts | None:
+        return self.sources.get((kind, name))
 
 
 def check(crew: CrewSpec, facts: Facts) -> list[Finding]:
@@ -221,23 +233,10 @@ class _Rules:
         seen: set[str] = set()
         for index, ref in enumerate(tools):
             pointer = f"{where}/tools/{index}"
-            enabled = self.facts.tool_enabled(ref.tool_id)
-            if enabled is None:
-                yield Finding(
-                    f"{pointer}/tool_id", "unknown_tool", f"There is no tool {ref.tool_id!r}."
-                )
+            problems = list(self._tool(pointer, ref))
+            yield from problems
+            if any(p.code == "unknown_tool" for p in problems):
                 continue
-            if not enabled:
-                yield Finding(
-                    f"{pointer}/tool_id",
-                    "tool_disabled",
-                    f"The tool {ref.tool_id!r} is disabled for this group.",
-                )
-            if ref.tool_id in CATALOG:
-                try:
-                    parse_config(ref.tool_id, ref.config)
-                except ToolConfigError as exc:
-                    yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
             if ref.tool_id in seen:
                 yield Finding(
                     f"{pointer}/tool_id",
@@ -246,6 +245,34 @@ class _Rules:
                     "warning",
                 )
             seen.add(ref.tool_id)
+
+    def _tool(self, pointer: str, ref: ToolRef) -> Iterator[Finding]:
+        source = source_ref(ref.tool_id)
+        if source is not None:
+            problem = source_problem(source, self.facts.source(source.kind, source.source))
+            if problem is not None:
+                yield Finding(f"{pointer}/tool_id", *problem)
+            if ref.config:
+                message = f"The tool {ref.tool_id!r} takes no configuration here."
+                yield Finding(f"{pointer}/config", "invalid_tool_config", message)
+            return
+        enabled = self.facts.tool_enabled(ref.tool_id)
+        if enabled is None:
+            yield Finding(
+                f"{pointer}/tool_id", "unknown_tool", f"There is no tool {ref.tool_id!r}."
+            )
+            return
+        if not enabled:
+            yield Finding(
+                f"{pointer}/tool_id",
+                "tool_disabled",
+                f"The tool {ref.tool_id!r} is disabled for this group.",
+            )
+        if ref.tool_id in CATALOG:
+            try:
+                parse_config(ref.tool_id, ref.config)
+            except ToolConfigError as exc:
+                yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
 
     def _unused_agents(self) -> Iterator[Finding]:
         if self.crew.process != "sequential":
