@@ -153,9 +153,15 @@ def project_zip(folder: str, *, prefix: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _inputs(expected: Expected) -> dict[str, str]:
-    """main.py's inputs, with the computed ones filled in as the Run dialog would ask."""
-    return {k: v or f"a {k}" for k, v in expected.inputs.items()}
+def _literal_inputs(expected: Expected) -> dict[str, str]:
+    """main.py's literal inputs: the crew's default inputs."""
+    return {k: v for k, v in expected.inputs.items() if v}
+
+
+def _computed_inputs(expected: Expected) -> dict[str, str]:
+    """Values for main.py's computed inputs (`datetime.now().year`), as the Run dialog asks:
+    the literal ones are the crew's default inputs."""
+    return {k: f"a {k}" for k, v in expected.inputs.items() if not v}
 
 
 # ---------------------------------------------------------------- reading, no database
@@ -178,7 +184,7 @@ def test_a_project_imports_with_the_assignments_crewai_makes(
     tools = {a.key: [t.tool_id for t in a.tools] for a in body.agents if a.tools}
     assert tools == expected.tools
     assert all(a.llm == "scripted" for a in body.agents)
-    assert imported.inputs == expected.inputs
+    assert body.default_inputs == _literal_inputs(expected)
     assert {t.key: t.output_file for t in body.tasks if t.output_file} == expected.output_files
     notes = " ".join(n.message for n in imported.notes)
     for words in expected.notes:
@@ -309,9 +315,9 @@ async def test_a_project_runs_to_succeeded_on_the_default_model(
         crew = await _import(http, actor, project_zip(expected.folder))
         assert [p for p in crew["problems"] if p["severity"] == "error"] == []
         assert {a["llm"] for a in crew["agents"]} == {"scripted"}
-        assert crew["default_inputs"] == expected.inputs
+        assert crew["default_inputs"] == _literal_inputs(expected)
         assert set(crew["inputs"]) <= set(expected.inputs)
-        body = {"crew_id": crew["id"], "inputs": _inputs(expected)}
+        body = {"crew_id": crew["id"], "inputs": _computed_inputs(expected)}
         response = await http.post("/api/v1/executions", json=body, headers=actor.headers)
         assert response.status_code == 202, response.text
         done = await wait_for(http, actor, response.json()["id"])

@@ -18,7 +18,7 @@ from tests.factories import Actor, crew_document, make_actor, make_crew, make_gr
 
 API = "/api/v1/crews"
 # Decided by the server, or only in an import's answer: not part of the crew itself.
-SERVER_FIELDS = ("id", "version", "created_at", "updated_at", "notes", "blocking", "default_inputs")
+SERVER_FIELDS = ("id", "version", "created_at", "updated_at", "notes", "blocking")
 
 
 def full_document(name: str) -> dict[str, Any]:

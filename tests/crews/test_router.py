@@ -17,6 +17,7 @@ DOCUMENT_KEYS = [
     "id",
     "name",
     "description",
+    "default_inputs",
     "version",
     "process",
     "manager_llm",

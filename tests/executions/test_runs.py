@@ -236,3 +236,25 @@ async def test_missing_key_and_inputs_are_refused_before_queueing(
     assert no_input.status_code == 422
     assert no_input.json()["error"]["code"] == "missing_inputs"
     assert listed["items"] == []
+
+
+async def test_a_crew_s_default_inputs_fill_what_a_run_is_not_given(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Without workers (the in-process app runs none) the run stays queued with its inputs."""
+    actor = await make_actor(app, client)
+    document = {**two_step_crew("demo"), "default_inputs": {"topic": "tides"}}
+    crew_id = await create_crew(client, actor, document)
+
+    async def run_with(inputs: dict[str, str]) -> dict[str, str]:
+        body = {"crew_id": crew_id, "inputs": inputs}
+        response = await client.post("/api/v1/executions", json=body, headers=actor.headers)
+        assert response.status_code == 202, response.text
+        started: dict[str, str] = response.json()["inputs"]
+        return started
+
+    assert await run_with({}) == {"topic": "tides"}
+    assert await run_with({"topic": "  "}) == {"topic": "tides"}
+    assert await run_with({"topic": "moons"}) == {"topic": "moons"}
+    crew = await client.get(f"/api/v1/crews/{crew_id}", headers=actor.headers)
+    assert crew.json()["default_inputs"] == {"topic": "tides"}

@@ -1094,6 +1094,13 @@ export interface components {
              */
             description: string;
             /**
+             * Default Inputs
+             * @description Values a run takes for `{inputs}` it is not given (e.g. main.py's)
+             */
+            default_inputs?: {
+                [key: string]: string;
+            };
+            /**
              * Process
              * @default sequential
              * @enum {string}
@@ -1130,10 +1137,8 @@ export interface components {
         };
         /**
          * CrewImported
-         * @description An imported crew, the notes on what it left out, and `main.py`'s inputs.
-         *
-         *     `blocking` are the crew's blocking problems again, at the file and line they come from.
-         *     `default_inputs` prefill the first run: a crew document holds no input values.
+         * @description An imported crew and the notes on what it left out. `blocking` are the crew's
+         *     blocking problems again, at the file and line they come from.
          */
         CrewImported: {
             /**
@@ -1145,6 +1150,10 @@ export interface components {
             name: string;
             /** Description */
             description: string;
+            /** Default Inputs */
+            default_inputs: {
+                [key: string]: string;
+            };
             /** Version */
             version: number;
             /**
@@ -1189,10 +1198,6 @@ export interface components {
             notes: components["schemas"]["ImportNote"][];
             /** Blocking */
             blocking: components["schemas"]["ImportNote"][];
-            /** Default Inputs */
-            default_inputs: {
-                [key: string]: string;
-            };
         };
         /**
          * CrewPatch
@@ -1239,6 +1244,10 @@ export interface components {
             name: string;
             /** Description */
             description: string;
+            /** Default Inputs */
+            default_inputs: {
+                [key: string]: string;
+            };
             /** Version */
             version: number;
             /**
@@ -1290,6 +1299,13 @@ export interface components {
              * @default
              */
             description: string;
+            /**
+             * Default Inputs
+             * @description Values a run takes for `{inputs}` it is not given (e.g. main.py's)
+             */
+            default_inputs?: {
+                [key: string]: string;
+            };
             /**
              * Process
              * @default sequential
@@ -1430,6 +1446,10 @@ export interface components {
             name: string;
             /** Description */
             description: string;
+            /** Default Inputs */
+            default_inputs: {
+                [key: string]: string;
+            };
             /** Version */
             version: number;
             /**

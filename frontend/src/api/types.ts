@@ -63,7 +63,8 @@ export type Severity = Problem['severity'];
 
 type CrewRead = Schemas['CrewRead'];
 export type Process = CrewRead['process'];
-export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'max_rpm' | 'verbose'>;
+export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'max_rpm' | 'verbose'> &
+  Partial<Pick<CrewRead, 'default_inputs'>>;
 
 /** A crew as the canvas holds it: what the server answered, or a draft not saved yet. */
 export type CrewDocument = CrewSettings &

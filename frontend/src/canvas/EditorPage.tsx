@@ -459,6 +459,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
         open={runOpen}
         crewId={crewId}
         inputs={runInputs}
+        defaults={doc.default_inputs ?? {}}
         busy={starting}
         error={runError}
         saveFirst={dirty && canEdit}

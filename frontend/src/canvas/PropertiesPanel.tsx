@@ -21,6 +21,7 @@ import type { Model, Tool } from '../api/types';
 import { notify } from '../common/notify';
 import AgentForm from './AgentForm';
 import CrewSettingsForm from './CrewSettingsForm';
+import DefaultInputs from './DefaultInputs';
 import { allKeys, deriveInputs, disconnect, normalizeAgent, normalizeTask, parseEdgeId, removeNodes, updateAgent, updateSettings, updateTask } from './model';
 import type { KeyedProblem } from './problems';
 import { selectDoc, useEditor } from './store';
@@ -199,8 +200,13 @@ export default function PropertiesPanel({ readOnly, models, tools, problems }: P
       <Typography variant="subtitle2" component="h3" gutterBottom>
         Inputs
       </Typography>
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, mb: 2 }}>
-        {inputs.length ? inputs.map((i) => <Chip key={i} size="small" label={`{${i}}`} />) : <Typography variant="body2" color="text.secondary">None: add {'{placeholders}'} to texts.</Typography>}
+      <Box sx={{ mb: 2 }}>
+        <DefaultInputs
+          inputs={inputs}
+          defaults={doc.default_inputs ?? {}}
+          readOnly={readOnly}
+          onChange={(default_inputs) => apply((d) => updateSettings(d, { default_inputs }))}
+        />
       </Box>
       <Typography variant="subtitle2" component="h3" gutterBottom>
         Problems

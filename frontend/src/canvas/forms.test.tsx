@@ -20,7 +20,10 @@ const tools: Tool[] = [
   {
     id: 'http_request',
     name: 'HTTP request',
+    category: 'web',
     description: 'Fetch a URL',
+    credentials: [],
+    caution: null,
     enabled: true,
     config_schema: {
       type: 'object',
@@ -33,8 +36,8 @@ const tools: Tool[] = [
       required: ['base_url'],
     },
   },
-  { id: 'search', name: 'Web search', description: '', enabled: true, config_schema: null },
-  { id: 'shell', name: 'Shell', description: '', enabled: false, config_schema: null },
+  { id: 'search', name: 'Web search', category: 'web', description: '', enabled: true, config_schema: null, credentials: [], caution: null },
+  { id: 'shell', name: 'Shell', category: 'code', description: '', enabled: false, config_schema: null, credentials: [], caution: null },
 ];
 
 describe('field rules', () => {

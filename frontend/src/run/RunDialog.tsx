@@ -13,6 +13,8 @@ interface Props {
   open: boolean;
   crewId: string;
   inputs: string[];
+  /** The crew's default inputs: prefilled where no earlier run of this browser set a value. */
+  defaults: Record<string, string>;
   busy: boolean;
   error: string | null;
   saveFirst: boolean;
@@ -35,10 +37,10 @@ export default function RunDialog(props: Props) {
   return props.open ? <RunDialogBody {...props} /> : null;
 }
 
-function RunDialogBody({ open, crewId, inputs, busy, error, saveFirst, onCancel, onStart }: Props) {
+function RunDialogBody({ open, crewId, inputs, defaults, busy, error, saveFirst, onCancel, onStart }: Props) {
   const [values, setValues] = useState<Record<string, string>>(() => {
     const last = remembered(crewId);
-    return Object.fromEntries(inputs.map((k) => [k, last[k] ?? '']));
+    return Object.fromEntries(inputs.map((k) => [k, last[k] ?? defaults[k] ?? '']));
   });
   const [submitted, setSubmitted] = useState(false);
   const missing = inputs.filter((k) => !values[k]?.trim());

@@ -106,6 +106,7 @@ class CrewDocument(APIModel):
 
     name: str
     description: str = ""
+    default_inputs: dict[str, str] = Field(default_factory=dict)
     process: Literal["sequential", "hierarchical"] = "sequential"
     manager_llm: str | None = None
     planning: bool = False
@@ -152,12 +153,11 @@ class ImportNote(APIModel):
 
 
 class ImportedCrew(Crew):
-    """What an import created, with what it left out (`notes`), the crew's blocking
-    problems at their file and line (`blocking`) and `main.py`'s inputs."""
+    """What an import created, with what it left out (`notes`) and the crew's blocking
+    problems at their file and line (`blocking`)."""
 
     notes: list[ImportNote] = Field(default_factory=list)
     blocking: list[ImportNote] = Field(default_factory=list)
-    default_inputs: dict[str, str] = Field(default_factory=dict)
 
 
 class CrewSummary(APIModel):

@@ -88,16 +88,15 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class Imported:
-    """An imported crew, what the import could not carry over, and `main.py`'s inputs.
+    """An imported crew and what the import could not carry over.
 
     `notes` are warnings with file and line: a CrewAI field Kasal does not run, a tool with
-    no Kasal equivalent, a model filled in. `inputs` prefill the first run; crew documents
-    hold no input values, so they travel with the import result only.
+    no Kasal equivalent, a model filled in. `main.py`'s inputs are the crew's
+    `default_inputs`.
     """
 
     body: CrewBody
     notes: list[Issue]
-    inputs: dict[str, str]
     origin: Mapping[Path, tuple[Source, Path]] = field(default_factory=dict)
 
     def locate(self, pointer: str, message: str) -> Issue:
@@ -232,7 +231,7 @@ def import_file(
         return _from_zip(data, name, stem, models)
     if suffix == ".json":
         body = import_json_text(_text(data, name), name, resolve_model)
-        return Imported(body, [], {}, {(): (Source(name), ())})
+        return Imported(body, [], {(): (Source(name), ())})
     raise InvalidInput(
         "import_unsupported",
         f"Cannot import {name!r}: send a .yaml/.yml, .zip or .json file.",
@@ -394,8 +393,11 @@ def _from_yaml_documents(
     builder.separate_keys(crew, by_kind["tasks"])
     builder.check_references(crew, by_kind["tasks"])
     builder.default_models(crew, models.default)
+    # A computed value (`datetime.now().year`) has no literal to keep: the Run dialog asks.
+    if defaults := {name: value for name, value in extras.inputs.items() if value}:
+        crew["default_inputs"] = defaults
     body = _validated(crew, builder.origin, issues, models.resolve)
-    return Imported(body, [*extras.notes, *builder.notes], extras.inputs, builder.origin)
+    return Imported(body, [*extras.notes, *builder.notes], builder.origin)
 
 
 def _guess_kind(data: Any) -> str | None:

@@ -64,8 +64,16 @@ class Layout(Strict):
     viewport: Viewport = Field(default_factory=Viewport)
 
 
+InputName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class CrewSettings(Strict):
     description: LongText = ""
+    default_inputs: dict[InputName, LongText] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="Values a run takes for `{inputs}` it is not given (e.g. main.py's)",
+    )
     process: Process = "sequential"
     manager_llm: ModelKey | None = None
     planning: bool = False
@@ -172,6 +180,7 @@ class CrewRead(BaseModel):
     id: uuid.UUID
     name: str
     description: str
+    default_inputs: dict[str, str]
     version: int
     process: Process
     manager_llm: str | None
@@ -199,15 +208,11 @@ class ImportNote(BaseModel):
 
 
 class CrewImported(CrewRead):
-    """An imported crew, the notes on what it left out, and `main.py`'s inputs.
-
-    `blocking` are the crew's blocking problems again, at the file and line they come from.
-    `default_inputs` prefill the first run: a crew document holds no input values.
-    """
+    """An imported crew and the notes on what it left out. `blocking` are the crew's
+    blocking problems again, at the file and line they come from."""
 
     notes: list[ImportNote]
     blocking: list[ImportNote]
-    default_inputs: dict[str, str]
 
 
 class CrewVersionRead(CrewRead):

@@ -64,6 +64,7 @@ class CrewSnapshot:
     version: int
     spec: CrewSpec
     inputs: list[str]
+    default_inputs: dict[str, str]
     problems: list[Problem]
 
     @property
@@ -188,6 +189,7 @@ async def snapshot_for_run(
         version=number,
         spec=spec,
         inputs=required_inputs(spec),
+        default_inputs=body.default_inputs,
         problems=found,
     )
 
@@ -302,7 +304,6 @@ async def import_crew(
         **read.model_dump(),
         notes=[ImportNote(file=n.file, line=n.line, message=n.message) for n in imported.notes],
         blocking=[ImportNote(file=n.file, line=n.line, message=n.message) for n in located],
-        default_inputs=imported.inputs,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -53,6 +53,12 @@ def model_keys(spec: CrewSpec) -> set[str]:
     return keys | ({spec.manager_llm} if spec.manager_llm else set())
 
 
+def _with_defaults(given: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:
+    """The run's inputs: those given, and the crew's default for any not given (or blank)."""
+    filled = {name: value for name, value in defaults.items() if not given.get(name, "").strip()}
+    return {**given, **filled}
+
+
 async def start(
     session: AsyncSession,
     ctx: GroupContext,
@@ -65,7 +71,8 @@ async def start(
     snapshot = await crews.snapshot_for_run(
         session, ctx, body.crew_id, body.version, databricks_token=databricks_token
     )
-    missing = [name for name in snapshot.inputs if not body.inputs.get(name, "").strip()]
+    inputs = _with_defaults(body.inputs, snapshot.default_inputs)
+    missing = [name for name in snapshot.inputs if not inputs.get(name, "").strip()]
     if missing:
         raise InvalidInput(
             "missing_inputs",
@@ -80,7 +87,7 @@ async def start(
             crew_name=snapshot.name,
             crew_version=snapshot.version,
             spec=snapshot.spec.model_dump(mode="json"),
-            inputs=dict(body.inputs),
+            inputs=inputs,
             status=Status.queued,
             created_by=ctx.user_id,
         )
