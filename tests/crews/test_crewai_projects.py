@@ -255,6 +255,53 @@ class Crew_:
     assert imported.body.agents[0].llm == "demo"
 
 
+def test_yaml_tools_name_the_tool_methods_of_crew_py() -> None:
+    """CrewAI resolves `tools: [name]` in tasks.yaml through the class's `@tool` methods."""
+    crew_py = """
+scraper = ScrapeWebsiteTool()
+
+@CrewBase
+class Crew_:
+    @tool
+    def reader(self):
+        return FileReadTool(file_path="notes.txt")
+
+    @tool
+    def scrape(self):
+        return scraper
+
+    @tool
+    def custom(self):
+        return MyOwnTool()
+
+    @agent
+    def a(self):
+        return Agent(config=self.agents_config["a"])
+
+    @task
+    def t(self):
+        return Task(config=self.tasks_config["t"], agent=self.a())
+"""
+    tasks_yaml = "t:\n  description: d\n  tools: [reader, scrape, custom, teleport, file_write]\n"
+    imported = porting.import_file("p.zip", _one_file_project(crew_py, tasks_yaml), RESOLVE)
+    [task] = imported.body.tasks
+    assert [t.tool_id for t in task.tools] == ["file_read", "http_request", "file_write"]
+    left_out = [(n.file, n.line, n.message) for n in imported.notes if "Tool left out" in n.message]
+    assert left_out == [
+        (
+            "tasks.yaml",
+            3,
+            "Tool left out: the @tool method custom() returns MyOwnTool, "
+            "which has no Kasal equivalent.",
+        ),
+        (
+            "tasks.yaml",
+            3,
+            "Tool left out: 'teleport' is neither a @tool method of crew.py nor a Kasal tool.",
+        ),
+    ]
+
+
 def test_a_crew_py_that_does_not_parse_is_a_note_and_the_yaml_still_imports() -> None:
     imported = porting.import_file(
         "p.zip", _one_file_project("def broken(:\n", "t:\n  description: d\n  agent: a\n"), RESOLVE

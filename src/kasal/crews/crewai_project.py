@@ -108,6 +108,9 @@ class Project:
     agents: list[Member] = field(default_factory=list)
     tasks: list[Member] = field(default_factory=list)
     crew: dict[str, Any] = field(default_factory=dict)
+    # `@tool` methods, which the YAML's `tools:` name: method → the CrewAI tool class it
+    # returns (None when that cannot be read).
+    tools: dict[str, str | None] = field(default_factory=dict)
     notes: list[Issue] = field(default_factory=list)
 
     def agent_key(self, method: str) -> str | None:
@@ -196,6 +199,8 @@ class _CrewReader:
                 self.project.agents.append(self._member(method, "Agent", "agents_config"))
             elif _decorated(method, "task"):
                 self.project.tasks.append(self._member(method, "Task", "tasks_config"))
+            elif _decorated(method, "tool"):
+                self.project.tools[method.name] = self._returned_tool(method)
         for method in methods:
             if _decorated(method, "crew"):
                 self._crew(method)
@@ -204,6 +209,13 @@ class _CrewReader:
         if self.task_order is not None:
             order = {key: index for index, key in enumerate(self.task_order)}
             self.project.tasks.sort(key=lambda t: order.get(t.method, len(order)))
+
+    def _returned_tool(self, method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        """`return SerperDevTool()` (or a module-level instance of one) → "SerperDevTool"."""
+        returned = next((n.value for n in ast.walk(method) if isinstance(n, ast.Return)), None)
+        if isinstance(returned, ast.Name):
+            return self.instances.get(returned.id)
+        return _called_name(returned) if isinstance(returned, ast.Call) else None
 
     def _member(
         self, method: ast.FunctionDef | ast.AsyncFunctionDef, cls: str, config: str

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from kasal.agents.schemas import AgentFields
 from kasal.core.errors import InvalidInput, KasalError
 from kasal.crews import crewai_project, document
-from kasal.crews.crewai_project import CREWAI_ONLY, Member, Project
+from kasal.crews.crewai_project import CREWAI_ONLY, CREWAI_TOOLS, Member, Project
 from kasal.crews.schemas import (
     DERIVED_FIELDS,
     KEY_RE,
@@ -35,6 +35,8 @@ from kasal.crews.schemas import (
     CrewTask,
 )
 from kasal.crews.yaml_io import Document, Issue, Path, Source, dump, read_documents
+from kasal.engine.tools.catalog import CATALOG
+from kasal.engine.tools.refs import source_ref
 from kasal.tasks.schemas import TaskFields
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -510,6 +512,10 @@ class _Builder:
             doc.setdefault(name, value)
         doc["agents"] = self._merged(doc["agents"], project.agents, "agents")
         doc["tasks"] = self._merged(doc["tasks"], project.tasks, "tasks")
+        for kind in ("agents", "tasks"):
+            for index, entry in enumerate(doc[kind]):
+                if isinstance(entry.get("tools"), list):
+                    entry["tools"] = self._crewai_tools(kind, index, entry["tools"], project)
         # tasks.yaml's `agent:` and `context:` name methods, which CrewAI calls: their
         # config keys (the document's keys) may differ.
         for task in doc["tasks"]:
@@ -521,6 +527,33 @@ class _Builder:
                 task["context"] = [
                     project.task_key(ref) or ref if isinstance(ref, str) else ref for ref in context
                 ]
+
+    def _crewai_tools(
+        self, kind: str, index: int, uses: list[Any], project: Project
+    ) -> list[Any]:
+        """In a CrewAI project, YAML `tools:` name `@tool` methods of crew.py: each becomes
+        the Kasal tool doing the work of the CrewAI tool it returns, or is left out with a
+        note. Kasal tool ids (a Kasal export) stay as they are."""
+        source, path = self.origin[(kind, index)]
+        kept: list[Any] = []
+        for position, use in enumerate(uses):
+            name = use.get("tool_id") if isinstance(use, dict) else None
+            if not isinstance(name, str) or name in CATALOG or source_ref(name) is not None:
+                kept.append(use)
+                continue
+            cls = project.tools.get(name)
+            tool_id = CREWAI_TOOLS.get(cls or "")
+            if tool_id is not None:
+                kept.append({"tool_id": tool_id, "config": {}})
+                continue
+            why = (
+                f"the @tool method {name}() returns {cls or 'a tool that cannot be read'}, "
+                "which has no Kasal equivalent"
+                if name in project.tools
+                else f"{name!r} is neither a @tool method of crew.py nor a Kasal tool"
+            )
+            self.notes.append(source.issue((*path, "tools", position), f"Tool left out: {why}."))
+        return kept
 
     def _merged(
         self, entries: list[dict[str, Any]], members: list[Member], kind: str
