@@ -28,7 +28,9 @@ export class MockApi {
   validateInputs = ['topic', 'audience'];
   /** Each run's files, with their text. */
   files = new Map<string, (RunFile & { text: string })[]>();
-  tools: Tool[] = [{ id: 'http_request', name: 'HTTP request', description: 'Fetch a URL', enabled: true, config_schema: { type: 'object', properties: {} } }];
+  tools: Tool[] = [
+    { id: 'http_request', name: 'HTTP request', category: 'web', description: 'Fetch a URL', enabled: true, config_schema: { type: 'object', properties: {} }, credentials: [], caution: null },
+  ];
 
   handle = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input), 'http://localhost');

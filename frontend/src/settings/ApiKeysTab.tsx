@@ -40,6 +40,7 @@ export default function ApiKeysTab() {
     setFormError(null);
     void qc.invalidateQueries({ queryKey: keys.apiKeys });
     void qc.invalidateQueries({ queryKey: keys.models });
+    void qc.invalidateQueries({ queryKey: keys.tools });
   };
   const create = useMutation({
     mutationFn: (v: ApiKeyFormValues) => apiKeysApi.create(v),
