@@ -112,8 +112,9 @@ export function fieldKind(name: string, schema: JsonSchema): FieldKind {
 
 /** The allowed range of a number, in words for the helper text ("1 to 20", "above 0, at most 60"). */
 export function rangeHint(schema: JsonSchema): string | null {
-  const low = schema.minimum ?? (schema.exclusiveMinimum as number | undefined);
-  const high = schema.maximum ?? (schema.exclusiveMaximum as number | undefined);
+  const show = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : '');
+  const low = show(schema.minimum ?? schema.exclusiveMinimum);
+  const high = show(schema.maximum ?? schema.exclusiveMaximum);
   const inclusive = schema.minimum !== undefined && schema.maximum !== undefined;
   if (inclusive) return `${low} to ${high}`;
   const parts = [

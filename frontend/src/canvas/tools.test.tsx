@@ -13,7 +13,7 @@ import type { JsonSchema, Tool, ToolRef } from '../api/types';
 import ToolsTab from '../settings/ToolsTab';
 import { toEditable } from './model';
 import { localProblems, mergeProblems } from './problems';
-import { defaultConfig, validateConfig } from './schema';
+import { defaultConfig, rangeHint, validateConfig } from './schema';
 import SchemaForm from './SchemaForm';
 import { sampleDoc } from './testDoc';
 import { matchesQuery, missingKeys, parseSourceRef } from './toolCatalog';
@@ -273,6 +273,8 @@ describe('config forms from pydantic schemas', () => {
     const literal: JsonSchema = { type: 'object', properties: { mode: { const: 'read', default: 'read', type: 'string' } } };
     expect(validateConfig(literal, { mode: 'write' })).toEqual({ mode: 'Mode must be one of read' });
     expect(defaultConfig(searchSchema)).toEqual({ provider: 'serper', safe: true, formats: [] });
+    expect(rangeHint({ minimum: 1, maximum: 10_000_000 })).toBe('1 to 10,000,000');
+    expect(rangeHint({ exclusiveMinimum: 0 })).toBe('above 0');
   });
 });
 
