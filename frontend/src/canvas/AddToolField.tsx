@@ -6,7 +6,7 @@ import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import type { Tool } from '../api/types';
 import { providerLabel } from '../common/providers';
-import { categoryLabel, describeSourceRef, matchesQuery, missingKeys, parseSourceRef, sortTools, type SourceRef } from './toolCatalog';
+import { categoryLabel, describeSourceRef, matchesQuery, parseSourceRef, sortTools, type SourceRef } from './toolCatalog';
 
 /** What the search offers: a catalog tool, or the reference the user typed. */
 export type ToolChoice = { tool: Tool } | { reference: string; ref: SourceRef };
@@ -25,8 +25,13 @@ function choiceId(c: ToolChoice): string {
   return 'tool' in c ? c.tool.id : c.reference;
 }
 
+/** Which keys the tool could use, when the group has added none of them. */
+function noKeyHint(tool: Tool): string | null {
+  if (tool.credentials.length === 0 || tool.credentials.some((c) => c.configured)) return null;
+  return ` · no ${tool.credentials.map((c) => providerLabel(c.provider)).join(' / ')} key added`;
+}
+
 function ToolOption({ tool }: { tool: Tool }) {
-  const missing = missingKeys(tool, {});
   return (
     <Box sx={{ minWidth: 0 }}>
       <Typography variant="body2">
@@ -34,7 +39,7 @@ function ToolOption({ tool }: { tool: Tool }) {
         <Typography component="span" variant="caption" color="text.secondary">
           {tool.id}
           {!tool.enabled && ' · disabled for this group'}
-          {missing.length > 0 && ` · needs a ${missing.map(providerLabel).join(' or ')} key`}
+          {noKeyHint(tool)}
         </Typography>
       </Typography>
       <Typography variant="caption" color="text.secondary" component="div" sx={{ display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}>

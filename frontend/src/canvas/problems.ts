@@ -70,7 +70,7 @@ function toolKeyProblems(key: string, pointer: string, refs: ToolRef[], toolById
     const missing = tool ? missingKeys(tool, ref.config) : [];
     if (!tool || missing.length === 0) return [];
     const names = missing.map(providerLabel).join(' or ');
-    const message = `${tool.name} needs a ${names} API key: add one in Settings › API keys`;
+    const message = `${tool.name} needs a ${names} API key, which this group has not added`;
     return [{ key, field: 'tools', pointer: `${pointer}/tools/${j}`, code: 'missing_tool_key', message, severity: 'error' as const }];
   });
 }

@@ -36,7 +36,7 @@ export function matchesQuery(tool: Tool, query: string): boolean {
     .every((word) => haystack.includes(word));
 }
 
-export const SOURCE_KINDS = { mcp: 'MCP server', openapi: 'OpenAPI document' } as const;
+const SOURCE_KINDS = { mcp: 'MCP server', openapi: 'OpenAPI document' } as const;
 export type SourceKind = keyof typeof SOURCE_KINDS;
 
 export interface SourceRef {

@@ -95,6 +95,8 @@ describe('the tool picker', () => {
     const headings = [...listbox.querySelectorAll('.MuiAutocomplete-groupLabel')].map((h) => h.textContent);
     expect(headings).toEqual(['Web', 'Files', 'Code', 'Utilities', 'Crm']);
     expect(within(listbox).getByTestId('tool-option-python')).toHaveTextContent('Runs code on the worker host.');
+    expect(within(listbox).getByTestId('tool-option-web_search')).not.toHaveTextContent('key added'); // Tavily's is
+    expect(within(listbox).getByTestId('tool-option-file_read')).toHaveTextContent('Read a text file from the run folder');
   });
 
   it('searches names, ids and descriptions, and adds the pick with its defaults', async () => {
@@ -186,7 +188,7 @@ describe('a tool use without its API key', () => {
       ['researcher', '/agents/0/tools/0', 'tools'],
       [doc.tasks[0].key, '/tasks/0/tools/1', 'tools'],
     ]);
-    expect(found[0].message).toMatch(/Web search needs a Serper API key/);
+    expect(found[0].message).toBe('Web search needs a Serper API key, which this group has not added');
 
     const server = [{ ...found[0], message: 'from the server' }];
     expect(mergeProblems(server, [], true)).toEqual([]); // the key was added, or the tool removed
