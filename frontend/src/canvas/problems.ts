@@ -54,10 +54,8 @@ export const LOCAL_CODES = new Set([
 ]);
 
 /** Where the user fixes a problem of this code, for the codes that have such a place. */
-const PROBLEM_LINKS: Record<string, { label: string; to: string }> = {
-  missing_api_key: { label: 'Settings › API keys', to: API_KEYS_PATH },
-  missing_tool_key: { label: 'Settings › API keys', to: API_KEYS_PATH },
-};
+const API_KEYS_LINK = { label: 'Settings › API keys', to: API_KEYS_PATH };
+const PROBLEM_LINKS: Record<string, { label: string; to: string }> = { missing_api_key: API_KEYS_LINK, missing_tool_key: API_KEYS_LINK };
 
 export function problemLink(code: string): { label: string; to: string } | null {
   return PROBLEM_LINKS[code] ?? null;
