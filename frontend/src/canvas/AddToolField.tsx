@@ -97,7 +97,7 @@ export default function AddToolField({ tools, taken, onAdd, disabled }: Props) {
           {...params}
           label="Add a tool"
           placeholder="Search tools"
-          helperText="Search by name or description, or type a reference: mcp:<server>[/<tool>], openapi:<name>[/<operation>]"
+          helperText="Search, or type mcp:<server>[/<tool>] or openapi:<name>[/<operation>]"
         />
       )}
     />
