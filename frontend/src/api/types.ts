@@ -7,7 +7,7 @@
  * always carries them all, hence the `Required<...>` of shapes the app reads.
  */
 import type { components } from './schema';
-import { eventTypeValues, modelCreateProviderValues, roleValues, statusValues } from './schema';
+import { apiKeyCreateProviderValues, eventTypeValues, roleValues, statusValues } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -82,10 +82,11 @@ export type LibraryAgent = Omit<Agent, 'key'> & { id: Uuid };
 export type LibraryTask = Omit<Task, 'key' | 'agent' | 'context'> & { id: Uuid };
 
 export type Provider = Schemas['ModelCreate']['provider'];
-export const PROVIDERS: readonly Provider[] = modelCreateProviderValues;
 
 export type Model = Omit<Schemas['ModelRead'], 'provider'> & { provider: Provider };
 export type ApiKey = Schemas['ApiKeyRead'];
+/** Whose keys a group can store: model providers and the services tools call (web search...). */
+export const API_KEY_PROVIDERS: readonly string[] = apiKeyCreateProviderValues;
 
 /** A tool's configuration form, as JSON Schema (OpenAPI types it as any object). */
 export interface JsonSchema {

@@ -1,10 +1,11 @@
-import { act, screen } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { ReactFlowProvider } from '@xyflow/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders } from '../../test/render';
 import Canvas from './Canvas';
 import { addAgent, connect } from './model';
-import { keyProblems } from './problems';
+import { keyProblems, localProblems } from './problems';
 import { selectDoc, useEditor } from './store';
 import { sampleDoc } from './testDoc';
 
@@ -42,6 +43,16 @@ describe('Canvas', () => {
     const write = await screen.findByTestId('node-task-write');
     expect(write.querySelector('[data-testid="node-problems"]')).toHaveAttribute('aria-label', expect.stringContaining('Task has no agent'));
     expect(screen.getByTestId('node-task-research').querySelector('[data-testid="node-problems"]')).toBeNull();
+  });
+
+  it('shows a tool use without its API key on the node, with a link to add the key', async () => {
+    const doc = selectDoc(useEditor.getState());
+    const needsKey = { id: 'http_request', name: 'HTTP request', category: 'web' as const, description: '', enabled: true, config_schema: null, caution: null, credentials: [{ provider: 'serper', configured: false }] };
+    renderCanvas({ problems: localProblems(doc, undefined, [needsKey]) });
+    const badge = within(await screen.findByTestId('node-agent-researcher')).getByTestId('node-problems');
+    expect(badge).toHaveAttribute('aria-label', expect.stringContaining('HTTP request needs a Serper API key'));
+    await userEvent.hover(badge);
+    expect(await screen.findByRole('link', { name: 'Settings › API keys' })).toHaveAttribute('href', '/settings/api-keys');
   });
 
   it('follows document edits and undo', async () => {

@@ -134,8 +134,8 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
   };
 
   const problems = useMemo(
-    () => mergeProblems(serverProblems, localProblems(doc, models.data), dirty),
-    [serverProblems, doc, models.data, dirty],
+    () => mergeProblems(serverProblems, localProblems(doc, models.data, tools.data), dirty),
+    [serverProblems, doc, models.data, tools.data, dirty],
   );
   const nodeKeys = useMemo(() => [...doc.agents.map((a) => a.key), ...doc.tasks.map((t) => t.key)], [doc]);
   const run = useRunStream(executionId, nodeKeys);

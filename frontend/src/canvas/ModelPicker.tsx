@@ -4,6 +4,7 @@ import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import type { ReactNode } from 'react';
 import type { Model } from '../api/types';
+import { providerLabel } from '../common/providers';
 import { modelInfo } from './flow';
 
 interface Props {
@@ -16,16 +17,6 @@ interface Props {
   allowNone?: boolean;
   error?: string | null;
 }
-
-const PROVIDER_LABEL: Record<string, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  gemini: 'Google Gemini',
-  deepseek: 'DeepSeek',
-  ollama: 'Ollama',
-  databricks: 'Databricks',
-  demo: 'Demo (offline)',
-};
 
 /** Model select: disabled models can't be picked, models without a provider key say so; the
  * group's default (the server's choice of the first model that can run now) comes first. */
@@ -41,7 +32,7 @@ export default function ModelPicker({ label, value, models: allModels, onChange,
       </MenuItem>,
     );
   for (const provider of providers) {
-    items.push(<ListSubheader key={`h-${provider}`}>{PROVIDER_LABEL[provider] ?? provider}</ListSubheader>);
+    items.push(<ListSubheader key={`h-${provider}`}>{providerLabel(provider)}</ListSubheader>);
     for (const m of (models ?? []).filter((x) => x.provider === provider)) {
       const info = modelInfo(m.key, models);
       items.push(

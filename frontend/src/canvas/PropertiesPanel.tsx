@@ -8,6 +8,7 @@ import Chip from '@mui/material/Chip';
 import Divider from '@mui/material/Divider';
 import IconButton from '@mui/material/IconButton';
 import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
 import ListItemButton from '@mui/material/ListItemButton';
 import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
@@ -23,6 +24,7 @@ import AgentForm from './AgentForm';
 import CrewSettingsForm from './CrewSettingsForm';
 import DefaultInputs from './DefaultInputs';
 import { allKeys, deriveInputs, disconnect, normalizeAgent, normalizeTask, parseEdgeId, removeNodes, updateAgent, updateSettings, updateTask } from './model';
+import ProblemLink from './ProblemLink';
 import type { KeyedProblem } from './problems';
 import { selectDoc, useEditor } from './store';
 import TaskForm from './TaskForm';
@@ -45,12 +47,15 @@ function ProblemList({ problems }: { problems: KeyedProblem[] }) {
   return (
     <List dense disablePadding aria-label="Problems">
       {problems.map((p, i) => (
-        <ListItemButton key={i} onClick={() => p.key && select({ nodes: [p.key], edges: [] })} disabled={!p.key} sx={{ '&.Mui-disabled': { opacity: 1 } }}>
-          <ListItemIcon sx={{ minWidth: 32 }}>
-            {p.severity === 'error' ? <ErrorOutlineOutlined color="error" fontSize="small" /> : <WarningAmber color="warning" fontSize="small" />}
-          </ListItemIcon>
-          <ListItemText primary={p.message} secondary={p.key ?? 'crew'} />
-        </ListItemButton>
+        <ListItem key={i} disablePadding sx={{ flexDirection: 'column', alignItems: 'stretch' }}>
+          <ListItemButton onClick={() => p.key && select({ nodes: [p.key], edges: [] })} disabled={!p.key} sx={{ '&.Mui-disabled': { opacity: 1 } }}>
+            <ListItemIcon sx={{ minWidth: 32 }}>
+              {p.severity === 'error' ? <ErrorOutlineOutlined color="error" fontSize="small" /> : <WarningAmber color="warning" fontSize="small" />}
+            </ListItemIcon>
+            <ListItemText primary={p.message} secondary={p.key ?? 'crew'} />
+          </ListItemButton>
+          <ProblemLink code={p.code} sx={{ pl: 6, pb: 0.5 }} />
+        </ListItem>
       ))}
     </List>
   );

@@ -1,13 +1,17 @@
 import Close from '@mui/icons-material/Close';
+import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
 import IconButton from '@mui/material/IconButton';
-import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { Tool, ToolRef } from '../api/types';
-import { validateConfig } from './schema';
+import { providerLabel } from '../common/providers';
+import AddToolField, { type ToolChoice } from './AddToolField';
+import ProblemLink from './ProblemLink';
+import { defaultConfig, validateConfig } from './schema';
 import SchemaForm from './SchemaForm';
+import { categoryLabel, describeSourceRef, missingKeys, parseSourceRef } from './toolCatalog';
 
 interface Props {
   value: ToolRef[];
@@ -16,75 +20,91 @@ interface Props {
   readOnly?: boolean;
 }
 
-/** Tools of an agent or task, each with its configuration form. */
+interface CardProps {
+  toolRef: ToolRef;
+  tool: Tool | undefined;
+  onConfig: (config: Record<string, unknown>) => void;
+  onRemove: () => void;
+  readOnly?: boolean;
+}
+
+/** A built-in tool's warnings and settings: its caution, a missing API key, its config form. */
+function CatalogToolBody({ toolRef, tool, onConfig, readOnly }: Omit<CardProps, 'onRemove' | 'tool'> & { tool: Tool }) {
+  const errors = validateConfig(tool.config_schema, toolRef.config);
+  const missing = missingKeys(tool, toolRef.config);
+  return (
+    <>
+      {tool.description && (
+        <Typography variant="caption" color="text.secondary" component="div" sx={{ mb: 1 }}>
+          {tool.description}
+        </Typography>
+      )}
+      {tool.caution && (
+        <Alert severity="warning" sx={{ mb: 1, py: 0 }}>
+          {tool.caution}
+        </Alert>
+      )}
+      {missing.length > 0 && (
+        <Alert severity="error" sx={{ mb: 1, py: 0 }}>
+          Needs a {missing.map(providerLabel).join(' or ')} API key, which this group has not added. <ProblemLink code="missing_tool_key" />
+        </Alert>
+      )}
+      <SchemaForm schema={tool.config_schema} value={toolRef.config} readOnly={readOnly} labelPrefix={tool.name} onChange={onConfig} />
+      {Object.keys(errors).length > 0 && (
+        <Typography variant="caption" color="error" role="alert">
+          {Object.values(errors).join('; ')}
+        </Typography>
+      )}
+    </>
+  );
+}
+
+function ToolUseCard({ toolRef, tool, onConfig, onRemove, readOnly }: CardProps) {
+  const source = tool ? null : parseSourceRef(toolRef.tool_id);
+  const name = tool?.name ?? toolRef.tool_id;
+  return (
+    <Paper variant="outlined" sx={{ p: 1 }} data-testid={`tool-${toolRef.tool_id}`}>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, mb: 0.5 }}>
+        <Typography variant="subtitle2" sx={{ flex: 1, minWidth: 0, overflowWrap: 'anywhere' }}>
+          {name}
+          {!tool && !source && ' (unknown tool)'}
+          {tool && !tool.enabled && ' (disabled)'}
+        </Typography>
+        <Chip size="small" variant="outlined" label={tool ? categoryLabel(tool.category) : source ? categoryLabel(source.kind) : '?'} sx={{ height: 20 }} />
+        <IconButton size="small" aria-label={`Remove tool ${name}`} disabled={readOnly} onClick={onRemove}>
+          <Close fontSize="small" />
+        </IconButton>
+      </Box>
+      {tool && <CatalogToolBody toolRef={toolRef} tool={tool} onConfig={onConfig} readOnly={readOnly} />}
+      {source && (
+        <Typography variant="caption" color="text.secondary" component="div">
+          {describeSourceRef(source)}. Checked against the group's sources when the crew is saved.
+        </Typography>
+      )}
+    </Paper>
+  );
+}
+
+/** Tools of an agent or task, each with its configuration form, and a search to add more. */
 export default function ToolsPicker({ value, tools, onChange, readOnly }: Props) {
   const byId = new Map((tools ?? []).map((t) => [t.id, t]));
-  const available = (tools ?? []).filter((t) => t.enabled && !value.some((v) => v.tool_id === t.id));
+  const add = (choice: ToolChoice) => {
+    const ref = 'tool' in choice ? { tool_id: choice.tool.id, config: defaultConfig(choice.tool.config_schema) } : { tool_id: choice.reference, config: {} };
+    onChange([...value, ref]);
+  };
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
-      {value.map((ref, index) => {
-        const tool = byId.get(ref.tool_id);
-        const errors = validateConfig(tool?.config_schema, ref.config);
-        const name = tool?.name ?? ref.tool_id;
-        return (
-          <Paper key={ref.tool_id} variant="outlined" sx={{ p: 1 }} data-testid={`tool-${ref.tool_id}`}>
-            <Box sx={{ display: 'flex', alignItems: 'center', mb: 0.5 }}>
-              <Typography variant="subtitle2" sx={{ flex: 1 }}>
-                {name}
-                {!tool && ' (unknown tool)'}
-                {tool && !tool.enabled && ' (disabled)'}
-              </Typography>
-              <IconButton
-                size="small"
-                aria-label={`Remove tool ${name}`}
-                disabled={readOnly}
-                onClick={() => onChange(value.filter((_, i) => i !== index))}
-              >
-                <Close fontSize="small" />
-              </IconButton>
-            </Box>
-            {tool?.description && (
-              <Typography variant="caption" color="text.secondary" component="div" sx={{ mb: 1 }}>
-                {tool.description}
-              </Typography>
-            )}
-            <SchemaForm
-              schema={tool?.config_schema}
-              value={ref.config}
-              readOnly={readOnly}
-              labelPrefix={name}
-              onChange={(config) => onChange(value.map((v, i) => (i === index ? { ...v, config } : v)))}
-            />
-            {Object.keys(errors).length > 0 && (
-              <Typography variant="caption" color="error" role="alert">
-                {Object.values(errors).join('; ')}
-              </Typography>
-            )}
-          </Paper>
-        );
-      })}
-      <TextField
-        select
-        label="Add a tool"
-        value=""
-        disabled={readOnly || available.length === 0}
-        onChange={(e) => {
-          const tool = byId.get(e.target.value);
-          if (!tool) return;
-          const defaults: Record<string, unknown> = {};
-          for (const [k, p] of Object.entries(tool.config_schema?.properties ?? {})) {
-            if (p.default !== undefined) defaults[k] = p.default;
-          }
-          onChange([...value, { tool_id: tool.id, config: defaults }]);
-        }}
-        helperText={available.length === 0 && tools ? 'No more tools available' : ' '}
-      >
-        {available.map((t) => (
-          <MenuItem key={t.id} value={t.id}>
-            {t.name}
-          </MenuItem>
-        ))}
-      </TextField>
+      {value.map((ref, index) => (
+        <ToolUseCard
+          key={ref.tool_id}
+          toolRef={ref}
+          tool={byId.get(ref.tool_id)}
+          readOnly={readOnly}
+          onConfig={(config) => onChange(value.map((v, i) => (i === index ? { ...v, config } : v)))}
+          onRemove={() => onChange(value.filter((_, i) => i !== index))}
+        />
+      ))}
+      <AddToolField tools={tools} taken={new Set(value.map((v) => v.tool_id))} onAdd={add} disabled={readOnly} />
     </Box>
   );
 }

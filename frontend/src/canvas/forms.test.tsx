@@ -22,9 +22,9 @@ const tools: Tool[] = [
     name: 'HTTP request',
     category: 'web',
     description: 'Fetch a URL',
+    enabled: true,
     credentials: [],
     caution: null,
-    enabled: true,
     config_schema: {
       type: 'object',
       properties: {
@@ -37,7 +37,7 @@ const tools: Tool[] = [
     },
   },
   { id: 'search', name: 'Web search', category: 'web', description: '', enabled: true, config_schema: null, credentials: [], caution: null },
-  { id: 'shell', name: 'Shell', category: 'code', description: '', enabled: false, config_schema: null, credentials: [], caution: null },
+  { id: 'shell', name: 'Shell', category: 'code', description: '', enabled: false, config_schema: null, credentials: [], caution: 'Runs commands on the host' },
 ];
 
 describe('field rules', () => {
@@ -159,7 +159,7 @@ describe('AgentForm', () => {
     renderWithProviders(<AgentForm agent={agent} otherKeys={new Set()} models={models} tools={tools} onChange={onChange} />);
     await userEvent.click(screen.getByRole('combobox', { name: /add a tool/i }));
     const listbox = await screen.findByRole('listbox');
-    expect(within(listbox).queryByText('Shell')).toBeNull();
+    expect(within(listbox).getByTestId('tool-option-shell')).toHaveAttribute('aria-disabled', 'true');
     await userEvent.click(within(listbox).getByText('Web search'));
     expect(onChange).toHaveBeenCalledWith({ tools: [...agent.tools, { tool_id: 'search', config: {} }] });
   });

@@ -11,6 +11,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, type ReactNode } from 'react';
 import type { NodeRunState } from '../run/events';
 import type { AgentFlowNode, TaskFlowNode } from './flow';
+import ProblemLink from './ProblemLink';
 import type { KeyedProblem } from './problems';
 
 const STATE_LABEL: Record<NodeRunState, string> = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed' };
@@ -21,7 +22,9 @@ function ProblemBadge({ problems }: { problems: KeyedProblem[] }) {
   const title = (
     <Box component="ul" sx={{ m: 0, pl: 2 }}>
       {problems.map((p, i) => (
-        <li key={i}>{p.message}</li>
+        <li key={i}>
+          {p.message} <ProblemLink code={p.code} />
+        </li>
       ))}
     </Box>
   );

@@ -3,8 +3,10 @@
  * A JSON pointer such as `/tasks/1/agent` is resolved to the node key once, when received, so the
  * problem stays on the right node even if the user reorders or deletes others before saving.
  */
-import type { Model, Problem } from '../api/types';
+import type { Model, Problem, Tool, ToolRef } from '../api/types';
+import { API_KEYS_PATH, providerLabel } from '../common/providers';
 import { KEY_PATTERN, KEY_RULE, type EditableCrew } from './model';
+import { missingKeys } from './toolCatalog';
 
 export interface KeyedProblem extends Problem {
   /** The agent or task key, or null for a crew-level problem. */
@@ -48,14 +50,36 @@ export const LOCAL_CODES = new Set([
   'model_disabled',
   'duplicate_key',
   'invalid_key',
+  'missing_tool_key',
 ]);
 
-export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem[] {
+/** Where the user fixes a problem of this code, for the codes that have such a place. */
+const API_KEYS_LINK = { label: 'Settings › API keys', to: API_KEYS_PATH };
+const PROBLEM_LINKS: Record<string, { label: string; to: string }> = { missing_api_key: API_KEYS_LINK, missing_tool_key: API_KEYS_LINK };
+
+export function problemLink(code: string): { label: string; to: string } | null {
+  return PROBLEM_LINKS[code] ?? null;
+}
+
+/** `missing_tool_key` for each tool use whose API key the group lacks (see `missingKeys`). */
+function toolKeyProblems(key: string, pointer: string, refs: ToolRef[], toolById: Map<string, Tool>): KeyedProblem[] {
+  return refs.flatMap((ref, j) => {
+    const tool = toolById.get(ref.tool_id);
+    const missing = tool ? missingKeys(tool, ref.config) : [];
+    if (!tool || missing.length === 0) return [];
+    const names = missing.map(providerLabel).join(' or ');
+    const message = `${tool.name} needs a ${names} API key, which this group has not added`;
+    return [{ key, field: 'tools', pointer: `${pointer}/tools/${j}`, code: 'missing_tool_key', message, severity: 'error' as const }];
+  });
+}
+
+export function localProblems(doc: EditableCrew, models?: Model[], tools?: Tool[]): KeyedProblem[] {
   const out: KeyedProblem[] = [];
   const add = (key: string | null, field: string | null, pointer: string, code: string, message: string, severity: Problem['severity'] = 'error') =>
     out.push({ key, field, pointer, code, message, severity });
   const seen = new Set<string>();
   const modelByKey = new Map((models ?? []).map((m) => [m.key, m]));
+  const toolById = new Map((tools ?? []).map((t) => [t.id, t]));
   const checkModel = (key: string | null, ptr: string, llm: string | null) => {
     if (!llm || !models) return;
     const m = modelByKey.get(llm);
@@ -76,6 +100,7 @@ export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem
     if (!a.role.trim()) add(a.key, 'role', `${p}/role`, 'empty_field', 'The agent needs a role');
     if (!a.goal.trim()) add(a.key, 'goal', `${p}/goal`, 'empty_field', 'The agent needs a goal');
     checkModel(a.key, `${p}/llm`, a.llm);
+    out.push(...toolKeyProblems(a.key, p, a.tools, toolById));
     if (sequential && !assigned.has(a.key)) add(a.key, null, p, 'unused_agent', 'No task is assigned to this agent', 'warning');
   });
 
@@ -91,6 +116,7 @@ export function localProblems(doc: EditableCrew, models?: Model[]): KeyedProblem
       if (sequential) add(t.key, 'agent', `${p}/agent`, 'task_without_agent', 'Connect an agent to this task (sequential crews need one per task)');
       else add(t.key, 'agent', `${p}/agent`, 'task_without_agent', 'No agent: the manager will choose one', 'warning');
     }
+    out.push(...toolKeyProblems(t.key, p, t.tools, toolById));
     t.context.forEach((c, j) => {
       const ci = taskIndex.get(c);
       if (ci !== undefined && ci > i) add(t.key, 'context', `${p}/context/${j}`, 'context_later_task', `Uses the output of "${c}", which runs later`);

@@ -45,7 +45,7 @@ describe('ApiKeyForm', () => {
     renderWithProviders(<ApiKeyForm mode="create" onSubmit={onSubmit} onCancel={vi.fn()} />);
     await userEvent.type(screen.getByRole('textbox', { name: /name/i }), ' OpenAI prod ');
     await userEvent.click(screen.getByRole('combobox', { name: /provider/i }));
-    await userEvent.click(within(await screen.findByRole('listbox')).getByText('openai'));
+    await userEvent.click(within(await screen.findByRole('listbox')).getByText('OpenAI'));
     const value = screen.getByLabelText(/key value/i);
     expect(value).toHaveAttribute('type', 'password');
     await userEvent.type(value, 'sk-test-1234567890');

@@ -23,6 +23,7 @@ import ConfirmDialog from '../common/ConfirmDialog';
 import { formatTime } from '../common/format';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
+import { providerLabel } from '../common/providers';
 import ApiKeyForm from './ApiKeyForm';
 import type { ApiKeyFormValues } from './validation';
 import { EmptyRow } from '../common/TableParts';
@@ -40,6 +41,7 @@ export default function ApiKeysTab() {
     setFormError(null);
     void qc.invalidateQueries({ queryKey: keys.apiKeys });
     void qc.invalidateQueries({ queryKey: keys.models });
+    void qc.invalidateQueries({ queryKey: keys.tools });
   };
   const create = useMutation({
     mutationFn: (v: ApiKeyFormValues) => apiKeysApi.create(v),
@@ -92,7 +94,7 @@ export default function ApiKeysTab() {
             {list.data?.map((k) => (
               <TableRow key={k.id} data-testid={`api-key-row-${k.id}`}>
                 <TableCell>{k.name}</TableCell>
-                <TableCell>{k.provider}</TableCell>
+                <TableCell>{providerLabel(k.provider)}</TableCell>
                 <TableCell>
                   <code aria-label={`ending in ${k.last4}`}>••••••••{k.last4}</code>
                 </TableCell>
@@ -127,7 +129,7 @@ export default function ApiKeysTab() {
       <ConfirmDialog
         open={Boolean(deleting)}
         title="Delete API key?"
-        message={`Models of ${deleting?.provider} will stop working until another key is added.`}
+        message={`Models and tools using ${deleting ? providerLabel(deleting.provider) : ''} keys will stop working until another key is added.`}
         confirmLabel="Delete"
         destructive
         busy={remove.isPending}
