@@ -73,14 +73,10 @@ class Fetched:
     status_code: int
     reason: str
     url: str  # the final URL, after redirects
-    headers: httpx.Headers
+    content_type: str
+    charset: str | None
     content: bytes
     truncated: bool
-    charset: str | None = None  # as the Content-Type header names it
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "unknown")
 
     def text(self) -> str:
         try:
@@ -134,10 +130,10 @@ class _Exchange:
         self.headers = headers
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.deadline = time.monotonic() + limits.timeout_s
+        self.origin: tuple[str, bytes] | None = None  # of the first request
 
     def run(self, url: str, method: str, content: bytes | None) -> Fetched:
         timeout = httpx.Timeout(self.limits.timeout_s)
-        origin = httpx.URL(url).netloc
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 request = self._pinned_request(client, url, method, content)
@@ -149,8 +145,6 @@ class _Exchange:
                 finally:
                     response.close()
                 url = urljoin(url, location)
-                if httpx.URL(url).netloc != origin:
-                    self.headers = {}
                 if response.status_code in (301, 302, 303):
                     method, content = "GET", None  # what browsers do; 307/308 keep the method
         raise ToolError(f"Too many redirects (more than {MAX_REDIRECTS}).")
@@ -169,6 +163,11 @@ class _Exchange:
         if self.allowed_hosts and host.lower() not in self.allowed_hosts:
             raise ToolError(f"Host {host!r} is not in this tool's allowed hosts.")
         ip = self._checked_address(host, target.port or (443 if target.scheme == "https" else 80))
+        origin = (target.scheme, target.netloc)
+        if self.origin is None:
+            self.origin = origin
+        elif origin != self.origin:
+            self.headers = {}  # a key meant for one service must not follow a redirect away
         return client.build_request(
             method,
             target.copy_with(host=str(ip)),
@@ -204,8 +203,8 @@ class _Exchange:
             status_code=response.status_code,
             reason=response.reason_phrase,
             url=url,
-            headers=response.headers,
+            content_type=str(response.headers.get("content-type", "unknown")),
+            charset=response.charset_encoding,
             content=data[:cap],
             truncated=cut,
-            charset=response.charset_encoding,
         )
