@@ -15,6 +15,8 @@ from sqlalchemy import text
 
 from kasal.core import crypto
 from kasal.core.context import Role
+from kasal.core.crypto import SecretBox, generate_key
+from kasal.secrets import service as secrets
 from tests.factories import Actor, add_to_group, crew_document, make_actor, make_group
 from tests.support.pet_api import DOCUMENT, OPERATIONS, PetApi, pet_api
 
@@ -57,10 +59,15 @@ async def _register(client: httpx.AsyncClient, actor: Actor, **overrides: Any) -
     return created
 
 
-async def _stored_secret(app: FastAPI) -> str | None:
+async def _stored_secrets(app: FastAPI) -> list[str | None]:
     async with app.state.engine.connect() as connection:
-        row = (await connection.execute(text("SELECT secret_encrypted FROM openapi_sources"))).one()
-        return str(row[0]) if row[0] is not None else None
+        rows = await connection.execute(text("SELECT secret_encrypted FROM openapi_sources"))
+        return [row[0] for row in rows]
+
+
+async def _stored_secret(app: FastAPI) -> str | None:
+    [secret] = await _stored_secrets(app)
+    return secret
 
 
 async def test_an_uploaded_document_becomes_a_source_of_tools(
@@ -321,3 +328,16 @@ async def test_crews_name_the_operations_of_their_group_only(
     assert (await client.get(API, headers=stranger.headers)).json()["items"] == []
     [unknown] = await _problems(client, stranger, "openapi:pets/getPet")
     assert unknown["code"] == "unknown_tool_source"
+
+
+async def test_key_rotation_reencrypts_source_secrets(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    actor = await make_actor(app, client)
+    await _register(client, actor, name="open")  # no secret: a NULL that rotation skips
+    await _register(client, actor, auth={"type": "bearer", "secret": SECRET})
+    new_key = generate_key()
+    async with app.state.sessionmaker() as session:
+        assert await secrets.reencrypt_all(session, crypto.current().with_primary(new_key)) == 1
+    stored = await _stored_secrets(app)
+    assert [SecretBox([new_key]).decrypt(token) for token in stored if token] == [SECRET]
