@@ -82,5 +82,5 @@ class OpenApiSource(_Model):
     base_url: str
     auth: OpenApiAuth = Field(default_factory=OpenApiAuth)
     operations: list[OpenApiOperation]
-    timeout_s: float = 30.0
+    timeout_s: float = 15.0
     max_response_bytes: int = 100_000

@@ -17,8 +17,8 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 # A header name is an HTTP token; a query parameter name is kept as short and plain.
 KeyName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$")]
 Secret = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
-MAX_DOCUMENT_CHARS = 4_000_000
-DocumentText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_CHARS)]
+MAX_DOCUMENT_SIZE = 4_000_000  # characters of a document sent as text, bytes of a fetched one
+DocumentText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_SIZE)]
 TimeoutS = Annotated[float, Field(gt=0, le=120, description="Seconds a call may take")]
 MaxResponseBytes = Annotated[
     int, Field(ge=1_000, le=1_000_000, description="Longer answers are cut")

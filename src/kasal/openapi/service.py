@@ -32,7 +32,7 @@ from kasal.openapi.document import ParsedDocument, load, parse
 from kasal.openapi.models import OpenApiSource
 from kasal.openapi.repository import OpenApiSourceRepository, name_key
 from kasal.openapi.schemas import (
-    MAX_DOCUMENT_CHARS,
+    MAX_DOCUMENT_SIZE,
     AuthIn,
     AuthRead,
     OpenApiSourceCreate,
@@ -166,7 +166,7 @@ async def _document(
 
 async def _download(settings: Settings, url: str) -> str:
     policy = policy_for(ToolSettings(http_allow_private=settings.tools_http_allow_private))
-    limits = Limits(FETCH_TIMEOUT_S, MAX_DOCUMENT_CHARS)
+    limits = Limits(FETCH_TIMEOUT_S, MAX_DOCUMENT_SIZE)
     try:
         fetched = await asyncio.to_thread(
             fetch, url, policy=policy, limits=limits, headers={"Accept": _ACCEPT}
@@ -183,7 +183,7 @@ async def _download(settings: Settings, url: str) -> str:
     if fetched.truncated:
         raise InvalidInput(
             "openapi_document_too_large",
-            f"The document at {url} is larger than {MAX_DOCUMENT_CHARS} bytes "
+            f"The document at {url} is larger than {MAX_DOCUMENT_SIZE} bytes "
             f"or took longer than {FETCH_TIMEOUT_S:g} s to download.",
         )
     return fetched.text()
