@@ -341,3 +341,27 @@ async def test_key_rotation_reencrypts_source_secrets(
         assert await secrets.reencrypt_all(session, crypto.current().with_primary(new_key)) == 1
     stored = await _stored_secrets(app)
     assert [SecretBox([new_key]).decrypt(token) for token in stored if token] == [SECRET]
+
+
+async def test_yaml_values_json_cannot_hold_are_kept_as_text(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A date example, a NaN and a number as operationId would each fail a JSON column."""
+    document = (
+        "openapi: 3.0.0\n"
+        "paths:\n"
+        "  /events:\n"
+        "    get:\n"
+        "      operationId: 42\n"
+        "      summary: null\n"
+        "      parameters:\n"
+        "        - name: since\n"
+        "          in: query\n"
+        "          schema: {type: string, format: date, example: 2024-01-01, maximum: .nan}\n"
+    )
+    source = await _register(client, actor := await make_actor(app, client), document=document)
+    tools = await client.get(f"{API}/{source['id']}/tools", headers=actor.headers)
+    [tool] = tools.json()["items"]
+    assert (tool["name"], tool["summary"]) == ("42", "")
+    schema = tool["parameters"][0]["json_schema"]
+    assert (schema["example"], schema["maximum"]) == ("2024-01-01", "nan")

@@ -11,6 +11,7 @@ called by a tool and is left out. Anything that makes the document unusable is a
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,15 +47,35 @@ def invalid(message: str, pointer: str = "") -> InvalidInput:
 
 def load(text: str) -> Any:
     """A document sent or fetched as text: JSON, or YAML (which JSON mostly is)."""
+    if "\x00" in text:
+        raise invalid("The document holds a NUL character.")
     try:
         if text.lstrip().startswith("{"):
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_JsonLikeLoader)  # noqa: S506 (a SafeLoader)
     except (ValueError, yaml.YAMLError) as exc:
         raise invalid(f"The document is neither JSON nor YAML: {_first_line(exc)}") from None
+    except RecursionError:
+        raise invalid("The document is nested too deeply.") from None
+
+
+class _JsonLikeLoader(yaml.SafeLoader):
+    """YAML as JSON would read it: a date stays text (as `example: 2024-01-01` means it)."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute)
+        first: [(tag, pattern) for tag, pattern in resolvers if not tag.endswith(":timestamp")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def parse(document: Any) -> ParsedDocument:
+    try:
+        return _parse(document)
+    except RecursionError:
+        raise invalid("The document's schemas are nested too deeply.") from None
+
+
+def _parse(document: Any) -> ParsedDocument:
     if not isinstance(document, dict):
         raise invalid("The document is not a JSON or YAML object.")
     _check_version(document)
@@ -67,8 +88,8 @@ def parse(document: Any) -> ParsedDocument:
         raise invalid("The document has no operation a tool can call.", "/paths")
     info = _object(document.get("info"))
     return ParsedDocument(
-        title=str(info.get("title", ""))[:300],
-        version=str(info.get("version", ""))[:100],
+        title=str(info.get("title") or "")[:300],
+        version=str(info.get("version") or "")[:100],
         server_url=_server_url(document.get("servers")),
         operations=operations,
     )
@@ -124,11 +145,11 @@ class _Operation:
         )
         taken = {BODY_ARG} if body_schema is not None else set()
         return OpenApiOperation(
-            name=_name(raw.get("operationId") or _slug(self.method, self.path)),
+            name=_name(str(raw.get("operationId") or _slug(self.method, self.path))),
             method=self.method.upper(),
             path=self.path,
-            summary=str(raw.get("summary", ""))[:1000],
-            description=str(raw.get("description", ""))[:4000],
+            summary=str(raw.get("summary") or "")[:1000],
+            description=str(raw.get("description") or "")[:4000],
             parameters=[_with_arg(p, taken) for p in parameters.values()],
             body_schema=body_schema,
             body_required=body_required,
@@ -153,7 +174,7 @@ class _Operation:
                 arg=parameter["name"],  # made unique and safe in `_with_arg`
                 location=location,
                 required=location == "path" or parameter.get("required") is True,
-                description=str(parameter.get("description", ""))[:2000],
+                description=str(parameter.get("description") or "")[:2000],
                 json_schema=self._schema(parameter, f"{where}/{index}"),
             )
         return found
@@ -218,11 +239,12 @@ class _Resolver:
                     return {"type": "object", "description": f"(recursive: {ref})"}
                 return self.resolve(self._target(ref, where), where, (*trail, ref))
             return {
-                k: self.resolve(v, f"{where}/{_escape(str(k))}", trail) for k, v in value.items()
+                str(k): self.resolve(v, f"{where}/{_escape(str(k))}", trail)
+                for k, v in value.items()
             }
         if isinstance(value, list):
             return [self.resolve(v, f"{where}/{i}", trail) for i, v in enumerate(value)]
-        return value
+        return _json_leaf(value)
 
     def _target(self, ref: str, where: str) -> Any:
         if not ref.startswith("#"):
@@ -239,6 +261,15 @@ class _Resolver:
             else:
                 raise invalid(f"Unresolvable $ref {ref!r}: the document has nothing there.", where)
         return node
+
+
+def _json_leaf(value: Any) -> Any:
+    """A value JSON (and so the database) can hold: YAML's other scalars become text."""
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return str(value)
 
 
 def _object(value: Any) -> dict[str, Any]:
