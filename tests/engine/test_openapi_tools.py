@@ -19,7 +19,7 @@ from kasal.openapi.document import parse
 from tests.cli.support import free_port
 from tests.support.pet_api import DOCUMENT, PetApi, pet_api
 
-SECRET = "pets-SECRET-0123456789"
+SECRET = "pets-SECRET-0123456789+/="  # what a query string encodes, too
 ALLOW_LOOPBACK = ToolSettings(http_allow_private=True)
 
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from crewai.tools import BaseTool
 from pydantic import BaseModel, Field, create_model
@@ -86,8 +86,13 @@ class OpenApiOperationTool(SafeHttpTool):
         return f"{head}\nContent-Type: {answer.content_type}\n\n{text}{note}"
 
     def _redact(self, text: str) -> str:
-        secret = self.source.auth.secret
-        return text.replace(secret.get_secret_value(), REDACTED) if secret else text
+        """`text` without the secret, as sent or as a query string encodes it."""
+        if self.source.auth.secret is None:
+            return text
+        secret = self.source.auth.secret.get_secret_value()
+        for form in (secret, quote_plus(secret), quote(secret, safe="")):
+            text = text.replace(form, REDACTED)
+        return text
 
 
 @dataclass
