@@ -57,9 +57,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("openapi_sources", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_openapi_sources_group_id"), ["group_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_openapi_sources_group_id"), ["group_id"], unique=False)
 
 
 def downgrade() -> None:
