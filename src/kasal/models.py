@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "kasal.agents.models",
     "kasal.tasks.models",
     "kasal.crews.models",
+    "kasal.openapi.models",
     "kasal.executions.models",
 )
 

@@ -23,6 +23,7 @@ from kasal.app import create_app
 from tests.factories import PASSWORD, crew_document
 from tests.support.app import make_settings
 from tests.support.database import BACKENDS, throwaway_database
+from tests.support.pet_api import DOCUMENT
 
 ADMIN = {"username": "admin@kasal.local", "password": "admin-password"}
 
@@ -114,6 +115,8 @@ def seed(client: requests.Session) -> tuple[str, dict[str, str]]:
     secret = {"name": "Seeded", "provider": "openai", "value": "sk-seeded"}
     api_key = call(client, "POST", "/api/v1/api-keys", token, 201, json=secret)
     tool = call(client, "GET", "/api/v1/tools", token, 200)["items"][0]
+    document = {"name": "seeded", "document": DOCUMENT, "base_url": "https://api.example.com"}
+    source = call(client, "POST", "/api/v1/openapi-sources", token, 201, json=document)
     return token, {
         "crew_id": crew["id"],
         "version": "1",
@@ -123,6 +126,7 @@ def seed(client: requests.Session) -> tuple[str, dict[str, str]]:
         "key_id": api_key["id"],
         "key": "demo",
         "tool_id": tool["id"],
+        "source_id": source["id"],
         "group_id": team,
         # The other user, never the fuzzer: a PATCH of the fuzzer itself could deactivate the
         # very account the run is authenticated as.

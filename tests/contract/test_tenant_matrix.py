@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from kasal.auth.models import Role
 from tests.factories import Actor, add_api_key, add_to_group, crew_document, make_actor, make_crew
 from tests.factories import make_group as create_group
+from tests.support.pet_api import DOCUMENT
 
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 _names = itertools.count(1)
@@ -90,6 +91,11 @@ async def seed_token(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str
     return {"token_id": response.json()["id"]}
 
 
+async def seed_openapi_source(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    body = {"name": "secret", "document": DOCUMENT, "base_url": "https://api.example.com"}
+    return {"source_id": (await _post(client, world, "/api/v1/openapi-sources", body))["id"]}
+
+
 async def seed_group(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     return {"group_id": str(world.team), "user_id": str(world.member.user.id)}
 
@@ -103,6 +109,7 @@ SEEDERS: dict[str, Seeder] = {
     "key": seed_model,
     "token_id": seed_token,
     "group_id": seed_group,
+    "source_id": seed_openapi_source,
 }
 NOT_GROUP_DATA = {
     "tool_id": "built-in tools are one catalogue for every group; a group only switches them",

@@ -28,7 +28,8 @@ from kasal.engine.tools.catalog import (
 from kasal.engine.tools.clock import CurrentDatetimeTool
 from kasal.engine.tools.factory import build_tools
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
-from kasal.engine.tools.http import HttpRequestTool, IPAddress, address_refusal
+from kasal.engine.tools.http import HttpRequestTool
+from kasal.engine.tools.outbound import IPAddress, address_refusal
 
 
 class _Handler(BaseHTTPRequestHandler):

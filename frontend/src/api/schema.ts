@@ -389,6 +389,60 @@ export interface paths {
         patch: operations["tools_update"];
         trace?: never;
     };
+    "/api/v1/openapi-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Openapi Sources */
+        get: operations["openapi_sources_list"];
+        put?: never;
+        /** Create Openapi Source */
+        post: operations["openapi_sources_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/openapi-sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Openapi Source */
+        get: operations["openapi_sources_get"];
+        put?: never;
+        post?: never;
+        /** Delete Openapi Source */
+        delete: operations["openapi_sources_delete"];
+        options?: never;
+        head?: never;
+        /** Update Openapi Source */
+        patch: operations["openapi_sources_update"];
+        trace?: never;
+    };
+    "/api/v1/openapi-sources/{source_id}/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Openapi Source Tools */
+        get: operations["openapi_sources_list_openapi_source_tools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -1017,6 +1071,45 @@ export interface components {
              * @description A new value replaces the old
              */
             value?: string | null;
+        };
+        /**
+         * AuthIn
+         * @description How calls authenticate. `secret` is write-only; on a change it may be left out to
+         *     keep the stored one.
+         */
+        AuthIn: {
+            /**
+             * Type
+             * @default none
+             * @enum {string}
+             */
+            type: "none" | "api_key" | "bearer";
+            /**
+             * Location
+             * @description api_key: header or query
+             */
+            location?: ("header" | "query") | null;
+            /**
+             * Name
+             * @description api_key: the header or query parameter
+             */
+            name?: string | null;
+            /** Secret */
+            secret?: string | null;
+        };
+        /** AuthRead */
+        AuthRead: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "none" | "api_key" | "bearer";
+            /** Location */
+            location: ("header" | "query") | null;
+            /** Name */
+            name: string | null;
+            /** Has Secret */
+            has_secret: boolean;
         };
         /**
          * BasedOn
@@ -1839,6 +1932,159 @@ export interface components {
             /** Output Price Per Mtok */
             output_price_per_mtok?: number | null;
         };
+        /** OpenApiSourceCreate */
+        OpenApiSourceCreate: {
+            /**
+             * Document
+             * @description The OpenAPI 3 document: a JSON object, or its JSON or YAML text
+             */
+            document?: {
+                [key: string]: unknown;
+            } | string | null;
+            /**
+             * Url
+             * @description Where to fetch the document from, once
+             */
+            url?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Base Url
+             * @description Default: the document's first server
+             */
+            base_url?: string | null;
+            auth?: components["schemas"]["AuthIn"];
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Timeout S
+             * @description Seconds a call may take
+             * @default 15
+             */
+            timeout_s: number;
+            /**
+             * Max Response Bytes
+             * @description Longer answers are cut
+             * @default 100000
+             */
+            max_response_bytes: number;
+        };
+        /** OpenApiSourceRead */
+        OpenApiSourceRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /**
+             * Title
+             * @description The document's info.title
+             */
+            title: string;
+            /**
+             * Doc Version
+             * @description The document's info.version
+             */
+            doc_version: string;
+            /**
+             * Source Url
+             * @description Where the document was fetched from
+             */
+            source_url: string | null;
+            /** Base Url */
+            base_url: string;
+            auth: components["schemas"]["AuthRead"];
+            /** Enabled */
+            enabled: boolean;
+            /** Timeout S */
+            timeout_s: number;
+            /** Max Response Bytes */
+            max_response_bytes: number;
+            /** Operation Count */
+            operation_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * OpenApiSourceUpdate
+         * @description Fields left out keep their value; a `document` or `url` replaces the operations.
+         */
+        OpenApiSourceUpdate: {
+            /**
+             * Document
+             * @description The OpenAPI 3 document: a JSON object, or its JSON or YAML text
+             */
+            document?: {
+                [key: string]: unknown;
+            } | string | null;
+            /**
+             * Url
+             * @description Where to fetch the document from, once
+             */
+            url?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            auth?: components["schemas"]["AuthIn"] | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Timeout S */
+            timeout_s?: number | null;
+            /** Max Response Bytes */
+            max_response_bytes?: number | null;
+        };
+        /**
+         * OpenApiToolRead
+         * @description One operation, as an agent or a task uses it.
+         */
+        OpenApiToolRead: {
+            /**
+             * Tool Id
+             * @description What a tool list names: openapi:<source>/<operation>
+             */
+            tool_id: string;
+            /** Name */
+            name: string;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Summary */
+            summary: string;
+            /** Description */
+            description: string;
+            /** Parameters */
+            parameters: components["schemas"]["ParameterRead"][];
+            /** Body Schema */
+            body_schema: {
+                [key: string]: unknown;
+            } | null;
+            /** Body Required */
+            body_required: boolean;
+        };
         /** Page[AccessTokenRead] */
         Page_AccessTokenRead_: {
             /** Items */
@@ -1895,6 +2141,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[OpenApiSourceRead] */
+        Page_OpenApiSourceRead_: {
+            /** Items */
+            items: components["schemas"]["OpenApiSourceRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[OpenApiToolRead] */
+        Page_OpenApiToolRead_: {
+            /** Items */
+            items: components["schemas"]["OpenApiToolRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TaskRead] */
         Page_TaskRead_: {
             /** Items */
@@ -1922,6 +2182,29 @@ export interface components {
             items: components["schemas"]["VersionSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** ParameterRead */
+        ParameterRead: {
+            /** Name */
+            name: string;
+            /**
+             * Arg
+             * @description The name of the tool argument that fills it
+             */
+            arg: string;
+            /**
+             * Location
+             * @enum {string}
+             */
+            location: "path" | "query" | "header";
+            /** Required */
+            required: boolean;
+            /** Description */
+            description: string;
+            /** Json Schema */
+            json_schema: {
+                [key: string]: unknown;
+            };
         };
         /** Position */
         Position: {
@@ -4858,6 +5141,466 @@ export interface operations {
             };
         };
     };
+    openapi_sources_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OpenApiSourceRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    openapi_sources_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenApiSourceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiSourceRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    openapi_sources_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiSourceRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    openapi_sources_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    openapi_sources_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenApiSourceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiSourceRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    openapi_sources_list_openapi_source_tools: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OpenApiToolRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     agents_list: {
         parameters: {
             query?: {
@@ -7367,6 +8110,10 @@ export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<Flattene
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
 export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"];
+export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["type"]> = ["none", "api_key", "bearer"];
+export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["location"]> = ["header", "query"];
+export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["type"]> = ["none", "api_key", "bearer"];
+export const authReadLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["location"]> = ["header", "query"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
@@ -7382,6 +8129,7 @@ export const modelCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const modelCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelCreate"]["kind"]> = ["chat", "embedding"];
 export const modelUpdateProviderAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelUpdate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"];
 export const modelUpdateKindAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelUpdate"]["kind"]> = ["chat", "embedding"];
+export const parameterReadLocationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterRead"]["location"]> = ["path", "query", "header"];
 export const problemSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Problem"]["severity"]> = ["error", "warning"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "editor", "admin"];
 export const spanKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["kind"]> = ["crew", "task", "agent", "llm", "tool"];
@@ -7397,5 +8145,6 @@ export const patterns = {
   "CrewTask.key": "^[A-Za-z0-9_-]{1,64}$",
   "MemberAdd.email": "^[^@\\s]+@[^@\\s]+$",
   "ModelCreate.key": "^[a-z0-9][a-z0-9._:/-]{0,99}$",
+  "OpenApiSourceCreate.name": "^[A-Za-z0-9_-]{1,64}$",
   "UserCreate.email": "^[^@\\s]+@[^@\\s]+$",
 } as const;

@@ -50,6 +50,7 @@ from kasal.crews.validation import Catalog, ModelFacts
 from kasal.engine.spec import CrewSpec
 from kasal.engine.validate import required_inputs
 from kasal.llms import service as llms
+from kasal.openapi import service as openapi
 from kasal.tools import service as tools
 
 NAME_LIMIT = 200
@@ -82,6 +83,7 @@ async def catalog_of(
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
+        sources=await openapi.tool_sources(session, ctx),
     )
 
 

@@ -24,6 +24,7 @@ from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import build_tools
+from kasal.engine.tools.openapi import source_facts
 from kasal.engine.validate import (
     PLACEHOLDER,
     RunFacts,
@@ -73,7 +74,7 @@ class _RunLLMs:
 def build_crew(request: RunRequest) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run."""
     spec = request.crew
-    found = errors(check(spec, RunFacts(request.llms.keys())))
+    found = errors(check(spec, RunFacts(request.llms.keys(), source_facts(request))))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
     output_files = _output_files(spec.tasks, request.inputs)
     problems += [

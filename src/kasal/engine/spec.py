@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from kasal.engine.openapi_spec import OpenApiSource
 from kasal.events import EventType
 
 
@@ -101,6 +102,7 @@ class RunRequest(_Spec):
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    openapi: dict[str, OpenApiSource] = Field(default_factory=dict)  # by name, as crews use them
 
 
 def utcnow() -> datetime:

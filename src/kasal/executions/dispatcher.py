@@ -40,6 +40,7 @@ from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
+from kasal.openapi import service as openapi
 from kasal.realtime.bus import EventBus
 from kasal.runtime import NoFreeSlot, WorkerPool
 from kasal.runtime.pool import DEFAULT_RUNNER
@@ -279,6 +280,7 @@ class Dispatcher:
             llms=configs,
             work_dir=str(work_dir),
             tools=ToolSettings(http_allow_private=self.settings.tools_http_allow_private),
+            openapi=await openapi.for_run(session, execution.group_id, spec),
         )
 
     # Writing what the workers report

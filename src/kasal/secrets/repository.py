@@ -37,7 +37,8 @@ class EncryptedColumnRepository:
         self.id_column: Any = column.class_.id
 
     async def values(self) -> list[tuple[uuid.UUID, str]]:
-        rows = await self.session.execute(select(self.id_column, self.column))
+        stmt = select(self.id_column, self.column).where(self.column.is_not(None))
+        rows = await self.session.execute(stmt)
         return [(row[0], row[1]) for row in rows]
 
     async def set_value(self, id_: uuid.UUID, value: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +20,17 @@ from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
 from kasal.core.errors import Conflict, NotFound
 from kasal.core.pagination import Page, PageParams
+from kasal.openapi.models import OpenApiSource
 from kasal.secrets.models import ApiKey
 from kasal.secrets.repository import ApiKeyRepository, EncryptedColumnRepository
 from kasal.secrets.schemas import ApiKeyCreate, ApiKeyRead, ApiKeyUpdate
 
 # Every column holding a secret-box ciphertext. `kasal secrets rotate` re-encrypts them all;
-# a domain that stores another kind of secret adds its column here.
-ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[str], ...] = (ApiKey.value_encrypted,)
+# a domain that stores another kind of secret adds its column here (NULLs are skipped).
+ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
+    ApiKey.value_encrypted,
+    OpenApiSource.secret_encrypted,
+)
 
 _SHORTEST_WITH_LAST4 = 8  # below this, four characters would give away half the value
 

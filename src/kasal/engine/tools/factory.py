@@ -12,6 +12,7 @@ from kasal.engine.tools.catalog import ToolConfig, parse_config
 from kasal.engine.tools.clock import CurrentDatetimeTool
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
 from kasal.engine.tools.http import HttpRequestTool
+from kasal.engine.tools.openapi import openapi_tools
 from kasal.engine.tools.refs import SourceRef, source_ref
 
 # One use of a tool may become several crewai tools (all the tools of an MCP server).
@@ -28,7 +29,9 @@ _BUILDERS: dict[str, Builder] = {
 
 
 # The tools of the sources a group configured (see refs), by kind of source.
-_SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {}
+_SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {
+    "openapi": openapi_tools,
+}
 
 
 def build_tools(refs: Iterable[ToolRef], ctx: ToolContext) -> list[BaseTool]:

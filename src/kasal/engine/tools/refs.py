@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from kasal.engine.spec import CrewSpec
+
 SourceKind = Literal["mcp", "openapi"]
 SOURCE_KINDS: dict[str, str] = {"mcp": "MCP server", "openapi": "OpenAPI document"}
 
@@ -54,3 +56,11 @@ def source_problem(ref: SourceRef, facts: SourceFacts | None) -> tuple[str, str]
             f"The {label} {ref.source!r} has no tool {ref.tool!r} (it offers: {known}).",
         )
     return None
+
+
+def referenced_sources(crew: CrewSpec, kind: SourceKind) -> set[str]:
+    """The names of the sources of `kind` that the crew's agents and tasks use."""
+    uses = [use for agent in crew.agents for use in agent.tools]
+    uses += [use for task in crew.tasks for use in task.tools]
+    refs = [source_ref(use.tool_id) for use in uses]
+    return {ref.source for ref in refs if ref is not None and ref.kind == kind}
