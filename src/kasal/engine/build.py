@@ -73,7 +73,7 @@ class _RunLLMs:
 def build_crew(request: RunRequest) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run."""
     spec = request.crew
-    found = errors(check(spec, RunFacts(request.llms.keys())))
+    found = errors(check(spec, RunFacts(request.llms.keys(), tool_keys=request.tool_keys.keys())))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
     output_files = _output_files(spec.tasks, request.inputs)
     problems += [

@@ -92,6 +92,8 @@ class ToolSettings(_Spec):
     http_allow_private: bool = False
     http_max_bytes: int = 1_000_000
     http_timeout_s: float = 15.0
+    # Search provider → API URL, replacing the public endpoint (a proxy, a test server).
+    search_endpoints: dict[str, str] = Field(default_factory=dict)
 
 
 class RunRequest(_Spec):
@@ -101,6 +103,14 @@ class RunRequest(_Spec):
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    # The group's keys for the services this run's tool uses call (provider → key), only those.
+    tool_keys: dict[str, SecretStr] = Field(default_factory=dict)
+
+    def secrets(self) -> list[str]:
+        """Every credential of the run in clear, so that what it reports can leave them out."""
+        keys = [c.api_key for c in self.llms.values() if c.api_key is not None]
+        keys += self.tool_keys.values()
+        return [value for key in keys if (value := key.get_secret_value())]
 
 
 def utcnow() -> datetime:

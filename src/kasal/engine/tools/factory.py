@@ -13,6 +13,7 @@ from kasal.engine.tools.clock import CurrentDatetimeTool
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
 from kasal.engine.tools.http import HttpRequestTool
 from kasal.engine.tools.refs import SourceRef, source_ref
+from kasal.engine.tools.web import WebPageTool, WebSearchTool
 
 # One use of a tool may become several crewai tools (all the tools of an MCP server).
 Builder = Callable[[ToolConfig, ToolContext], list[BaseTool]]
@@ -21,6 +22,10 @@ _BUILDERS: dict[str, Builder] = {
     "http_request": lambda config, ctx: [
         HttpRequestTool(config=config, settings=ctx.request.tools)
     ],
+    "web_search": lambda config, ctx: [
+        WebSearchTool(config=config, settings=ctx.request.tools, keys=ctx.request.tool_keys)
+    ],
+    "web_page": lambda config, ctx: [WebPageTool(config=config, settings=ctx.request.tools)],
     "file_read": lambda config, ctx: [FileReadTool(config=config, work_dir=ctx.work_dir)],
     "file_write": lambda config, ctx: [FileWriteTool(config=config, work_dir=ctx.work_dir)],
     "current_datetime": lambda config, _: [CurrentDatetimeTool(config=config)],

@@ -1,11 +1,12 @@
-"""`http_request`: lets an agent read the public web, and nothing else.
+"""The one way a tool reaches the network (`fetch`), and `http_request`, the public web as is.
 
-A model picks the URL, so the tool defends against server-side request forgery:
+A model picks URLs, so every call defends against server-side request forgery:
 every address the host resolves to must be public (loopback, private, link-local,
 multicast, reserved and other non-global ranges are refused unless the operator
 sets `http_allow_private`), the connection goes to the checked address (so a DNS
 answer cannot change between check and connect), redirects are followed by hand
-and each hop is checked again, and the body is capped in size and time.
+and each hop is checked again (the caller's headers, which may carry a key, go to the
+first origin only), and the body is capped in size and time.
 Proxies from the environment are ignored: a proxy would connect on our behalf to
 addresses we never checked.
 """
@@ -13,10 +14,12 @@ addresses we never checked.
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import time
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import urljoin
 
 import httpx
@@ -54,55 +57,101 @@ def allow_all(ip: IPAddress) -> str | None:
     return None
 
 
-class HttpRequestArgs(BaseModel):
-    url: str = Field(description="Absolute http or https URL.")
-    method: Literal["GET", "POST"] = Field("GET", description="GET (default) or POST.")
-    body: str | None = Field(None, description="Body to send with POST (JSON or text).")
+def policy_for(settings: ToolSettings) -> AddressPolicy:
+    return allow_all if settings.http_allow_private else address_refusal
 
 
-class HttpRequestTool(BaseTool):
-    name: str = "http_request"
-    description: str = CATALOG["http_request"].description
-    args_schema: type[BaseModel] = HttpRequestArgs
-    settings: ToolSettings = Field(default_factory=ToolSettings)
-    config: HttpRequestConfig = Field(default_factory=HttpRequestConfig)
-    address_policy: AddressPolicy | None = Field(
-        None, description="Overrides the public-address check (None: per settings)."
-    )
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float  # for the whole exchange, redirects included
+    max_bytes: int  # of the body; the rest is not read
 
-    def _run(self, url: str, method: str = "GET", body: str | None = None) -> str:
+
+@dataclass(frozen=True)
+class Fetched:
+    """An answer, its body read up to the limits."""
+
+    status_code: int
+    reason: str
+    url: str  # the final URL, after redirects
+    content_type: str
+    charset: str | None
+    content: bytes
+    truncated: bool
+
+    def text(self) -> str:
         try:
-            return self._fetch(url, method, body)
-        except (httpx.HTTPError, OSError) as exc:
-            raise ToolError(f"The request to {url} failed: {exc or type(exc).__name__}") from None
-        except UnicodeError as exc:  # a host name IDNA cannot encode, a body with a lone surrogate
-            raise ToolError(f"The request to {url} cannot be sent: {exc}.") from None
+            return self.content.decode(self.charset or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            return self.content.decode("utf-8", errors="replace")
 
-    def _fetch(self, url: str, method: str, body: str | None) -> str:
-        deadline = time.monotonic() + self.settings.http_timeout_s
-        timeout = httpx.Timeout(self.settings.http_timeout_s)
+    def json(self) -> Any:
+        """The body as JSON; ToolError if it is not (or was cut)."""
+        if self.truncated:
+            raise ToolError(f"The answer of {self.url} is larger than the limit; it was cut.")
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            raise ToolError(f"The answer of {self.url} is not JSON.") from None
+
+
+def fetch(
+    url: str,
+    *,
+    policy: AddressPolicy,
+    limits: Limits,
+    method: str = "GET",
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    allowed_hosts: Collection[str] = (),
+) -> Fetched:
+    """`url`, fetched safely (see the module's docstring). Every failure is a ToolError."""
+    try:
+        return _Exchange(policy, limits, dict(headers or {}), allowed_hosts).run(
+            url, method, content
+        )
+    except (httpx.HTTPError, OSError) as exc:
+        raise ToolError(f"The request to {url} failed: {exc or type(exc).__name__}") from None
+    except UnicodeError as exc:  # a host name IDNA cannot encode, a body with a lone surrogate
+        raise ToolError(f"The request to {url} cannot be sent: {exc}.") from None
+
+
+class _Exchange:
+    """One request and the redirects it leads to, within one deadline."""
+
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        limits: Limits,
+        headers: dict[str, str],
+        allowed_hosts: Collection[str],
+    ) -> None:
+        self.policy = policy
+        self.limits = limits
+        self.headers = headers
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+        self.deadline = time.monotonic() + limits.timeout_s
+        self.origin: tuple[str, bytes] | None = None  # of the first request
+
+    def run(self, url: str, method: str, content: bytes | None) -> Fetched:
+        timeout = httpx.Timeout(self.limits.timeout_s)
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
             for _ in range(MAX_REDIRECTS + 1):
-                request = self._pinned_request(client, url, method, body)
+                request = self._pinned_request(client, url, method, content)
                 response = client.send(request, stream=True)
                 try:
                     location = response.headers.get("location")
                     if response.status_code not in REDIRECTS or not location:
-                        return self._describe(response, deadline)
+                        return self._read(response, url)
                 finally:
                     response.close()
                 url = urljoin(url, location)
                 if response.status_code in (301, 302, 303):
-                    method, body = "GET", None  # what browsers do; 307/308 keep the method
+                    method, content = "GET", None  # what browsers do; 307/308 keep the method
         raise ToolError(f"Too many redirects (more than {MAX_REDIRECTS}).")
 
-    def _policy(self) -> AddressPolicy:
-        if self.address_policy is not None:
-            return self.address_policy
-        return allow_all if self.settings.http_allow_private else address_refusal
-
     def _pinned_request(
-        self, client: httpx.Client, url: str, method: str, body: str | None
+        self, client: httpx.Client, url: str, method: str, content: bytes | None
     ) -> httpx.Request:
         """A request to the checked address of `url`'s host, keeping its name for Host/SNI."""
         try:
@@ -112,19 +161,19 @@ class HttpRequestTool(BaseTool):
         host = target.host
         if target.scheme not in ("http", "https") or not host:
             raise ToolError(f"Only absolute http(s) URLs are allowed, not {url!r}.")
-        if self.config.allowed_hosts and host.lower() not in {
-            h.lower() for h in self.config.allowed_hosts
-        }:
+        if self.allowed_hosts and host.lower() not in self.allowed_hosts:
             raise ToolError(f"Host {host!r} is not in this tool's allowed hosts.")
         ip = self._checked_address(host, target.port or (443 if target.scheme == "https" else 80))
-        headers = {"Host": target.netloc.decode("ascii")}
-        if body is not None and body.lstrip().startswith(("{", "[")):
-            headers["Content-Type"] = "application/json"
+        origin = (target.scheme, target.netloc)
+        if self.origin is None:
+            self.origin = origin
+        elif origin != self.origin:
+            self.headers = {}  # a key meant for one service must not follow a redirect away
         return client.build_request(
             method,
             target.copy_with(host=str(ip)),
-            headers=headers,
-            content=body.encode() if body is not None else None,
+            headers={**self.headers, "Host": target.netloc.decode("ascii")},
+            content=content,
             extensions={"sni_hostname": host},
         )
 
@@ -134,30 +183,75 @@ class HttpRequestTool(BaseTool):
         except socket.gaierror:
             raise ToolError(f"Cannot resolve host {host!r}.") from None
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-        policy = self._policy()
         for ip in addresses:
-            if (reason := policy(ip)) is not None:
+            if (reason := self.policy(ip)) is not None:
                 raise ToolError(
                     f"Refused: {host!r} resolves to {ip}, a {reason} address. "
                     "Only public addresses may be requested."
                 )
         return addresses[0]
 
-    def _describe(self, response: httpx.Response, deadline: float) -> str:
-        cap = self.settings.http_max_bytes
+    def _read(self, response: httpx.Response, url: str) -> Fetched:
+        cap = self.limits.max_bytes
         data = b""
         cut = False
         for chunk in response.iter_bytes():
             data += chunk
-            if len(data) > cap or time.monotonic() > deadline:
+            if len(data) > cap or time.monotonic() > self.deadline:
                 cut = True
                 break
-        data = data[:cap]
+        return Fetched(
+            status_code=response.status_code,
+            reason=response.reason_phrase,
+            url=url,
+            content_type=str(response.headers.get("content-type", "unknown")),
+            charset=response.charset_encoding,
+            content=data[:cap],
+            truncated=cut,
+        )
+
+
+class SafeHttpTool(BaseTool):
+    """A tool that calls out through `fetch`, under the operator's address policy."""
+
+    settings: ToolSettings = Field(default_factory=ToolSettings)
+    address_policy: AddressPolicy | None = Field(
+        None, description="Overrides the public-address check (None: per settings)."
+    )
+
+    def _fetch(self, url: str, limits: Limits | None = None, **options: Any) -> Fetched:
+        policy = self.address_policy or policy_for(self.settings)
+        limits = limits or Limits(self.settings.http_timeout_s, self.settings.http_max_bytes)
+        return fetch(url, policy=policy, limits=limits, **options)
+
+
+class HttpRequestArgs(BaseModel):
+    url: str = Field(description="Absolute http or https URL.")
+    method: Literal["GET", "POST"] = Field("GET", description="GET (default) or POST.")
+    body: str | None = Field(None, description="Body to send with POST (JSON or text).")
+
+
+class HttpRequestTool(SafeHttpTool):
+    name: str = "http_request"
+    description: str = CATALOG["http_request"].description
+    args_schema: type[BaseModel] = HttpRequestArgs
+    config: HttpRequestConfig = Field(default_factory=HttpRequestConfig)
+
+    def _run(self, url: str, method: str = "GET", body: str | None = None) -> str:
+        headers = {}
+        if body is not None and body.lstrip().startswith(("{", "[")):
+            headers["Content-Type"] = "application/json"
         try:
-            text = data.decode(response.charset_encoding or "utf-8", errors="replace")
-        except LookupError:  # a charset Python does not know
-            text = data.decode("utf-8", errors="replace")
-        head = f"HTTP {response.status_code} {response.reason_phrase}"
-        kind = response.headers.get("content-type", "unknown")
-        note = f"\n[truncated after {len(data)} bytes]" if cut else ""
-        return f"{head}\nContent-Type: {kind}\n\n{text}{note}"
+            content = body.encode() if body is not None else None
+        except UnicodeError as exc:  # a lone surrogate
+            raise ToolError(f"The request to {url} cannot be sent: {exc}.") from None
+        answer = self._fetch(
+            url,
+            method=method,
+            content=content,
+            headers=headers,
+            allowed_hosts=self.config.allowed_hosts,
+        )
+        head = f"HTTP {answer.status_code} {answer.reason}"
+        note = f"\n[truncated after {len(answer.content)} bytes]" if answer.truncated else ""
+        return f"{head}\nContent-Type: {answer.content_type}\n\n{answer.text()}{note}"
