@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from crewai.tools import BaseTool
 
@@ -34,6 +35,22 @@ _BUILDERS: dict[str, Builder] = {
 
 # The tools of the sources a group configured (see refs), by kind of source.
 _SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {}
+
+
+@dataclass(frozen=True)
+class ToolOrigin:
+    """Which tool a crewai tool stands for, as the run's events name it."""
+
+    tool_id: str  # a built-in id, or `<kind>:<source>/<tool>` for a configured source's tool
+    source: str | None = None  # `<kind>:<source>` (e.g. `mcp:github`); None for a built-in
+
+
+def tool_origin(ref: ToolRef, tool: BaseTool) -> ToolOrigin:
+    source = source_ref(ref.tool_id)
+    if source is None:
+        return ToolOrigin(ref.tool_id)
+    where = f"{source.kind}:{source.source}"
+    return ToolOrigin(f"{where}/{source.tool or tool.name}", where)
 
 
 def build_tools(refs: Iterable[ToolRef], ctx: ToolContext) -> list[BaseTool]:
