@@ -974,7 +974,7 @@ export interface components {
              * Provider
              * @enum {string}
              */
-            provider: "openai" | "anthropic" | "gemini" | "deepseek" | "ollama" | "databricks";
+            provider: "openai" | "anthropic" | "gemini" | "deepseek" | "ollama" | "databricks" | "serper" | "tavily" | "brave";
             /**
              * Value
              * Format: password
@@ -7346,7 +7346,7 @@ export const pathsApiV1AgentsGetParametersQuerySortValues: ReadonlyArray<Flatten
 export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/tasks"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
-export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"];
+export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "serper", "tavily", "brave"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];

@@ -7,7 +7,7 @@
  * always carries them all, hence the `Required<...>` of shapes the app reads.
  */
 import type { components } from './schema';
-import { eventTypeValues, modelCreateProviderValues, roleValues, statusValues } from './schema';
+import { apiKeyCreateProviderValues, eventTypeValues, modelCreateProviderValues, roleValues, statusValues } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -82,6 +82,8 @@ export type LibraryTask = Omit<Task, 'key' | 'agent' | 'context'> & { id: Uuid }
 
 export type Provider = Schemas['ModelCreate']['provider'];
 export const PROVIDERS: readonly Provider[] = modelCreateProviderValues;
+/** What an API key may be stored for: the model providers and the services tools call. */
+export const KEY_PROVIDERS: readonly Schemas['ApiKeyCreate']['provider'][] = apiKeyCreateProviderValues;
 
 export type Model = Omit<Schemas['ModelRead'], 'provider'> & { provider: Provider };
 export type ApiKey = Schemas['ApiKeyRead'];

@@ -7,7 +7,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import { useState, type FormEvent } from 'react';
-import { PROVIDERS } from '../api/types';
+import { KEY_PROVIDERS } from '../api/types';
 import { validateApiKeyForm, type ApiKeyFormMode, type ApiKeyFormValues } from './validation';
 
 export interface ApiKeyFormProps {
@@ -19,8 +19,6 @@ export interface ApiKeyFormProps {
   onSubmit: (values: ApiKeyFormValues) => void;
   onCancel: () => void;
 }
-
-const KEY_PROVIDERS = PROVIDERS.filter((p) => p !== 'demo');
 
 /** Add or replace a provider API key. The value is write-only: it is never shown again. */
 export default function ApiKeyForm({ mode, initial, busy, error, onSubmit, onCancel }: ApiKeyFormProps) {
