@@ -84,7 +84,9 @@ class _RunTools:
         tools = []
         for ref in refs:
             for tool in build_tools([ref], self.ctx):
-                self.origins[sanitize_tool_name(tool.name)] = tool_origin(ref, tool)
+                origin = tool_origin(ref, tool)
+                # Native function calls report the sanitised name, crewai's text path its own.
+                self.origins[tool.name] = self.origins[sanitize_tool_name(tool.name)] = origin
                 tools.append(tool)
         return tools
 

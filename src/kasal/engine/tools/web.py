@@ -102,14 +102,14 @@ class WebSearchTool(SafeHttpTool):
     def _run(self, query: str) -> str:
         if not query.strip():
             raise ToolError("Give a search query.")
-        results = self.search(query)
+        results = self._search(query)
         if not results:
             return f"No results for {query!r}."
         return "\n\n".join(
             f"{n}. {r.title}\n   {r.url}\n   {r.snippet}" for n, r in enumerate(results, 1)
         )
 
-    def search(self, query: str) -> list[SearchResult]:
+    def _search(self, query: str) -> list[SearchResult]:
         provider = PROVIDERS[self.config.provider]
         key = self.keys.get(provider.name)
         if self.config.keys_needed() and key is None:
