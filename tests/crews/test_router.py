@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.factories import Actor, crew_document, make_actor, make_crew
+from tests.factories import Actor, add_api_key, crew_document, make_actor, make_crew
 
 API = "/api/v1/crews"
 DOCUMENT_KEYS = [
@@ -364,3 +364,17 @@ async def test_the_openapi_document_describes_the_crew_endpoints(
     assert "multipart/form-data" in paths["/api/v1/crews/import"]["post"]["requestBody"]["content"]
     for path in ("/api/v1/crews/{crew_id}", "/api/v1/agents/{agent_id}", "/api/v1/tasks"):
         assert path in paths
+
+
+async def test_a_search_without_the_groups_key_is_a_problem_until_one_is_stored(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    actor = await make_actor(app, client)
+    document = crew_document()
+    document["agents"][0]["tools"] = [{"tool_id": "web_search", "config": {"provider": "tavily"}}]
+    crew = await make_crew(client, actor, document)
+    assert [(p["pointer"], p["code"]) for p in crew["problems"]] == [
+        ("/agents/0/tools/0/config", "missing_tool_key")
+    ]
+    await add_api_key(client, actor, "tavily", "tvly-key-0123456789")
+    assert (await _get(client, actor, crew["id"]))["problems"] == []

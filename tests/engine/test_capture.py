@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 
 from crewai.events import crewai_event_bus
-from crewai.events.types.tool_usage_events import ToolSelectionErrorEvent
+from crewai.events.types.tool_usage_events import ToolSelectionErrorEvent, ToolUsageStartedEvent
+from crewai.tools import BaseTool
 
 from kasal.engine.capture import RunCapture, capturing, install
-from kasal.engine.spec import EngineEvent
+from kasal.engine.redact import MASK, Redactor
+from kasal.engine.spec import EngineEvent, ToolRef
+from kasal.engine.tools.factory import ToolOrigin, tool_origin
+
+
+class _NamedTool(BaseTool):
+    def _run(self) -> str:
+        return ""
 
 
 def _event(label: str, sequence: int | None = None) -> ToolSelectionErrorEvent:
@@ -74,3 +82,35 @@ async def test_concurrent_runs_each_get_their_own_events_in_order() -> None:
     for name, capture in captures.items():
         capture.release(hold=0)
         assert _messages(received[name]) == [f"{name}{i}" for i in range(40)]
+
+
+def test_a_tool_event_names_its_tool_and_source_as_the_crew_does() -> None:
+    mcp = ToolRef(tool_id="mcp:github")
+    issue = _NamedTool(name="create_issue", description="d")
+    origin = tool_origin(mcp, issue)
+    assert origin == ToolOrigin("mcp:github/create_issue", "mcp:github")
+    assert tool_origin(ToolRef(tool_id="mcp:github/create_issue"), issue) == origin
+    assert tool_origin(ToolRef(tool_id="web_page"), issue) == ToolOrigin("web_page")
+
+
+async def test_tool_events_carry_the_origin_and_no_secret() -> None:
+    events: list[EngineEvent] = []
+    capture = RunCapture(
+        events.append,
+        {},
+        {},
+        tools={"create_issue": ToolOrigin("mcp:github/create_issue", "mcp:github")},
+        redactor=Redactor(["ghs-run-token-42"]),
+    )
+    args = {"title": "uses ghs-run-token-42", "authorization": "anything"}
+    started = ToolUsageStartedEvent(tool_name="create_issue", tool_args=args)
+    started.emission_sequence = 1
+    capture.accept(started)
+    await asyncio.sleep(0)
+    (event,) = events
+    assert event.data == {
+        "tool": "create_issue",
+        "tool_id": "mcp:github/create_issue",
+        "source": "mcp:github",
+        "args": {"title": f"uses {MASK}", "authorization": MASK},
+    }

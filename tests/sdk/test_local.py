@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kasal import Agent, Crew, Task
+from kasal import Agent, Crew, Task, Tool
 from kasal.sdk import CrewDefinitionError, RunFailedError
-from kasal.sdk.local import local_llm
+from kasal.sdk.local import local_llm, request_for
 from tests.client.support import isolate_login
 from tests.support.llm_server import ScriptedLLMServer, text
 
@@ -148,3 +148,25 @@ def test_importing_kasal_loads_neither_crewai_nor_httpx() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert finished.returncode == 0, finished.stderr
+
+
+def test_a_search_tool_takes_its_key_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searcher = Agent(
+        role="Searcher",
+        goal="Search",
+        model="demo",
+        tools=[Tool(tool_id="web_search", config={"provider": "tavily"})],
+    )
+    crew = Crew(
+        agents=[searcher], tasks=[Task(description="Look", expected_output="x", agent=searcher)]
+    )
+    monkeypatch.delenv("TAVILY_API_KEY", raising=False)
+    with pytest.raises(
+        CrewDefinitionError, match="Tavily search, which needs an API key: set TAVILY_API_KEY"
+    ):
+        request_for(crew, {}, str(tmp_path))
+    monkeypatch.setenv("TAVILY_API_KEY", "tvly-from-my-env")
+    keys = request_for(crew, {}, str(tmp_path)).tool_keys
+    assert {p: k.get_secret_value() for p, k in keys.items()} == {"tavily": "tvly-from-my-env"}

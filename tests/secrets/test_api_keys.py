@@ -208,3 +208,18 @@ async def test_listing_is_paginated(app: FastAPI, client: httpx.AsyncClient) -> 
     providers = [k["provider"] for k in first["items"] + rest.json()["items"]]
     assert sorted(providers) == ["anthropic", "gemini", "openai"]
     assert rest.json()["next_cursor"] is None
+
+
+async def test_search_services_take_keys_but_are_no_model_providers(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    actor = await make_actor(app, client)
+    for provider in ("serper", "tavily", "brave"):
+        key = await add_api_key(client, actor, provider, VALUE)
+        assert key["provider"] == provider
+    model = {"key": "search", "provider": "serper", "model": "google"}
+    refused = await client.post("/api/v1/models", json=model, headers=actor.headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["loc"][:2] == ["body", "provider"]
+    listed = (await client.get("/api/v1/models", headers=actor.headers)).json()["items"]
+    assert {m["provider"] for m in listed}.isdisjoint({"serper", "tavily", "brave"})

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from kasal.core.context import GroupContext, Role
 from kasal.engine.tools.catalog import CATALOG
 from kasal.tools import service as tools
-from tests.factories import add_to_group, make_actor, make_group
+from tests.factories import add_api_key, add_to_group, make_actor, make_group
 
 API = "/api/v1/tools"
 
@@ -108,3 +108,23 @@ async def test_a_group_you_are_not_in_is_not_found(app: FastAPI, client: httpx.A
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "group_not_found"
     assert (await client.get(f"{API}/file_read", headers=owner.headers)).json()["enabled"] is True
+
+
+async def test_a_tool_says_which_of_its_keys_the_group_has(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    actor = await make_actor(app, client)
+    await add_api_key(client, actor, "brave", "brave-key-0123456789")
+    search = (await client.get(f"{API}/web_search", headers=actor.headers)).json()
+    assert search["category"] == "web"
+    assert search["credentials"] == [
+        {"provider": "serper", "configured": False},
+        {"provider": "tavily", "configured": False},
+        {"provider": "brave", "configured": True},
+    ]
+    assert search["config_schema"]["properties"]["provider"]["enum"] == [
+        "serper",
+        "tavily",
+        "brave",
+        "searxng",
+    ]

@@ -1028,7 +1028,7 @@ export interface components {
              * Provider
              * @enum {string}
              */
-            provider: "openai" | "anthropic" | "gemini" | "deepseek" | "ollama" | "databricks";
+            provider: "openai" | "anthropic" | "gemini" | "deepseek" | "ollama" | "databricks" | "serper" | "tavily" | "brave";
             /**
              * Value
              * Format: password
@@ -8109,7 +8109,7 @@ export const pathsApiV1AgentsGetParametersQuerySortValues: ReadonlyArray<Flatten
 export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/tasks"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
-export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"];
+export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "serper", "tavily", "brave"];
 export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["type"]> = ["none", "api_key", "bearer"];
 export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["location"]> = ["header", "query"];
 export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["type"]> = ["none", "api_key", "bearer"];

@@ -528,9 +528,7 @@ class _Builder:
                     project.task_key(ref) or ref if isinstance(ref, str) else ref for ref in context
                 ]
 
-    def _crewai_tools(
-        self, kind: str, index: int, uses: list[Any], project: Project
-    ) -> list[Any]:
+    def _crewai_tools(self, kind: str, index: int, uses: list[Any], project: Project) -> list[Any]:
         """In a CrewAI project, YAML `tools:` name `@tool` methods of crew.py: each becomes
         the Kasal tool doing the work of the CrewAI tool it returns, or is left out with a
         note. Kasal tool ids (a Kasal export) stay as they are."""

@@ -51,6 +51,7 @@ from kasal.engine.spec import CrewSpec
 from kasal.engine.validate import required_inputs
 from kasal.llms import service as llms
 from kasal.openapi import service as openapi
+from kasal.secrets import service as secrets
 from kasal.tools import service as tools
 
 NAME_LIMIT = 200
@@ -78,12 +79,13 @@ class CrewSnapshot:
 async def catalog_of(
     session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
 ) -> Catalog:
-    """The group's models and tools, as validation sees them. In Databricks Apps mode the
-    request's forwarded token counts as the key of Databricks models."""
+    """The group's models, tools and keys, as validation sees them. In Databricks Apps mode
+    the request's forwarded token counts as the key of Databricks models."""
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
         sources=await openapi.tool_sources(session, ctx),
+        tool_keys=frozenset(await secrets.providers_with_keys(session, ctx.group_id)),
     )
 
 

@@ -44,7 +44,7 @@ class ModelFacts(Protocol):
 
 @dataclass(frozen=True)
 class Catalog:
-    """The facts of one group: its models by key, and its tools' enabled state by id.
+    """The facts of one group: its models by key, its tools' enabled state by id, its keys.
 
     A crew's agents always name their model here, so there is no default model.
     """
@@ -52,6 +52,7 @@ class Catalog:
     models: Mapping[str, ModelFacts] = field(default_factory=dict)
     tools: Mapping[str, bool] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
+    tool_keys: frozenset[str] = frozenset()  # API-key providers the group has a key for
 
     @property
     def default_model(self) -> str | None:
@@ -86,6 +87,9 @@ class Catalog:
 
     def source(self, kind: str, name: str) -> SourceFacts | None:
         return self.sources.get((kind, name))
+
+    def has_tool_key(self, provider: str) -> bool:
+        return provider in self.tool_keys
 
 
 def problems(body: CrewBody, catalog: Catalog) -> list[Problem]:

@@ -15,15 +15,17 @@ from typing import Any
 
 from crewai import Agent, Crew, Process, Task
 from crewai.llms.base_llm import BaseLLM
+from crewai.tools import BaseTool
 from crewai.utilities.pydantic_schema_utils import create_model_from_schema
+from crewai.utilities.string_utils import sanitize_tool_name
 from pydantic import BaseModel, ConfigDict
 
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
-from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
+from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec, ToolRef
 from kasal.engine.tools.base import ToolContext
-from kasal.engine.tools.factory import build_tools
+from kasal.engine.tools.factory import ToolOrigin, build_tools, tool_origin
 from kasal.engine.tools.openapi import source_facts
 from kasal.engine.validate import (
     PLACEHOLDER,
@@ -48,6 +50,7 @@ class BuiltCrew:
     task_keys: dict[str, str]  # crewai task id → spec key
     agent_keys: dict[str, str]  # crewai agent id → spec key
     llms: list[tuple[str, BaseLLM]]  # (model key, LLM object) for every object built
+    tools: dict[str, ToolOrigin]  # the name crewai's events give a tool → what it is
     output_files: dict[str, str]  # spec key → file in the run folder, inputs filled in
 
 
@@ -71,10 +74,29 @@ class _RunLLMs:
         return llm
 
 
+class _RunTools:
+    """The crewai tools of the run's tool uses, remembering which use each one comes from."""
+
+    def __init__(self, ctx: ToolContext) -> None:
+        self.ctx = ctx
+        self.origins: dict[str, ToolOrigin] = {}
+
+    def build(self, refs: list[ToolRef]) -> list[BaseTool]:
+        tools = []
+        for ref in refs:
+            for tool in build_tools([ref], self.ctx):
+                origin = tool_origin(ref, tool)
+                # Native function calls report the sanitised name, crewai's text path its own.
+                self.origins[tool.name] = self.origins[sanitize_tool_name(tool.name)] = origin
+                tools.append(tool)
+        return tools
+
+
 def build_crew(request: RunRequest) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run."""
     spec = request.crew
-    found = errors(check(spec, RunFacts(request.llms.keys(), source_facts(request))))
+    facts = RunFacts(request.llms.keys(), source_facts(request), tool_keys=request.tool_keys.keys())
+    found = errors(check(spec, facts))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
     output_files = _output_files(spec.tasks, request.inputs)
     problems += [
@@ -87,7 +109,7 @@ def build_crew(request: RunRequest) -> BuiltCrew:
     work_dir = Path(request.work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     llms = _RunLLMs(dict(request.llms))
-    tools = ToolContext(request, work_dir)
+    tools = _RunTools(ToolContext(request, work_dir))
     agents = {a.key: _agent(a, llms, tools) for a in spec.agents}
     tasks: dict[str, Task] = {}
     for task_spec in spec.tasks:
@@ -116,6 +138,7 @@ def build_crew(request: RunRequest) -> BuiltCrew:
         task_keys={str(task.id): key for key, task in tasks.items()},
         agent_keys={str(agent.id): key for key, agent in agents.items()},
         llms=llms.built,
+        tools=tools.origins,
         output_files=output_files,
     )
 
@@ -134,7 +157,7 @@ def _output_files(tasks: list[TaskSpec], inputs: Mapping[str, str]) -> dict[str,
     }
 
 
-def _agent(spec: AgentSpec, llms: _RunLLMs, tools: ToolContext) -> Agent:
+def _agent(spec: AgentSpec, llms: _RunLLMs, tools: _RunTools) -> Agent:
     # max_retry_limit=0: the SDKs already retry transient HTTP errors; re-running a
     # whole task after that (crewai's default, twice) only repeats a failure slowly.
     return Agent(
@@ -142,7 +165,7 @@ def _agent(spec: AgentSpec, llms: _RunLLMs, tools: ToolContext) -> Agent:
         goal=spec.goal,
         backstory=spec.backstory,
         llm=llms.new(spec.llm),
-        tools=build_tools(spec.tools, tools),
+        tools=tools.build(spec.tools),
         allow_delegation=spec.allow_delegation,
         max_iter=spec.max_iter,
         max_rpm=spec.max_rpm,
@@ -157,13 +180,13 @@ def _task(
     spec: TaskSpec,
     agents: dict[str, Agent],
     earlier: dict[str, Task],
-    tools: ToolContext,
+    tools: _RunTools,
 ) -> Task:
     options: dict[str, Any] = {}
     if spec.context:  # otherwise crewai's default: the previous task's output
         options["context"] = [earlier[key] for key in spec.context]
     if spec.tools:
-        options["tools"] = build_tools(spec.tools, tools)
+        options["tools"] = tools.build(spec.tools)
     if spec.output_format == "json":
         options["output_json"] = _output_model(spec)
     return Task(

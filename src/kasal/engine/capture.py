@@ -13,6 +13,10 @@ on the run's event loop. The listener hears every event class, so the numbers it
 sees are contiguous: an event is released as soon as its predecessor has been,
 and a number that never comes holds the rest back for at most `HOLD_S`.
 Conversion happens at release, in emission order, so start/end pairs give durations.
+
+Tool events name the tool as the crew does (`tool_id`, and `source` for a configured source's
+tool such as an MCP server's), and carry the arguments and a preview of the result or error:
+secrets redacted (see redact.py) before long values are cut, so a cut never leaves half a key.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -52,11 +56,15 @@ from crewai.events.types.tool_usage_events import (
     ToolValidateInputErrorEvent,
 )
 
+from kasal.engine.redact import Redactor
 from kasal.engine.spec import EngineEvent
+from kasal.engine.tools.base import ToolError
+from kasal.engine.tools.factory import ToolOrigin
 from kasal.events import EventType
 
 HOLD_S = 0.05
 MAX_TEXT = 20_000
+PREVIEW_CHARS = 2_000  # of each argument, result or error of a tool call
 
 Emit = Callable[[EngineEvent], None]
 Data = dict[str, Any]
@@ -67,10 +75,20 @@ _current: ContextVar[RunCapture | None] = ContextVar("kasal_run_capture", defaul
 class RunCapture:
     """The events of one run, from any thread in, in emission order out (on one thread)."""
 
-    def __init__(self, emit: Emit, task_keys: dict[str, str], agent_keys: dict[str, str]) -> None:
+    def __init__(
+        self,
+        emit: Emit,
+        task_keys: dict[str, str],
+        agent_keys: dict[str, str],
+        *,
+        tools: Mapping[str, ToolOrigin] | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
         self._emit = emit
         self._task_keys = task_keys
         self._agent_keys = agent_keys
+        self._tools = tools or {}
+        self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
         self._pending: list[tuple[int, int, float, BaseEvent]] = []
         self._arrivals = itertools.count()
@@ -140,7 +158,21 @@ class RunCapture:
             self.failed_model = getattr(event, "model", None)
         if kind.endswith((".completed", ".failed")) and "duration_ms" not in data:
             data["duration_ms"] = self._duration_ms(event)
+        if kind.startswith("tool."):
+            data = self._tool_data(data)
         return EngineEvent(type=kind, task_key=task_key, agent_key=agent_key, data=data)
+
+    def _tool_data(self, data: Data) -> Data:
+        """The tool named as the crew names it; what it was given and gave, redacted, cut."""
+        origin = self._tools.get(data["tool"]) or ToolOrigin(data["tool"])
+        named: Data = {"tool": data["tool"], "tool_id": origin.tool_id}
+        if origin.source is not None:
+            named["source"] = origin.source
+        return named | {
+            key: _preview(self._redactor.value(value)) if key in _TOOL_PAYLOAD else value
+            for key, value in data.items()
+            if key != "tool"
+        }
 
     def _keys(self, event: BaseEvent) -> tuple[str | None, str | None]:
         task = getattr(event, "task", None)
@@ -211,11 +243,27 @@ def _clip(value: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"… [{len(text)} chars]"
 
 
-def _args(value: Any) -> Any:
-    """Tool arguments as the model sent them, long strings clipped (file contents...)."""
-    if not isinstance(value, dict):
-        return _clip(value)
-    return {k: _clip(v) if isinstance(v, str) else v for k, v in value.items()}
+_TOOL_PAYLOAD = frozenset({"args", "output", "error"})
+
+
+def _preview(value: Any) -> Any:
+    """`value` with every string cut to PREVIEW_CHARS (file contents, long pages...)."""
+    if isinstance(value, str):
+        if len(value) <= PREVIEW_CHARS:
+            return value
+        return value[:PREVIEW_CHARS] + f"… [{len(value)} chars]"
+    if isinstance(value, dict):
+        return {key: _preview(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_preview(item) for item in value]
+    return value
+
+
+def _error(error: Any) -> str:
+    """What went wrong: a tool's own refusal as it worded it, anything else with its type."""
+    if isinstance(error, BaseException) and not isinstance(error, ToolError):
+        return f"{type(error).__name__}: {error}"
+    return str(error)
 
 
 def _usage(event: LLMCallCompletedEvent) -> Data:
@@ -232,13 +280,13 @@ def _usage(event: LLMCallCompletedEvent) -> Data:
 def _tool_finished(event: ToolUsageFinishedEvent) -> tuple[EventType, Data]:
     data: Data = {
         "tool": event.tool_name,
-        "args": _args(event.tool_args),
+        "args": event.tool_args,
         "from_cache": event.from_cache,
         "duration_ms": round((event.finished_at - event.started_at).total_seconds() * 1000),
     }
     if event.failure is not None:
-        return EventType.tool_failed, data | {"error": _clip(event.failure.message)}
-    return EventType.tool_completed, data | {"output": _clip(event.output)}
+        return EventType.tool_failed, data | {"error": event.failure.message}
+    return EventType.tool_completed, data | {"output": str(event.output)}
 
 
 def _chunk(event: LLMStreamChunkEvent) -> tuple[EventType, Data] | None:
@@ -270,12 +318,12 @@ _CONVERTERS: dict[type[BaseEvent], Converter] = {
     ),
     ToolUsageStartedEvent: lambda e: (
         EventType.tool_started,
-        {"tool": e.tool_name, "args": _args(e.tool_args)},
+        {"tool": e.tool_name, "args": e.tool_args},
     ),
     ToolUsageFinishedEvent: _tool_finished,
     ToolUsageErrorEvent: lambda e: (
         EventType.tool_failed,
-        {"tool": e.tool_name, "args": _args(e.tool_args), "error": _clip(e.error)},
+        {"tool": e.tool_name, "args": e.tool_args, "error": _error(e.error)},
     ),
     ToolSelectionErrorEvent: lambda e: (
         EventType.log,

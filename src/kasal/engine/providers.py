@@ -1,4 +1,4 @@
-"""The LLM providers Kasal knows, and the one rule for where a provider's credential comes from.
+"""The providers Kasal stores API keys for, and the one rule for where a model's key comes from.
 
 The providers are what the engine can build an LLM for (see `llm.py`), so the list lives
 in the engine: a leaf module (no crewai, no database, no domains) that the model catalog,
@@ -24,10 +24,20 @@ PROVIDERS: dict[str, str] = {
 # Providers that serve without any credential: a local server, or no server at all.
 KEYLESS = frozenset({"demo", "ollama"})
 
-# Providers an API key may be stored for (the demo model has nothing to authenticate).
-KEYED = tuple(p for p in PROVIDERS if p != "demo")
+# Services a tool calls with the group's key (see `engine.tools.catalog`). They are not LLM
+# providers: the model catalog never offers them, only `/api-keys` and the tools do.
+TOOL_KEY_PROVIDERS: dict[str, str] = {
+    "serper": "Serper (Google search)",
+    "tavily": "Tavily search",
+    "brave": "Brave Search",
+}
 
-KeyProvider = Literal["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks"]
+# Providers an API key may be stored for (the demo model has nothing to authenticate).
+KEYED = (*(p for p in PROVIDERS if p != "demo"), *TOOL_KEY_PROVIDERS)
+
+KeyProvider = Literal[
+    "openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "serper", "tavily", "brave"
+]
 Provider = Literal["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"]
 
 

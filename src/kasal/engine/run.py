@@ -43,6 +43,7 @@ from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
 from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
+from kasal.engine.redact import Redactor
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import FileWriteConfig
@@ -75,7 +76,13 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
         return _failed(emit, f"The crew cannot be built: {exc}", Usage(), started)
     except Exception as exc:  # EngineError, or anything unforeseen: still a result
         return _failed(emit, explain(exc, request.llms), Usage(), started)
-    capture = RunCapture(emit, built.task_keys, built.agent_keys)
+    capture = RunCapture(
+        emit,
+        built.task_keys,
+        built.agent_keys,
+        tools=built.tools,
+        redactor=Redactor(request.secrets()),
+    )
     pump = asyncio.create_task(_pump(capture))
     try:
         with capturing(capture), _private_task_outputs(built.crew, Path(request.work_dir)):

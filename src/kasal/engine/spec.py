@@ -93,6 +93,8 @@ class ToolSettings(_Spec):
     http_allow_private: bool = False
     http_max_bytes: int = 1_000_000
     http_timeout_s: float = 15.0
+    # Search provider → API URL, replacing the public endpoint (a proxy, a test server).
+    search_endpoints: dict[str, str] = Field(default_factory=dict)
 
 
 class RunRequest(_Spec):
@@ -103,6 +105,15 @@ class RunRequest(_Spec):
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
     openapi: dict[str, OpenApiSource] = Field(default_factory=dict)  # by name, as crews use them
+    # The group's keys for the services this run's tool uses call (provider → key), only those.
+    tool_keys: dict[str, SecretStr] = Field(default_factory=dict)
+
+    def secrets(self) -> list[str]:
+        """Every credential of the run in clear, so that what it reports can leave them out."""
+        keys = [c.api_key for c in self.llms.values() if c.api_key is not None]
+        keys += self.tool_keys.values()
+        keys += [s.auth.secret for s in self.openapi.values() if s.auth.secret is not None]
+        return [value for key in keys if (value := key.get_secret_value())]
 
 
 def utcnow() -> datetime:

@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from kasal.engine.providers import TOOL_KEY_PROVIDERS
 from kasal.engine.spec import CrewSpec, TaskSpec, ToolRef
 from kasal.engine.tools.catalog import CATALOG, ToolConfigError, parse_config
 from kasal.engine.tools.refs import SourceFacts, source_problem, source_ref
@@ -47,6 +48,7 @@ CODES: dict[str, str] = {
     "unknown_source_tool": "A tool its source did not offer when last discovered.",
     "tool_disabled": "A tool that is disabled for the group.",
     "invalid_tool_config": "A tool configuration that does not match the tool's schema.",
+    "missing_tool_key": "A tool use calling a service whose API key the group has not set.",
     "duplicate_tool": "The same tool is given twice to one agent or task.",
     "task_without_agent": "A task with no agent (a warning in a hierarchical crew).",
     "unknown_agent": "A task assigned to a key that is not an agent of the crew.",
@@ -104,16 +106,21 @@ class Facts(Protocol):
         """What is known of the group's tool source (an MCP server...); None: no such one."""
         ...
 
+    def has_tool_key(self, provider: str) -> bool:
+        """Whether a key for the API-key provider (`serper`...) is there for the tools."""
+        ...
+
 
 @dataclass(frozen=True)
 class RunFacts:
-    """The engine's facts: the models resolved for this run, and the built-in tools.
+    """The engine's facts: the models and tool keys resolved for this run, the built-in tools.
 
     An agent without a model runs on the run's model when there is exactly one.
     """
 
     llm_keys: Collection[str]
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
+    tool_keys: Collection[str] = ()
 
     @property
     def default_model(self) -> str | None:
@@ -129,6 +136,9 @@ class RunFacts:
 
     def source(self, kind: str, name: str) -> SourceFacts | None:
         return self.sources.get((kind, name))
+
+    def has_tool_key(self, provider: str) -> bool:
+        return provider in self.tool_keys
 
 
 def check(crew: CrewSpec, facts: Facts) -> list[Finding]:
@@ -155,6 +165,19 @@ def required_inputs(crew: CrewSpec) -> list[str]:
     texts += [t for task in crew.tasks for t in (task.description, task.expected_output)]
     texts += [task.output_file for task in crew.tasks if task.output_file]  # CrewAI fills it too
     return placeholders(texts)
+
+
+def required_tool_keys(crew: CrewSpec) -> set[str]:
+    """The API-key providers whose keys a run of `crew` needs for its built-in tool uses."""
+    refs = [r for a in crew.agents for r in a.tools] + [r for t in crew.tasks for r in t.tools]
+    needed: set[str] = set()
+    for ref in refs:
+        if ref.tool_id in CATALOG:
+            try:
+                needed |= parse_config(ref.tool_id, ref.config).keys_needed()
+            except ToolConfigError:
+                continue  # a problem of its own (invalid_tool_config), which blocks the run
+    return needed
 
 
 def input_problems(crew: CrewSpec, inputs: Mapping[str, str]) -> list[str]:
@@ -270,9 +293,18 @@ class _Rules:
             )
         if ref.tool_id in CATALOG:
             try:
-                parse_config(ref.tool_id, ref.config)
+                config = parse_config(ref.tool_id, ref.config)
             except ToolConfigError as exc:
                 yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
+                return
+            for provider in sorted(config.keys_needed()):
+                if not self.facts.has_tool_key(provider):
+                    yield Finding(
+                        f"{pointer}/config",
+                        "missing_tool_key",
+                        f"The tool {ref.tool_id!r} uses {TOOL_KEY_PROVIDERS[provider]}, and the "
+                        f"group has no {provider} API key: add one under Settings > API keys.",
+                    )
 
     def _unused_agents(self) -> Iterator[Finding]:
         if self.crew.process != "sequential":

@@ -34,6 +34,7 @@ from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
+from kasal.engine.validate import required_tool_keys
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
@@ -44,6 +45,7 @@ from kasal.openapi import service as openapi
 from kasal.realtime.bus import EventBus
 from kasal.runtime import NoFreeSlot, WorkerPool
 from kasal.runtime.pool import DEFAULT_RUNNER
+from kasal.secrets import service as secrets
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +274,9 @@ class Dispatcher:
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
+        tool_keys = await secrets.decrypted_keys(
+            session, execution.group_id, required_tool_keys(spec)
+        )
         work_dir = await self.run_folders.create(execution.id)
         return RunRequest(
             execution_id=str(execution.id),
@@ -279,7 +284,11 @@ class Dispatcher:
             inputs={k: str(v) for k, v in execution.inputs.items()},
             llms=configs,
             work_dir=str(work_dir),
-            tools=ToolSettings(http_allow_private=self.settings.tools_http_allow_private),
+            tools=ToolSettings(
+                http_allow_private=self.settings.tools_http_allow_private,
+                search_endpoints=self.settings.tools_search_endpoints,
+            ),
+            tool_keys=tool_keys,
             openapi=await openapi.for_run(session, execution.group_id, spec),
         )
 

@@ -3,8 +3,9 @@
 Models: `demo` is the offline model; a key of Kasal's seeded catalog (`gpt-4o`,
 `claude-sonnet-4-5`...) or `provider/model` (`openai/gpt-4o`, `ollama/llama3.1`) names a
 real one. The API key comes from this process's own environment (OPENAI_API_KEY,
-ANTHROPIC_API_KEY...): this is the user's own process, running their own script, unlike
-the server, which never reads provider keys from its environment.
+ANTHROPIC_API_KEY...; SERPER_API_KEY... for the keys of tools): this is the user's own
+process, running their own script, unlike the server, which never reads provider keys from
+its environment.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import yaml
 from pydantic import SecretStr
 
 from kasal.client.models import Event
-from kasal.engine.providers import KEYLESS, PROVIDERS
+from kasal.engine.providers import KEYLESS, PROVIDERS, TOOL_KEY_PROVIDERS
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult
+from kasal.engine.validate import required_tool_keys
 from kasal.events import EventType
 from kasal.sdk.definition import CrewDefinitionError, crew_body
 from kasal.sdk.output import CrewOutput, TokenUsage, task_outputs
@@ -44,6 +46,9 @@ KEY_VARIABLES: dict[str, tuple[str, ...]] = {
     "deepseek": ("DEEPSEEK_API_KEY",),
     "databricks": ("DATABRICKS_TOKEN",),
     "ollama": (),
+    "serper": ("SERPER_API_KEY",),
+    "tavily": ("TAVILY_API_KEY",),
+    "brave": ("BRAVE_API_KEY", "BRAVE_SEARCH_API_KEY"),
 }
 _GUESSES = (
     (("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-"), "openai"),
@@ -108,18 +113,33 @@ class _Blank(dict[str, Any]):
         return ""
 
 
-def _api_key(name: str, provider: str) -> SecretStr | None:
-    variables = KEY_VARIABLES.get(provider, ())
-    for variable in variables:
+def _from_environment(provider: str) -> SecretStr | None:
+    for variable in KEY_VARIABLES.get(provider, ()):
         value = os.environ.get(variable)
         if value:
             return SecretStr(value)
-    if provider in KEYLESS or not variables:
-        return None
+    return None
+
+
+def _api_key(name: str, provider: str) -> SecretStr | None:
+    key = _from_environment(provider)
+    variables = KEY_VARIABLES.get(provider, ())
+    if key is not None or provider in KEYLESS or not variables:
+        return key
     raise CrewDefinitionError(
         f"Model {name!r} ({PROVIDERS.get(provider, provider)}) needs an API key: "
         f"set {' or '.join(variables)} in the environment"
     )
+
+
+def _tool_key(provider: str) -> SecretStr:
+    key = _from_environment(provider)
+    if key is None:
+        raise CrewDefinitionError(
+            f"A tool uses {TOOL_KEY_PROVIDERS[provider]}, which needs an API key: "
+            f"set {' or '.join(KEY_VARIABLES[provider])} in the environment"
+        )
+    return key
 
 
 def _base_url(provider: str) -> str | None:
@@ -149,6 +169,7 @@ def request_for(crew: Crew, inputs: dict[str, str], work_dir: str) -> RunRequest
         inputs=inputs,
         llms=llms,
         work_dir=work_dir,
+        tool_keys={provider: _tool_key(provider) for provider in required_tool_keys(spec)},
     )
 
 

@@ -1,4 +1,5 @@
-"""API keys: stored encrypted, shown as `last4` only, decrypted only to run a model.
+"""API keys: stored encrypted, shown as `last4` only, decrypted only for a run (its models and
+the services its tools call).
 
 One key per group and provider (a second is a 409: edit the value instead), so which key
 a run uses is never a question. Values never appear in a response, a log line or an error.
@@ -99,7 +100,7 @@ async def providers_with_keys(session: AsyncSession, group_id: uuid.UUID) -> set
 async def decrypted_keys(
     session: AsyncSession, group_id: uuid.UUID, providers: Collection[str]
 ) -> dict[str, SecretStr]:
-    """The group's keys for `providers`, in clear but wrapped, for a run's LLM configs."""
+    """The group's keys for `providers`, in clear but wrapped, for a run's models and tools."""
     box = crypto.current()
     rows = await ApiKeyRepository(session, group_id).of_providers(providers)
     return {row.provider: SecretStr(box.decrypt(row.value_encrypted)) for row in rows}

@@ -10,15 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kasal.engine.providers import TOOL_KEY_PROVIDERS
 
 
 class ToolConfig(BaseModel):
     """Per-use configuration of a tool (`ToolRef.config`). Unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def keys_needed(self) -> frozenset[str]:
+        """The API-key providers (`/api-keys`) whose key this use calls with."""
+        return frozenset()
 
 
 class HttpRequestConfig(ToolConfig):
@@ -39,6 +45,40 @@ class FileWriteConfig(ToolConfig):
 
 class CurrentDatetimeConfig(ToolConfig):
     default_timezone: str = Field("UTC", description="IANA time zone used when none is asked.")
+
+
+SearchProvider = Literal["serper", "tavily", "brave", "searxng"]
+
+
+class WebSearchConfig(ToolConfig):
+    provider: SearchProvider = Field(
+        "serper",
+        description="Serper, Tavily and Brave use the group's API key; SearXNG needs its URL.",
+    )
+    searxng_url: str | None = Field(
+        None, description="Base URL of a SearXNG instance with the JSON format enabled."
+    )
+    max_results: int = Field(5, ge=1, le=20, description="Results given to the agent.")
+    timeout_s: float = Field(15.0, gt=0, le=120, description="Seconds a search may take.")
+
+    @model_validator(mode="after")
+    def _searxng_has_a_url(self) -> WebSearchConfig:
+        if self.provider == "searxng" and not self.searxng_url:
+            raise ValueError("the searxng provider needs searxng_url")
+        return self
+
+    def keys_needed(self) -> frozenset[str]:
+        return frozenset({self.provider} & TOOL_KEY_PROVIDERS.keys())
+
+
+class WebPageConfig(ToolConfig):
+    max_bytes: int = Field(
+        2_000_000, ge=1_000, le=50_000_000, description="Larger pages are read up to this."
+    )
+    timeout_s: float = Field(15.0, gt=0, le=120, description="Seconds the download may take.")
+    max_chars: int = Field(
+        20_000, ge=100, le=500_000, description="Longer content is cut for the agent."
+    )
 
 
 class Category(StrEnum):
@@ -100,6 +140,23 @@ CATALOG: dict[str, ToolInfo] = {
             "GET or POST a public http(s) URL and read the status and the start of the body. "
             "Private, loopback and link-local addresses are refused.",
             HttpRequestConfig,
+            Category.web,
+        ),
+        ToolInfo(
+            "web_search",
+            "Web search",
+            "Search the web and read a list of results (title, URL, snippet). The provider "
+            "(Serper, Tavily, Brave or a self-hosted SearXNG) is chosen per use.",
+            WebSearchConfig,
+            Category.web,
+            credentials=tuple(TOOL_KEY_PROVIDERS),
+        ),
+        ToolInfo(
+            "web_page",
+            "Read web page",
+            "Fetch a public web page and read its main content as Markdown, without navigation "
+            "or footers, with its title and final URL.",
+            WebPageConfig,
             Category.web,
         ),
         ToolInfo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from crewai.tools import BaseTool
 
@@ -14,6 +15,7 @@ from kasal.engine.tools.files import FileReadTool, FileWriteTool
 from kasal.engine.tools.http import HttpRequestTool
 from kasal.engine.tools.openapi import openapi_tools
 from kasal.engine.tools.refs import SourceRef, source_ref
+from kasal.engine.tools.web import WebPageTool, WebSearchTool
 
 # One use of a tool may become several crewai tools (all the tools of an MCP server).
 Builder = Callable[[ToolConfig, ToolContext], list[BaseTool]]
@@ -22,6 +24,10 @@ _BUILDERS: dict[str, Builder] = {
     "http_request": lambda config, ctx: [
         HttpRequestTool(config=config, settings=ctx.request.tools)
     ],
+    "web_search": lambda config, ctx: [
+        WebSearchTool(config=config, settings=ctx.request.tools, keys=ctx.request.tool_keys)
+    ],
+    "web_page": lambda config, ctx: [WebPageTool(config=config, settings=ctx.request.tools)],
     "file_read": lambda config, ctx: [FileReadTool(config=config, work_dir=ctx.work_dir)],
     "file_write": lambda config, ctx: [FileWriteTool(config=config, work_dir=ctx.work_dir)],
     "current_datetime": lambda config, _: [CurrentDatetimeTool(config=config)],
@@ -32,6 +38,22 @@ _BUILDERS: dict[str, Builder] = {
 _SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {
     "openapi": openapi_tools,
 }
+
+
+@dataclass(frozen=True)
+class ToolOrigin:
+    """Which tool a crewai tool stands for, as the run's events name it."""
+
+    tool_id: str  # a built-in id, or `<kind>:<source>/<tool>` for a configured source's tool
+    source: str | None = None  # `<kind>:<source>` (e.g. `mcp:github`); None for a built-in
+
+
+def tool_origin(ref: ToolRef, tool: BaseTool) -> ToolOrigin:
+    source = source_ref(ref.tool_id)
+    if source is None:
+        return ToolOrigin(ref.tool_id)
+    where = f"{source.kind}:{source.source}"
+    return ToolOrigin(f"{where}/{source.tool or tool.name}", where)
 
 
 def build_tools(refs: Iterable[ToolRef], ctx: ToolContext) -> list[BaseTool]:
