@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     lease_s: float = Field(default=30, gt=0, description="A run's claim without renewal")
     requeue_lost: bool = Field(default=False, description="Re-queue (once) runs a worker lost")
     tools_http_allow_private: bool = False
+    tools_python: bool = Field(
+        default=False, description="Offer the python tool: it runs agents' code on this host"
+    )
     run_retention_s: float = Field(
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"
     )

@@ -92,6 +92,7 @@ class ToolSettings(_Spec):
     http_allow_private: bool = False
     http_max_bytes: int = 1_000_000
     http_timeout_s: float = 15.0
+    python_enabled: bool = False  # KASAL_TOOLS_PYTHON: the python tool runs code on the host
 
 
 class RunRequest(_Spec):

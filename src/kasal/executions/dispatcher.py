@@ -278,7 +278,10 @@ class Dispatcher:
             inputs={k: str(v) for k, v in execution.inputs.items()},
             llms=configs,
             work_dir=str(work_dir),
-            tools=ToolSettings(http_allow_private=self.settings.tools_http_allow_private),
+            tools=ToolSettings(
+                http_allow_private=self.settings.tools_http_allow_private,
+                python_enabled=self.settings.tools_python,
+            ),
         )
 
     # Writing what the workers report
