@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Largest request body (crew import: own)"
     )
+    attachments_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest request starting a run with attached files (all files together)",
+    )
     rate_limit: str | None = Field(
         default="600/minute", description="Requests per credential or address; off: no limit"
     )

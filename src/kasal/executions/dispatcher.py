@@ -37,7 +37,7 @@ from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, Tool
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
-from kasal.executions.repository import RunnerRepository
+from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
 from kasal.realtime.bus import EventBus
@@ -272,6 +272,8 @@ class Dispatcher:
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
         work_dir = await self.run_folders.create(execution.id)
+        attached = await AttachmentRepository(session).of(execution.id)
+        await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
         return RunRequest(
             execution_id=str(execution.id),
             crew=spec,
