@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from kasal.engine.errors import InvalidSpec
-from kasal.engine.spec import CrewSpec, RunRequest, ToolRef, ToolSettings
+from kasal.engine.run import run_crew
+from kasal.engine.spec import CrewSpec, EngineEvent, LLMConfig, RunRequest, ToolRef, ToolSettings
 from kasal.engine.tools.base import ToolContext, ToolError
 from kasal.engine.tools.catalog import CATALOG, PythonConfig
 from kasal.engine.tools.factory import build_tools
 from kasal.engine.tools.python import PythonTool
+from tests.engine.specs import request, two_agent_crew
+from tests.support.llm_server import ScriptedLLMServer, tool_call
 
 
 def run(work: Path, code: str, **config: float) -> str:
@@ -104,3 +107,23 @@ def test_the_tool_is_off_unless_the_operator_turns_it_on(tmp_path: Path) -> None
         build_tools([ToolRef(tool_id="python")], context(enabled=False))
     (tool,) = build_tools([ToolRef(tool_id="python")], context(enabled=True))
     assert tool.run(code="print(6 * 7)") == "42\n"
+
+
+async def test_a_crew_runs_python_only_where_the_operator_allows_it(
+    llm_server: ScriptedLLMServer, scripted_llm: LLMConfig, tmp_path: Path
+) -> None:
+    crew = two_agent_crew(tools=("python",))
+    off = await run_crew(request(crew, [scripted_llm], tmp_path), lambda _: None)
+    assert off.status == "failed"
+    assert "KASAL_TOOLS_PYTHON=true" in (off.error or "")
+
+    llm_server.script(tool_call("python", {"code": "print(sum(range(10)))"}), "45.", "It is 45.")
+    allowed = request(crew, [scripted_llm], tmp_path).model_copy(
+        update={"tools": ToolSettings(python_enabled=True)}
+    )
+    events: list[EngineEvent] = []
+    on = await run_crew(allowed, events.append)
+    assert on.status == "succeeded", on.error
+    (completed,) = [e for e in events if e.type == "tool.completed"]
+    assert completed.data["tool"] == "python"
+    assert "45" in llm_server.chat_requests[1].prompt
