@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from kasal.executions.models import ExecutionAttachment
 from tests.executions.support import (
     all_events,
     create_crew,
@@ -67,6 +69,9 @@ async def test_an_agent_queries_a_file_attached_to_its_run(
         listed = await http.get(url, headers=owner.headers)
         download = await http.get(f"{url}/attachments/sales.csv", headers=owner.headers)
         strangers = await http.get(f"{url}/attachments/sales.csv", headers=stranger.headers)
+        deleted = await http.delete(f"/api/v1/executions/{done['id']}", headers=owner.headers)
+    async with app.state.sessionmaker() as session:
+        kept = await session.scalar(select(func.count()).select_from(ExecutionAttachment))
 
     assert done["status"] == "succeeded", done["error"]
     assert done["result"] == "North leads the sales."
@@ -79,6 +84,8 @@ async def test_an_agent_queries_a_file_attached_to_its_run(
     ]
     assert download.content == SALES
     assert strangers.status_code == 404
+    assert deleted.status_code == 204
+    assert kept == 0  # the stored files go with their execution
 
 
 @pytest.mark.parametrize(
