@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import docx
@@ -134,6 +135,14 @@ def test_unreadable_files_are_tool_errors(
     (tmp_path / name).write_bytes(content)
     with pytest.raises(ToolError, match=message):
         read(tmp_path, name)
+
+
+@pytest.mark.parametrize("name", ["bomb.docx", "bomb.xlsx"])
+def test_an_archive_that_unpacks_too_large_is_refused(tmp_path: Path, name: str) -> None:
+    with zipfile.ZipFile(tmp_path / name, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 2_000_000)  # packs to ~2 kB
+    with pytest.raises(ToolError, match="more than 10 times max_bytes"):
+        read(tmp_path, name, max_bytes=100_000)
 
 
 def test_size_limit_and_the_folder_guard(tmp_path: Path) -> None:

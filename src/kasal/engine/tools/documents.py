@@ -29,6 +29,7 @@ from kasal.engine.tools.catalog import CATALOG, DocumentReadConfig
 from kasal.engine.tools.files import read_bytes
 
 Reader = Callable[[bytes, DocumentReadConfig], Iterator[str]]
+UNPACKED_RATIO = 10
 
 
 def _text(data: bytes, _: DocumentReadConfig) -> Iterator[str]:
@@ -64,8 +65,20 @@ def _pdf(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
         yield f"[{len(pages) - config.max_pages} more pages not read: the limit is max_pages]"
 
 
-def _docx(data: bytes, _: DocumentReadConfig) -> Iterator[str]:
+def _check_unpacked(data: bytes, config: DocumentReadConfig) -> None:
+    """DOCX and XLSX are zip archives: a small one can unpack to gigabytes (python-docx
+    parses its XML whole), so the sizes its entries declare (zipfile holds them to it)
+    may add up to UNPACKED_RATIO times `max_bytes`, no more."""
+    declared = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    if declared > UNPACKED_RATIO * config.max_bytes:
+        raise ToolError(
+            f"The file unpacks to {declared} bytes, more than {UNPACKED_RATIO} times max_bytes."
+        )
+
+
+def _docx(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
     """Paragraphs and tables in document order; headings keep their level as Markdown."""
+    _check_unpacked(data, config)
     for block in docx.Document(io.BytesIO(data)).iter_inner_content():
         if isinstance(block, Table):
             yield "\n".join(" | ".join(cell.text for cell in row.cells) for row in block.rows)
@@ -79,6 +92,7 @@ def _docx(data: bytes, _: DocumentReadConfig) -> Iterator[str]:
 
 def _xlsx(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
     """Each sheet's non-empty rows, cells separated by tabs; formulas as their last value."""
+    _check_unpacked(data, config)
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheets = workbook.worksheets
