@@ -93,6 +93,7 @@ async def test_an_agent_queries_a_file_attached_to_its_run(
     [
         ([csv_file(".env")], "invalid_attachment"),
         ([csv_file("../sales.csv")], "invalid_attachment"),
+        ([csv_file("é" * 128 + ".csv")], "invalid_attachment"),  # 260 bytes
         ([csv_file("sales.csv"), csv_file("sales.csv")], "invalid_attachment"),
         ([csv_file(f"f{i}.csv") for i in range(21)], "too_many_attachments"),
     ],

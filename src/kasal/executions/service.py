@@ -134,8 +134,9 @@ def _check_uploads(uploads: Sequence[Upload]) -> None:
     seen: set[str] = set()
     for index, upload in enumerate(uploads):
         issue = validate.output_file_issue(upload.name)
-        if issue is None and ("/" in upload.name or len(upload.name) > MAX_ATTACHMENT_NAME):
-            issue = f"give a plain file name of at most {MAX_ATTACHMENT_NAME} characters."
+        too_long = len(upload.name.encode()) > MAX_ATTACHMENT_NAME  # the file system's limit
+        if issue is None and ("/" in upload.name or too_long):
+            issue = f"give a plain file name of at most {MAX_ATTACHMENT_NAME} bytes."
         if issue is None and upload.name in seen:
             issue = f"{upload.name!r} is attached twice."
         if issue is not None:
