@@ -139,9 +139,12 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Outermost last. Security headers wrap everything, errors included; CORS headers reach
     every answer a browser must read; the request id covers the 500s; a throttled client's
     body is never read; the body guard is the last step before the routes."""
-    import_limit = {str(app.url_path_for("import_crew")): MAX_IMPORT_REQUEST_BYTES}
+    route_limits = {
+        str(app.url_path_for("import_crew")): MAX_IMPORT_REQUEST_BYTES,
+        str(app.url_path_for("start_execution_with_files")): settings.attachments_max_bytes,
+    }
     app.add_middleware(
-        RequestGuardMiddleware, max_bytes=settings.max_body_bytes, route_limits=import_limit
+        RequestGuardMiddleware, max_bytes=settings.max_body_bytes, route_limits=route_limits
     )
     if settings.rate_limit is not None:
         app.add_middleware(

@@ -166,6 +166,28 @@ async def test_run_follows_to_the_end_and_the_exit_code_tells_how_it_went(
     assert failed.stdout == ""
 
 
+async def test_run_attaches_files_to_the_run(
+    account: Account, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Tea grows on hills.")
+    with Kasal(account.url, account.token) as kasal:
+        kasal.crews.create(crew_document("Market research"))
+
+    inputs = ["-i", "topic=tea", "-i", "audience=all"]
+    ran = invoke(["run", "Market research", *inputs, "-a", str(notes), "--json"], env)
+    assert ran.exit_code == 0, ran.stderr
+    execution_id = json.loads(ran.stdout)["id"]
+    async with httpx.AsyncClient(base_url=account.url) as http:
+        url = f"/api/v1/executions/{execution_id}/files/attachments/notes.txt"
+        attached = await http.get(url, headers=account.actor.headers)
+    assert attached.text == "Tea grows on hills."
+
+    missing = invoke(["run", "Market research", *inputs, "--attach", str(tmp_path / "no")], env)
+    assert missing.exit_code == 2
+    assert "no such file" in missing.stderr
+
+
 async def test_run_file_imports_then_updates_then_runs(
     account: Account, env: dict[str, str | None], tmp_path: Path
 ) -> None:

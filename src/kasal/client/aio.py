@@ -7,11 +7,14 @@ server's error code and message.
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import json as jsonlib
 import socket
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -169,10 +172,14 @@ class AsyncKasal:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         content: str | bytes | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Sequence[tuple[str, tuple[str, bytes]]] | None = None,
         headers: Mapping[str, str] | None = None,
         read_timeout: float | None = None,
     ) -> httpx.Response:
-        """One API call (`path` below /api/v1). Raises KasalAPIError / KasalConnectionError."""
+        """One API call (`path` below /api/v1). Raises KasalAPIError / KasalConnectionError.
+
+        `form` and `files` send a multipart form (files as (field, (file name, bytes)))."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = await self._client().request(
@@ -181,6 +188,8 @@ class AsyncKasal:
                 params=query,
                 json=json,
                 content=content,
+                data=form,
+                files=files,
                 headers=headers,
                 timeout=read_timeout if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
@@ -339,6 +348,10 @@ class AsyncCrews:
         return response.text
 
 
+def _read_uploads(paths: Sequence[str | Path]) -> list[tuple[str, tuple[str, bytes]]]:
+    return [("files", (Path(p).name, Path(p).read_bytes())) for p in paths]
+
+
 class AsyncExecutions:
     """Runs of crews: start, watch, cancel."""
 
@@ -346,13 +359,31 @@ class AsyncExecutions:
         self._client = client
 
     async def start(
-        self, crew_id: Id, inputs: Mapping[str, str] | None = None, *, version: int | None = None
+        self,
+        crew_id: Id,
+        inputs: Mapping[str, str] | None = None,
+        *,
+        version: int | None = None,
+        files: Sequence[str | Path] = (),
     ) -> Execution:
-        """Queue a run of the crew (its current version unless `version` is given)."""
+        """Queue a run of the crew (its current version unless `version` is given).
+
+        `files` are attached to the run: its agents find each one, under its own name, in
+        the `attachments/` folder of the run (e.g. for `document_read` or `data_query`).
+        """
         body: dict[str, Any] = {"crew_id": str(crew_id), "inputs": dict(inputs or {})}
         if version is not None:
             body["version"] = version
-        response = await self._client.request("POST", "/executions", json=body)
+        if files:
+            uploads = await asyncio.to_thread(_read_uploads, files)
+            response = await self._client.request(
+                "POST",
+                "/executions/with-files",
+                form={"request": jsonlib.dumps(body)},
+                files=uploads,
+            )
+        else:
+            response = await self._client.request("POST", "/executions", json=body)
         return parse(Execution, response, self._client.base_url)
 
     async def get(self, execution_id: Id) -> Execution:

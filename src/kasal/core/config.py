@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Largest request body (crew import: own)"
     )
+    attachments_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest request starting a run with attached files (all files together)",
+    )
     rate_limit: str | None = Field(
         default="600/minute", description="Requests per credential or address; off: no limit"
     )
@@ -73,6 +78,9 @@ class Settings(BaseSettings):
     tools_search_endpoints: dict[str, str] = Field(
         default_factory=dict,
         description='Search provider → API URL instead of its public one, as JSON: {"serper": …}',
+    )
+    tools_python: bool = Field(
+        default=False, description="Offer the python tool: it runs agents' code on this host"
     )
     run_retention_s: float = Field(
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"

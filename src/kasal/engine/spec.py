@@ -95,6 +95,7 @@ class ToolSettings(_Spec):
     http_timeout_s: float = 15.0
     # Search provider → API URL, replacing the public endpoint (a proxy, a test server).
     search_endpoints: dict[str, str] = Field(default_factory=dict)
+    python_enabled: bool = False  # KASAL_TOOLS_PYTHON: the python tool runs code on the host
 
 
 class RunRequest(_Spec):

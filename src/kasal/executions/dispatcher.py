@@ -38,7 +38,7 @@ from kasal.engine.validate import required_tool_keys
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
-from kasal.executions.repository import RunnerRepository
+from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
 from kasal.openapi import service as openapi
@@ -278,6 +278,8 @@ class Dispatcher:
             session, execution.group_id, required_tool_keys(spec)
         )
         work_dir = await self.run_folders.create(execution.id)
+        attached = await AttachmentRepository(session).of(execution.id)
+        await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
         return RunRequest(
             execution_id=str(execution.id),
             crew=spec,
@@ -287,6 +289,7 @@ class Dispatcher:
             tools=ToolSettings(
                 http_allow_private=self.settings.tools_http_allow_private,
                 search_endpoints=self.settings.tools_search_endpoints,
+                python_enabled=self.settings.tools_python,
             ),
             tool_keys=tool_keys,
             openapi=await openapi.for_run(session, execution.group_id, spec),

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kasal.core.db import Base, GroupOwnedMixin, IdMixin, TimestampMixin, utcnow
@@ -74,3 +74,17 @@ class ExecutionEvent(Base):
     task_key: Mapped[str | None] = mapped_column(String(64))
     agent_key: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ExecutionAttachment(Base):
+    """A file the user attached when asking for the run, kept with the run's request (like
+    its spec) until the dispatcher places it in the run folder, wherever that folder is."""
+
+    __tablename__ = "execution_attachments"
+
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -12,11 +12,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import utcnow
 from kasal.core.repository import GroupScopedRepository, Repository
-from kasal.executions.models import ACTIVE, FINISHED, Execution, ExecutionEvent, Status
+from kasal.executions.models import (
+    ACTIVE,
+    FINISHED,
+    Execution,
+    ExecutionAttachment,
+    ExecutionEvent,
+    Status,
+)
 
 
 class ExecutionRepository(GroupScopedRepository[Execution]):
     model = Execution
+
+
+class AttachmentRepository(Repository[ExecutionAttachment]):
+    """The files of a run's request. Not group-scoped itself: reached only through an
+    execution that was (created in the caller's group, or claimed by the dispatcher)."""
+
+    model = ExecutionAttachment
+
+    async def add_all(self, attachments: Sequence[ExecutionAttachment]) -> None:
+        self.session.add_all(attachments)
+        await self.session.flush()
+
+    async def of(self, execution_id: uuid.UUID) -> list[ExecutionAttachment]:
+        stmt = self.select().where(ExecutionAttachment.execution_id == execution_id)
+        return await self.all(stmt.order_by(ExecutionAttachment.name))
 
 
 class RunnerRepository(Repository[Execution]):

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, OperatorCtx
 from kasal.core.db import MAX_INT
 from kasal.core.deps import SessionDep, SettingsDep
-from kasal.core.errors import Conflict
+from kasal.core.errors import Conflict, InvalidInput
 from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
@@ -42,6 +42,29 @@ async def start_execution(
     databricks_token: DatabricksToken,
 ) -> ExecutionRead:
     return await service.start(session, ctx, body, _bus(request), _runs(request), databricks_token)
+
+
+@router.post(
+    "/with-files",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(InvalidInput),
+    summary="Start a run with files attached: they are under attachments/ in its folder",
+)
+async def start_execution_with_files(
+    body: Annotated[
+        str, Form(alias="request", description="The same body as POST /executions, as JSON")
+    ],
+    files: Annotated[list[UploadFile], File(description="At most 20; KASAL_ATTACHMENTS_MAX_BYTES")],
+    ctx: OperatorCtx,
+    session: SessionDep,
+    request: Request,
+    databricks_token: DatabricksToken,
+) -> ExecutionRead:
+    parsed = ExecutionCreate.model_validate_json(body)
+    uploads = [service.Upload(f.filename or "", await f.read()) for f in files]
+    return await service.start(
+        session, ctx, parsed, _bus(request), _runs(request), databricks_token, uploads
+    )
 
 
 @router.get("")

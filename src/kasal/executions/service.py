@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,8 +20,13 @@ from kasal.crews import service as crews
 from kasal.engine import validate
 from kasal.engine.spec import CrewSpec
 from kasal.executions import log, workdirs
-from kasal.executions.models import Execution, Status
-from kasal.executions.repository import EventRepository, ExecutionRepository, RunnerRepository
+from kasal.executions.models import Execution, ExecutionAttachment, Status
+from kasal.executions.repository import (
+    AttachmentRepository,
+    EventRepository,
+    ExecutionRepository,
+    RunnerRepository,
+)
 from kasal.executions.schemas import (
     EventPage,
     EventRead,
@@ -36,6 +41,16 @@ from kasal.llms import service as llms
 from kasal.realtime.bus import EventBus, execution_channel
 
 EVENT_PAGE = 1000
+MAX_ATTACHMENTS = 20
+MAX_ATTACHMENT_NAME = 255
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a run request; its size is bounded by the route's body limit."""
+
+    name: str
+    content: bytes
 
 
 class Runs(Protocol):
@@ -66,8 +81,13 @@ async def start(
     bus: EventBus,
     runs: Runs | None,
     databricks_token: str | None = None,
+    attachments: Sequence[Upload] = (),
 ) -> ExecutionRead:
-    """Validate everything a run needs now, so a doomed run is refused, not queued."""
+    """Validate everything a run needs now, so a doomed run is refused, not queued.
+
+    Attached files are stored with the run's row, in the same transaction, so that whichever
+    process dispatches the run finds them (see `ExecutionAttachment`)."""
+    _check_uploads(attachments)
     snapshot = await crews.snapshot_for_run(
         session, ctx, body.crew_id, body.version, databricks_token=databricks_token
     )
@@ -92,6 +112,14 @@ async def start(
             created_by=ctx.user_id,
         )
     )
+    await AttachmentRepository(session).add_all(
+        [
+            ExecutionAttachment(
+                execution_id=execution.id, name=u.name, size=len(u.content), content=u.content
+            )
+            for u in attachments
+        ]
+    )
     announcements = log.Announcements()
     await log.append(session, execution, [log.status_event(Status.queued)], announcements)
     log.announce_status(execution, announcements)
@@ -102,6 +130,29 @@ async def start(
             runs.lend_token(execution.id, databricks_token)
         runs.wake()
     return ExecutionRead.model_validate(execution)
+
+
+def _check_uploads(uploads: Sequence[Upload]) -> None:
+    """Each file lands as `attachments/<name>`: a plain, visible name, used once."""
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise InvalidInput(
+            "too_many_attachments", f"At most {MAX_ATTACHMENTS} files can be attached to a run"
+        )
+    seen: set[str] = set()
+    for index, upload in enumerate(uploads):
+        issue = validate.output_file_issue(upload.name)
+        too_long = len(upload.name.encode()) > MAX_ATTACHMENT_NAME  # the file system's limit
+        if issue is None and ("/" in upload.name or too_long):
+            issue = f"give a plain file name of at most {MAX_ATTACHMENT_NAME} bytes."
+        if issue is None and upload.name in seen:
+            issue = f"{upload.name!r} is attached twice."
+        if issue is not None:
+            raise InvalidInput(
+                "invalid_attachment",
+                f"The attached file {upload.name!r} cannot be used: {issue}",
+                [{"pointer": f"/files/{index}", "code": "invalid_attachment"}],
+            )
+        seen.add(upload.name)
 
 
 async def get(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID) -> ExecutionRead:

@@ -32,6 +32,7 @@ from kasal.executions.repository import RunnerRepository
 
 logger = logging.getLogger(__name__)
 
+ATTACHMENTS = "attachments"  # the run folder's subfolder for the files sent with the run
 MAX_SWEEP_INTERVAL_S = 3600.0
 MAX_LISTED_FILES = 1000
 _LOOKUP_CHUNK = 500  # ids per query: well under every backend's parameter limit
@@ -43,6 +44,23 @@ def runs_dir(data_dir: Path) -> Path:
 
 def folder_of(runs: Path, execution_id: uuid.UUID) -> Path:
     return runs / str(execution_id)
+
+
+async def place(folder: Path, files: Iterable[tuple[str, bytes]]) -> None:
+    """Write the files attached to a run into `folder/attachments/` (names already checked
+    on upload: plain, not hidden). An existing file is replaced, as when a lost run starts
+    again, but a link put in its place is not followed."""
+    await asyncio.to_thread(_place, folder, list(files))
+
+
+def _place(folder: Path, files: list[tuple[str, bytes]]) -> None:
+    if not files:
+        return
+    target = private_dir(folder / ATTACHMENTS)
+    for name, content in files:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with os.fdopen(os.open(target / name, flags, 0o600), "wb") as handle:
+            handle.write(content)
 
 
 async def remove(runs: Path, execution_id: uuid.UUID) -> None:

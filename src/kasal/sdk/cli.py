@@ -371,6 +371,9 @@ def run(
     file: Path | None = typer.Option(
         None, "--file", "-f", help="Import this YAML (or update the crew of its name), then run"
     ),
+    attach: list[Path] = typer.Option(
+        [], "--attach", "-a", help="Attach a file, found by agents under attachments/ (repeatable)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="The finished execution as JSON"),
 ) -> None:
     """Run a crew and follow it live until it ends.
@@ -380,12 +383,13 @@ def run(
     if crew is None and file is None:
         fail("Name the crew to run (id or exact name), or give --file crew.yaml")
     values = _parse_inputs(inputs)
+    attachments = [_checked_path(path) for path in attach]
     with _client() as client:
         target = _crew_to_run(client, crew, file)
         execution: Execution | None = None
         try:
             with deferred_interrupts():  # a Ctrl-C now still lets us learn what to cancel
-                execution = client.executions.start(target.id, values)
+                execution = client.executions.start(target.id, values, files=attachments)
             err.print(f"Running {target.name!r}: execution {execution.id}", highlight=False)
             final = _follow(client, target, execution)
         except KeyboardInterrupt:

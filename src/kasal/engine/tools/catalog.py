@@ -81,6 +81,42 @@ class WebPageConfig(ToolConfig):
     )
 
 
+class DocumentReadConfig(ToolConfig):
+    max_bytes: int = Field(
+        20_000_000, ge=1, le=200_000_000, description="Larger files are refused unread."
+    )
+    max_chars: int = Field(50_000, ge=100, le=2_000_000, description="Longer text is cut.")
+    max_pages: int = Field(
+        100, ge=1, le=10_000, description="Pages of a PDF, or sheets of a workbook, read."
+    )
+
+
+class DataQueryConfig(ToolConfig):
+    max_rows: int = Field(200, ge=1, le=10_000, description="Rows shown; the rest are counted.")
+    timeout_s: float = Field(10, gt=0, le=300, description="A longer query is interrupted.")
+    memory_mb: int = Field(256, ge=16, le=16_384, description="Memory DuckDB may use.")
+    max_cell_chars: int = Field(200, ge=10, le=100_000, description="Longer values are cut.")
+
+
+PYTHON_SWITCH = "KASAL_TOOLS_PYTHON"
+
+
+class PythonConfig(ToolConfig):
+    timeout_s: float = Field(10, gt=0, le=600, description="Wall time before it is killed.")
+    cpu_s: int = Field(10, ge=1, le=600, description="CPU seconds before it is killed.")
+    memory_mb: int = Field(256, ge=32, le=16_384, description="Address space it may map.")
+    max_output_bytes: int = Field(
+        20_000, ge=100, le=5_000_000, description="Output beyond this stops the snippet."
+    )
+
+
+class CalculatorConfig(ToolConfig):
+    max_chars: int = Field(500, ge=1, le=100_000, description="Longest expression accepted.")
+    max_digits: int = Field(
+        1000, ge=1, le=1_000_000, description="Largest whole number a step may produce."
+    )
+
+
 class Category(StrEnum):
     """How the canvas groups the tool picker."""
 
@@ -172,6 +208,45 @@ CATALOG: dict[str, ToolInfo] = {
             "Write a text file into the run's working directory.",
             FileWriteConfig,
             Category.files,
+        ),
+        ToolInfo(
+            "document_read",
+            "Read document",
+            "Read a PDF, Word (.docx), Excel (.xlsx), CSV, JSON, HTML, Markdown or text file "
+            "from the run's working directory as text, with page and sheet markers. "
+            "Files attached to the run are under attachments/.",
+            DocumentReadConfig,
+            Category.files,
+        ),
+        ToolInfo(
+            "data_query",
+            "Query data files",
+            "Read-only SQL (DuckDB) over the CSV, Parquet and JSON files of the run's "
+            "working directory: each file is a view named by its path, e.g. SELECT * FROM "
+            '"attachments/sales.csv".',
+            DataQueryConfig,
+            Category.data,
+        ),
+        ToolInfo(
+            "python",
+            "Run Python",
+            "Run a short Python snippet in the run's working directory and read what it "
+            "prints. It starts with an empty environment (no secrets); its time, CPU, "
+            "memory and output are limited.",
+            PythonConfig,
+            Category.code,
+            caution=(
+                "Runs code on the worker host, as the service's user, with its file-system "
+                f"access. Off unless the operator sets {PYTHON_SWITCH}=true."
+            ),
+        ),
+        ToolInfo(
+            "calculator",
+            "Calculator",
+            "Evaluate an arithmetic expression exactly: + - * / // % **, parentheses, "
+            "comparisons, math functions (sqrt, log, sin, ...) and the constants pi, e, tau.",
+            CalculatorConfig,
+            Category.utilities,
         ),
         ToolInfo(
             "current_datetime",

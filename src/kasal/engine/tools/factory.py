@@ -7,18 +7,35 @@ from dataclasses import dataclass
 
 from crewai.tools import BaseTool
 
+from kasal.engine.errors import InvalidSpec
 from kasal.engine.spec import ToolRef
 from kasal.engine.tools.base import ToolContext
-from kasal.engine.tools.catalog import ToolConfig, parse_config
+from kasal.engine.tools.calculator import CalculatorTool
+from kasal.engine.tools.catalog import PYTHON_SWITCH, PythonConfig, ToolConfig, parse_config
 from kasal.engine.tools.clock import CurrentDatetimeTool
+from kasal.engine.tools.data import DataQueryTool
+from kasal.engine.tools.documents import DocumentReadTool
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
 from kasal.engine.tools.http import HttpRequestTool
 from kasal.engine.tools.openapi import openapi_tools
+from kasal.engine.tools.python import PythonTool
 from kasal.engine.tools.refs import SourceRef, source_ref
 from kasal.engine.tools.web import WebPageTool, WebSearchTool
 
 # One use of a tool may become several crewai tools (all the tools of an MCP server).
 Builder = Callable[[ToolConfig, ToolContext], list[BaseTool]]
+
+
+def _python(config: ToolConfig, ctx: ToolContext) -> list[BaseTool]:
+    """Only where the operator turned it on: the snippet runs on this host."""
+    if not ctx.request.tools.python_enabled:
+        raise InvalidSpec(
+            f"The tool 'python' is off on this server; the operator turns it on with "
+            f"{PYTHON_SWITCH}=true."
+        )
+    assert isinstance(config, PythonConfig)  # noqa: S101 (parse_config of "python")
+    return [PythonTool(config=config, work_dir=ctx.work_dir)]
+
 
 _BUILDERS: dict[str, Builder] = {
     "http_request": lambda config, ctx: [
@@ -31,6 +48,10 @@ _BUILDERS: dict[str, Builder] = {
     "file_read": lambda config, ctx: [FileReadTool(config=config, work_dir=ctx.work_dir)],
     "file_write": lambda config, ctx: [FileWriteTool(config=config, work_dir=ctx.work_dir)],
     "current_datetime": lambda config, _: [CurrentDatetimeTool(config=config)],
+    "document_read": lambda config, ctx: [DocumentReadTool(config=config, work_dir=ctx.work_dir)],
+    "data_query": lambda config, ctx: [DataQueryTool(config=config, work_dir=ctx.work_dir)],
+    "python": _python,
+    "calculator": lambda config, _: [CalculatorTool(config=config)],
 }
 
 

@@ -85,6 +85,17 @@ def _require_regular_file(fd: int, path: str) -> None:
         raise ToolError(f"Cannot use {path!r}: it is not a regular file.")
 
 
+def read_bytes(root: Path, path: str, limit: int) -> bytes:
+    """At most `limit` bytes of the regular file `path` names under `root`, opened without
+    following a link, so that every tool reading the run folder is confined alike."""
+    target = resolve_inside(root, path)
+    with _os_errors(path):
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            _require_regular_file(fd, path)
+            return handle.read(limit)
+
+
 class FileReadArgs(BaseModel):
     path: str = Field(description="File path relative to the working directory.")
 
@@ -97,13 +108,8 @@ class FileReadTool(BaseTool):
     config: FileReadConfig = Field(default_factory=FileReadConfig)
 
     def _run(self, path: str) -> str:
-        target = resolve_inside(self.work_dir, path)
         limit = self.config.max_bytes
-        with _os_errors(path):
-            fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as handle:
-                _require_regular_file(fd, path)
-                data = handle.read(limit + 1)
+        data = read_bytes(self.work_dir, path, limit + 1)
         cut = len(data) > limit
         try:  # a character cut in half at the limit is dropped, not an error
             text = codecs.getincrementaldecoder("utf-8")().decode(data[:limit], final=not cut)
