@@ -11,7 +11,7 @@ block a run (see `service.snapshot_for_run`); warnings are advice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,7 +44,8 @@ class ModelFacts(Protocol):
 
 @dataclass(frozen=True)
 class Catalog:
-    """The facts of one group: its models by key, and its tools' enabled state by id.
+    """The facts of one group: its models by key, its tools' enabled state by id, and the
+    names of its database connections.
 
     A crew's agents always name their model here, so there is no default model.
     """
@@ -52,6 +53,7 @@ class Catalog:
     models: Mapping[str, ModelFacts] = field(default_factory=dict)
     tools: Mapping[str, bool] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
+    connections: Collection[str] = frozenset()
 
     @property
     def default_model(self) -> str | None:
@@ -86,6 +88,9 @@ class Catalog:
 
     def source(self, kind: str, name: str) -> SourceFacts | None:
         return self.sources.get((kind, name))
+
+    def has_connection(self, name: str) -> bool:
+        return name in self.connections
 
 
 def problems(body: CrewBody, catalog: Catalog) -> list[Problem]:

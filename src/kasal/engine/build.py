@@ -73,7 +73,8 @@ class _RunLLMs:
 def build_crew(request: RunRequest) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run."""
     spec = request.crew
-    found = errors(check(spec, RunFacts(request.llms.keys())))
+    facts = RunFacts(request.llms.keys(), connections=request.connections.keys())
+    found = errors(check(spec, facts))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
     output_files = _output_files(spec.tasks, request.inputs)
     problems += [

@@ -86,6 +86,15 @@ class LLMConfig(_Spec):
     output_price_per_mtok: float | None = None
 
 
+class DatabaseConnection(_Spec):
+    """A group's database connection resolved for one run (only those its tools name).
+    `url` holds the password: never logged or serialised in clear."""
+
+    name: str
+    url: SecretStr
+    description: str = ""
+
+
 class ToolSettings(_Spec):
     """Operator settings that bound what built-in tools may do."""
 
@@ -101,6 +110,7 @@ class RunRequest(_Spec):
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    connections: dict[str, DatabaseConnection] = Field(default_factory=dict)
 
 
 def utcnow() -> datetime:

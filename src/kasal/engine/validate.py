@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -47,6 +48,7 @@ CODES: dict[str, str] = {
     "unknown_source_tool": "A tool its source did not offer when last discovered.",
     "tool_disabled": "A tool that is disabled for the group.",
     "invalid_tool_config": "A tool configuration that does not match the tool's schema.",
+    "unknown_connection": "A tool naming a database connection the group does not have.",
     "duplicate_tool": "The same tool is given twice to one agent or task.",
     "task_without_agent": "A task with no agent (a warning in a hierarchical crew).",
     "unknown_agent": "A task assigned to a key that is not an agent of the crew.",
@@ -104,16 +106,22 @@ class Facts(Protocol):
         """What is known of the group's tool source (an MCP server...); None: no such one."""
         ...
 
+    def has_connection(self, name: str) -> bool:
+        """Whether the group has a database connection of this name."""
+        ...
+
 
 @dataclass(frozen=True)
 class RunFacts:
-    """The engine's facts: the models resolved for this run, and the built-in tools.
+    """The engine's facts: the models and connections resolved for this run, and the
+    built-in tools.
 
     An agent without a model runs on the run's model when there is exactly one.
     """
 
     llm_keys: Collection[str]
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
+    connections: Collection[str] = frozenset()
 
     @property
     def default_model(self) -> str | None:
@@ -129,6 +137,9 @@ class RunFacts:
 
     def source(self, kind: str, name: str) -> SourceFacts | None:
         return self.sources.get((kind, name))
+
+    def has_connection(self, name: str) -> bool:
+        return name in self.connections
 
 
 def check(crew: CrewSpec, facts: Facts) -> list[Finding]:
@@ -155,6 +166,18 @@ def required_inputs(crew: CrewSpec) -> list[str]:
     texts += [t for task in crew.tasks for t in (task.description, task.expected_output)]
     texts += [task.output_file for task in crew.tasks if task.output_file]  # CrewAI fills it too
     return placeholders(texts)
+
+
+def connections_used(crew: CrewSpec) -> set[str]:
+    """The names of the database connections the crew's tools use (valid uses only)."""
+    refs = [ref for agent in crew.agents for ref in agent.tools]
+    refs += [ref for task in crew.tasks for ref in task.tools]
+    names: set[str] = set()
+    for ref in refs:
+        if ref.tool_id in CATALOG:
+            with suppress(ToolConfigError):
+                names.update(parse_config(ref.tool_id, ref.config).connections().values())
+    return names
 
 
 def input_problems(crew: CrewSpec, inputs: Mapping[str, str]) -> list[str]:
@@ -269,10 +292,22 @@ class _Rules:
                 f"The tool {ref.tool_id!r} is disabled for this group.",
             )
         if ref.tool_id in CATALOG:
-            try:
-                parse_config(ref.tool_id, ref.config)
-            except ToolConfigError as exc:
-                yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
+            yield from self._tool_config(pointer, ref)
+
+    def _tool_config(self, pointer: str, ref: ToolRef) -> Iterator[Finding]:
+        try:
+            config = parse_config(ref.tool_id, ref.config)
+        except ToolConfigError as exc:
+            yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
+            return
+        for field_name, name in config.connections().items():
+            if not self.facts.has_connection(name):
+                yield Finding(
+                    f"{pointer}/config/{field_name}",
+                    "unknown_connection",
+                    f"There is no database connection {name!r} in this group: "
+                    "add it under Settings > Connections.",
+                )
 
     def _unused_agents(self) -> Iterator[Finding]:
         if self.crew.process != "sequential":

@@ -30,10 +30,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kasal.connections import service as connections
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
+from kasal.engine.validate import connections_used
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
@@ -271,6 +273,9 @@ class Dispatcher:
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
+        databases = await connections.resolve_for_run(
+            session, execution.group_id, connections_used(spec)
+        )
         work_dir = await self.run_folders.create(execution.id)
         return RunRequest(
             execution_id=str(execution.id),
@@ -279,6 +284,7 @@ class Dispatcher:
             llms=configs,
             work_dir=str(work_dir),
             tools=ToolSettings(http_allow_private=self.settings.tools_http_allow_private),
+            connections=databases,
         )
 
     # Writing what the workers report

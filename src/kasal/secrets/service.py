@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from kasal.connections.models import DatabaseConnection
 from kasal.core import crypto
 from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
@@ -25,7 +26,10 @@ from kasal.secrets.schemas import ApiKeyCreate, ApiKeyRead, ApiKeyUpdate
 
 # Every column holding a secret-box ciphertext. `kasal secrets rotate` re-encrypts them all;
 # a domain that stores another kind of secret adds its column here.
-ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[str], ...] = (ApiKey.value_encrypted,)
+ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[str], ...] = (
+    ApiKey.value_encrypted,
+    DatabaseConnection.url_encrypted,
+)
 
 _SHORTEST_WITH_LAST4 = 8  # below this, four characters would give away half the value
 

@@ -10,15 +10,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# A group's database connection is named by a handle like this (`/api/v1/connections`).
+CONNECTION_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+SqlMode = Literal["query", "list_tables", "describe_table"]
+SQL_MODES: tuple[SqlMode, ...] = ("query", "list_tables", "describe_table")
 
 
 class ToolConfig(BaseModel):
     """Per-use configuration of a tool (`ToolRef.config`). Unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def connections(self) -> dict[str, str]:
+        """The group's database connections this use needs, by the config field naming each:
+        the crew rules check they exist, and a run is handed only these."""
+        return {}
 
 
 class HttpRequestConfig(ToolConfig):
@@ -39,6 +49,25 @@ class FileWriteConfig(ToolConfig):
 
 class CurrentDatetimeConfig(ToolConfig):
     default_timezone: str = Field("UTC", description="IANA time zone used when none is asked.")
+
+
+class SqlQueryConfig(ToolConfig):
+    connection: str = Field(
+        pattern=CONNECTION_NAME_PATTERN,
+        description="The name of one of the group's database connections.",
+    )
+    modes: list[SqlMode] = Field(
+        default_factory=lambda: list(SQL_MODES),
+        min_length=1,
+        description="What the agent may do: run a query, list the tables, describe a table.",
+    )
+    max_rows: int = Field(100, ge=1, le=10_000, description="Rows past this are cut.")
+    timeout_s: float = Field(
+        10, gt=0, le=300, description="Seconds a statement may run; the database stops it."
+    )
+
+    def connections(self) -> dict[str, str]:
+        return {"connection": self.connection}
 
 
 class Category(StrEnum):
@@ -115,6 +144,15 @@ CATALOG: dict[str, ToolInfo] = {
             "Write a text file into the run's working directory.",
             FileWriteConfig,
             Category.files,
+        ),
+        ToolInfo(
+            "sql_query",
+            "SQL query",
+            "Read-only SQL against one of the group's database connections (PostgreSQL, "
+            "MySQL/MariaDB, SQLite): run a query, list the tables, describe a table. The "
+            "database itself refuses writes; statements are time-limited and rows capped.",
+            SqlQueryConfig,
+            Category.data,
         ),
         ToolInfo(
             "current_datetime",

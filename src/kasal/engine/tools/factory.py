@@ -13,6 +13,7 @@ from kasal.engine.tools.clock import CurrentDatetimeTool
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
 from kasal.engine.tools.http import HttpRequestTool
 from kasal.engine.tools.refs import SourceRef, source_ref
+from kasal.engine.tools.sql import sql_query_tools
 
 # One use of a tool may become several crewai tools (all the tools of an MCP server).
 Builder = Callable[[ToolConfig, ToolContext], list[BaseTool]]
@@ -24,6 +25,7 @@ _BUILDERS: dict[str, Builder] = {
     "file_read": lambda config, ctx: [FileReadTool(config=config, work_dir=ctx.work_dir)],
     "file_write": lambda config, ctx: [FileWriteTool(config=config, work_dir=ctx.work_dir)],
     "current_datetime": lambda config, _: [CurrentDatetimeTool(config=config)],
+    "sql_query": sql_query_tools,
 }
 
 
