@@ -80,7 +80,7 @@ def parse_url(raw: str, password: str | None = None) -> URL:
     except (ArgumentError, ValueError):
         raise DatabaseError(f"This is not a database URL. Write it like {URL_EXAMPLES}.") from None
     if password is not None:
-        url = url.set(password=password or None)
+        url = with_password(url, password)
     backend, _, driver = url.drivername.partition("+")
     flavor = _FLAVORS.get(backend)
     if flavor is None:
@@ -142,7 +142,8 @@ def has_password(url: URL) -> bool:
 
 
 def with_password(url: URL, password: str | None) -> URL:
-    return url.set(password=password or None)
+    # URL.set ignores None, so a password is removed by replacing the field.
+    return url._replace(password=password or None)
 
 
 def secret_url(url: URL) -> str:
