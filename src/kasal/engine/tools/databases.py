@@ -57,7 +57,7 @@ class _Flavor:
 
     label: str
     driver: str  # the synchronous driver Kasal ships for it
-    connect_args: Callable[[URL, float], dict[str, Any]]
+    engine: Callable[[URL, float], Engine]  # one connection per use: no pool
     begin: Callable[[Connection, float], None]  # the read-only transaction, time-limited
     # One statement on the raw DBAPI connection: its cursor (for the column names, known
     # once rows come) and its rows, read lazily so a huge result is never held whole.
@@ -162,7 +162,7 @@ def read_only(url: str, timeout_s: float) -> Iterator[Connection]:
     """
     parsed = parse_url(url)
     flavor = _FLAVORS[parsed.get_backend_name()]
-    engine = _engine(parsed, flavor, timeout_s)
+    engine = flavor.engine(parsed, timeout_s)
     # SQLAlchemy wraps what it runs; the raw cursors raise the driver's own errors.
     failures = (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
     try:
@@ -280,19 +280,6 @@ def _cell(value: Any) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-def _engine(url: URL, flavor: _Flavor, timeout_s: float) -> Engine:
-    if flavor.label == "SQLite":
-        path = url.database or ""
-        return create_engine(
-            "sqlite+pysqlite://",
-            poolclass=NullPool,
-            creator=lambda: sqlite3.connect(
-                f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout_s
-            ),
-        )
-    return create_engine(url, poolclass=NullPool, connect_args=flavor.connect_args(url, timeout_s))
-
-
 def _failure(exc: Exception, flavor: _Flavor, timeout_s: float, password: str | None) -> str:
     if flavor.timed_out(_original(exc)):
         return (
@@ -325,13 +312,14 @@ def _connect_timeout(timeout_s: float) -> int:
 # --------------------------------------------------------------------------- PostgreSQL
 
 
-def _postgres_connect_args(url: URL, timeout_s: float) -> dict[str, Any]:
+def _postgres_engine(url: URL, timeout_s: float) -> Engine:
     given = url.query.get("options")
     options = given if isinstance(given, str) else ""
-    return {
+    connect_args = {
         "connect_timeout": _connect_timeout(timeout_s),
         "options": f"{options} -c default_transaction_read_only=on".strip(),
     }
+    return create_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
 def _postgres_begin(connection: Connection, timeout_s: float) -> None:
@@ -352,13 +340,14 @@ def _postgres_timed_out(exc: BaseException) -> bool:
 # --------------------------------------------------------------------------- MySQL
 
 
-def _mysql_connect_args(url: URL, timeout_s: float) -> dict[str, Any]:
-    return {
+def _mysql_engine(url: URL, timeout_s: float) -> Engine:
+    connect_args = {
         "connect_timeout": _connect_timeout(timeout_s),
         # A socket read waits no longer than the statement may run, plus a margin.
         "read_timeout": _connect_timeout(timeout_s) + 5,
         "client_flag": 0,  # never the multi-statements flag, whatever the URL asked
     }
+    return create_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
 def _mysql_begin(connection: Connection, timeout_s: float) -> None:
@@ -384,6 +373,16 @@ def _mysql_timed_out(exc: BaseException) -> bool:
 # --------------------------------------------------------------------------- SQLite
 
 
+def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
+    """Opened by hand, as a read-only URI: SQLAlchemy's URL would let the file be created."""
+    path = url.database or ""
+    return create_engine(
+        "sqlite+pysqlite://",
+        poolclass=NullPool,
+        creator=lambda: sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout_s),
+    )
+
+
 def _sqlite_begin(connection: Connection, timeout_s: float) -> None:
     raw: Any = connection.connection.dbapi_connection
     raw.execute("PRAGMA query_only = ON")
@@ -404,14 +403,12 @@ def _sqlite_timed_out(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc)
 
 
-_MYSQL = _Flavor(
-    "MySQL", "pymysql", _mysql_connect_args, _mysql_begin, _mysql_rows, _mysql_timed_out
-)
+_MYSQL = _Flavor("MySQL", "pymysql", _mysql_engine, _mysql_begin, _mysql_rows, _mysql_timed_out)
 _FLAVORS: dict[str, _Flavor] = {
     "postgresql": _Flavor(
         "PostgreSQL",
         "psycopg",
-        _postgres_connect_args,
+        _postgres_engine,
         _postgres_begin,
         _postgres_rows,
         _postgres_timed_out,
@@ -419,6 +416,6 @@ _FLAVORS: dict[str, _Flavor] = {
     "mysql": _MYSQL,
     "mariadb": _MYSQL,
     "sqlite": _Flavor(
-        "SQLite", "pysqlite", lambda url, t: {}, _sqlite_begin, _sqlite_rows, _sqlite_timed_out
+        "SQLite", "pysqlite", _sqlite_engine, _sqlite_begin, _sqlite_rows, _sqlite_timed_out
     ),
 }

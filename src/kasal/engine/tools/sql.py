@@ -66,10 +66,7 @@ def sql_query_tools(config: ToolConfig, ctx: ToolContext) -> list[BaseTool]:
 
 
 def _describe(config: SqlQueryConfig, connection: DatabaseConnection) -> str:
-    try:
-        kind = databases.label(databases.parse_url(connection.url.get_secret_value()))
-    except databases.DatabaseError:
-        kind = "SQL"
+    kind = databases.label(databases.parse_url(connection.url.get_secret_value()))
     about = f" ({connection.description})" if connection.description else ""
     return (
         f"Read-only SQL on the {kind} database {connection.name!r}{about}. "
