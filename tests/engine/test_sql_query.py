@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from kasal.engine.spec import CrewSpec, DatabaseConnection, RunRequest, ToolRef
 from kasal.engine.tools.base import ToolContext, ToolError
+from kasal.engine.tools.databases import CELL_CHARS, TABLE_CHARS, text_table
 from kasal.engine.tools.factory import build_tools
 from tests.support.scratch import ORDERS, SLOW, order_count
 
@@ -111,3 +112,14 @@ def test_a_failed_connection_never_shows_the_password(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match="Cannot connect to the database") as raised:
         _tool(url, tmp_path, timeout_s=2)._run(sql="SELECT 1")
     assert "Sup3r-S3cret" not in str(raised.value)
+
+
+def test_long_values_and_wide_results_are_cut() -> None:
+    table = text_table(["doc", "blob"], [("word " * 100, b"\x00" * 12)])
+    doc, blob = table.splitlines()[2].split(" | ")
+    assert len(doc) == CELL_CHARS
+    assert doc.endswith("…")
+    assert blob == "<12 bytes>"
+    wide = text_table(["doc"], [("x" * CELL_CHARS,)] * (TABLE_CHARS // CELL_CHARS + 10))
+    assert "rows are shown; there are more" in wide.splitlines()[-1]
+    assert len(wide) < TABLE_CHARS + 500

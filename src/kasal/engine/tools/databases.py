@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -189,9 +189,9 @@ def server_version(url: str, timeout_s: float) -> str:
     """The server's name and version, e.g. "PostgreSQL 16.4", proving it answers."""
     with read_only(url, timeout_s) as connection:
         info = connection.dialect.server_version_info or ()
-        flavor = _FLAVORS[connection.dialect.name]
-        label = "MariaDB" if getattr(connection.dialect, "is_mariadb", False) else flavor.label
-        return f"{label} {'.'.join(str(part) for part in info)}".strip()
+        mariadb = getattr(connection.dialect, "is_mariadb", False)  # even behind mysql://
+        name = "MariaDB" if mariadb else _FLAVORS[connection.dialect.name].label
+        return f"{name} {'.'.join(str(part) for part in info)}".strip()
 
 
 def query(connection: Connection, sql: str, max_rows: int) -> str:
@@ -414,7 +414,7 @@ _FLAVORS: dict[str, _Flavor] = {
         _postgres_timed_out,
     ),
     "mysql": _MYSQL,
-    "mariadb": _MYSQL,
+    "mariadb": replace(_MYSQL, label="MariaDB"),
     "sqlite": _Flavor(
         "SQLite", "pysqlite", _sqlite_engine, _sqlite_begin, _sqlite_rows, _sqlite_timed_out
     ),
