@@ -4,4 +4,9 @@ from kasal.engine.env import quiet_crewai
 
 quiet_crewai()
 
-pytest_plugins = ["tests.support.app", "tests.support.server", "tests.support.fixtures"]
+pytest_plugins = [
+    "tests.support.app",
+    "tests.support.server",
+    "tests.support.fixtures",
+    "tests.support.scratch",
+]

@@ -17,6 +17,7 @@ from kasal.auth import service as auth
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
 from kasal.auth.router import router as auth_router
+from kasal.connections.router import router as connections_router
 from kasal.core import crypto, migrate, openapi
 from kasal.core.config import Settings
 from kasal.core.db import create_engine, create_sessionmaker
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
         groups_router,
         models_router,
         api_keys_router,
+        connections_router,
         tools_router,
         openapi_sources_router,
         agents_router,

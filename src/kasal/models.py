@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "kasal.auth.models",
     "kasal.llms.models",
     "kasal.secrets.models",
+    "kasal.connections.models",
     "kasal.tools.models",
     "kasal.agents.models",
     "kasal.tasks.models",

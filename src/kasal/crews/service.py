@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasal.connections import service as connections
 from kasal.core.context import GroupContext
 from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound, StoredDataInvalid
@@ -79,13 +80,15 @@ class CrewSnapshot:
 async def catalog_of(
     session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
 ) -> Catalog:
-    """The group's models, tools and keys, as validation sees them. In Databricks Apps mode
-    the request's forwarded token counts as the key of Databricks models."""
+    """The group's models, tools, keys, tool sources and database connections, as validation
+    sees them. In Databricks Apps mode the request's forwarded token counts as the key of
+    Databricks models."""
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
         sources=await openapi.tool_sources(session, ctx),
         tool_keys=frozenset(await secrets.providers_with_keys(session, ctx.group_id)),
+        connections=await connections.names(session, ctx),
     )
 
 

@@ -11,7 +11,7 @@ block a run (see `service.snapshot_for_run`); warnings are advice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,7 +44,8 @@ class ModelFacts(Protocol):
 
 @dataclass(frozen=True)
 class Catalog:
-    """The facts of one group: its models by key, its tools' enabled state by id, its keys.
+    """The facts of one group: its models by key, its tools' enabled state by id, its keys,
+    its tool sources and the names of its database connections.
 
     A crew's agents always name their model here, so there is no default model.
     """
@@ -53,6 +54,7 @@ class Catalog:
     tools: Mapping[str, bool] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
     tool_keys: frozenset[str] = frozenset()  # API-key providers the group has a key for
+    connections: Collection[str] = frozenset()
 
     @property
     def default_model(self) -> str | None:
@@ -90,6 +92,9 @@ class Catalog:
 
     def has_tool_key(self, provider: str) -> bool:
         return provider in self.tool_keys
+
+    def has_connection(self, name: str) -> bool:
+        return name in self.connections
 
 
 def problems(body: CrewBody, catalog: Catalog) -> list[Problem]:

@@ -95,7 +95,12 @@ class _RunTools:
 def build_crew(request: RunRequest) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run."""
     spec = request.crew
-    facts = RunFacts(request.llms.keys(), source_facts(request), tool_keys=request.tool_keys.keys())
+    facts = RunFacts(
+        request.llms.keys(),
+        source_facts(request),
+        tool_keys=request.tool_keys.keys(),
+        connections=request.connections.keys(),
+    )
     found = errors(check(spec, facts))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
     output_files = _output_files(spec.tasks, request.inputs)

@@ -87,6 +87,15 @@ class LLMConfig(_Spec):
     output_price_per_mtok: float | None = None
 
 
+class DatabaseConnection(_Spec):
+    """A group's database connection resolved for one run (only those its tools name).
+    `url` holds the password: never logged or serialised in clear."""
+
+    name: str
+    url: SecretStr
+    description: str = ""
+
+
 class ToolSettings(_Spec):
     """Operator settings that bound what built-in tools may do."""
 
@@ -105,6 +114,7 @@ class RunRequest(_Spec):
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    connections: dict[str, DatabaseConnection] = Field(default_factory=dict)
     openapi: dict[str, OpenApiSource] = Field(default_factory=dict)  # by name, as crews use them
     # The group's keys for the services this run's tool uses call (provider → key), only those.
     tool_keys: dict[str, SecretStr] = Field(default_factory=dict)
@@ -113,6 +123,7 @@ class RunRequest(_Spec):
         """Every credential of the run in clear, so that what it reports can leave them out."""
         keys = [c.api_key for c in self.llms.values() if c.api_key is not None]
         keys += self.tool_keys.values()
+        keys += [c.url for c in self.connections.values()]
         keys += [s.auth.secret for s in self.openapi.values() if s.auth.secret is not None]
         return [value for key in keys if (value := key.get_secret_value())]
 

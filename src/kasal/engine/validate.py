@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from kasal.engine.providers import TOOL_KEY_PROVIDERS
 from kasal.engine.spec import CrewSpec, TaskSpec, ToolRef
-from kasal.engine.tools.catalog import CATALOG, ToolConfigError, parse_config
+from kasal.engine.tools.catalog import CATALOG, ToolConfig, ToolConfigError, parse_config
 from kasal.engine.tools.refs import SourceFacts, source_problem, source_ref
 
 Severity = Literal["error", "warning"]
@@ -49,6 +50,7 @@ CODES: dict[str, str] = {
     "tool_disabled": "A tool that is disabled for the group.",
     "invalid_tool_config": "A tool configuration that does not match the tool's schema.",
     "missing_tool_key": "A tool use calling a service whose API key the group has not set.",
+    "unknown_connection": "A tool naming a database connection the group does not have.",
     "duplicate_tool": "The same tool is given twice to one agent or task.",
     "task_without_agent": "A task with no agent (a warning in a hierarchical crew).",
     "unknown_agent": "A task assigned to a key that is not an agent of the crew.",
@@ -110,10 +112,15 @@ class Facts(Protocol):
         """Whether a key for the API-key provider (`serper`...) is there for the tools."""
         ...
 
+    def has_connection(self, name: str) -> bool:
+        """Whether the group has a database connection of this name."""
+        ...
+
 
 @dataclass(frozen=True)
 class RunFacts:
-    """The engine's facts: the models and tool keys resolved for this run, the built-in tools.
+    """The engine's facts: the models, tool keys and connections resolved for this run, and
+    the built-in tools.
 
     An agent without a model runs on the run's model when there is exactly one.
     """
@@ -121,6 +128,7 @@ class RunFacts:
     llm_keys: Collection[str]
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
     tool_keys: Collection[str] = ()
+    connections: Collection[str] = frozenset()
 
     @property
     def default_model(self) -> str | None:
@@ -139,6 +147,9 @@ class RunFacts:
 
     def has_tool_key(self, provider: str) -> bool:
         return provider in self.tool_keys
+
+    def has_connection(self, name: str) -> bool:
+        return name in self.connections
 
 
 def check(crew: CrewSpec, facts: Facts) -> list[Finding]:
@@ -167,17 +178,25 @@ def required_inputs(crew: CrewSpec) -> list[str]:
     return placeholders(texts)
 
 
-def required_tool_keys(crew: CrewSpec) -> set[str]:
-    """The API-key providers whose keys a run of `crew` needs for its built-in tool uses."""
-    refs = [r for a in crew.agents for r in a.tools] + [r for t in crew.tasks for r in t.tools]
-    needed: set[str] = set()
+def _tool_configs(crew: CrewSpec) -> Iterator[ToolConfig]:
+    """The configuration of every valid built-in tool use of the crew (an invalid one is a
+    problem of its own, `invalid_tool_config`, which blocks the run)."""
+    refs = [ref for agent in crew.agents for ref in agent.tools]
+    refs += [ref for task in crew.tasks for ref in task.tools]
     for ref in refs:
         if ref.tool_id in CATALOG:
-            try:
-                needed |= parse_config(ref.tool_id, ref.config).keys_needed()
-            except ToolConfigError:
-                continue  # a problem of its own (invalid_tool_config), which blocks the run
-    return needed
+            with suppress(ToolConfigError):
+                yield parse_config(ref.tool_id, ref.config)
+
+
+def required_tool_keys(crew: CrewSpec) -> set[str]:
+    """The API-key providers whose keys a run of `crew` needs for its built-in tool uses."""
+    return {provider for config in _tool_configs(crew) for provider in config.keys_needed()}
+
+
+def connections_used(crew: CrewSpec) -> set[str]:
+    """The names of the database connections the crew's tools use."""
+    return {name for config in _tool_configs(crew) for name in config.connections().values()}
 
 
 def input_problems(crew: CrewSpec, inputs: Mapping[str, str]) -> list[str]:
@@ -292,19 +311,30 @@ class _Rules:
                 f"The tool {ref.tool_id!r} is disabled for this group.",
             )
         if ref.tool_id in CATALOG:
-            try:
-                config = parse_config(ref.tool_id, ref.config)
-            except ToolConfigError as exc:
-                yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
-                return
-            for provider in sorted(config.keys_needed()):
-                if not self.facts.has_tool_key(provider):
-                    yield Finding(
-                        f"{pointer}/config",
-                        "missing_tool_key",
-                        f"The tool {ref.tool_id!r} uses {TOOL_KEY_PROVIDERS[provider]}, and the "
-                        f"group has no {provider} API key: add one under Settings > API keys.",
-                    )
+            yield from self._tool_config(pointer, ref)
+
+    def _tool_config(self, pointer: str, ref: ToolRef) -> Iterator[Finding]:
+        try:
+            config = parse_config(ref.tool_id, ref.config)
+        except ToolConfigError as exc:
+            yield Finding(f"{pointer}/config", "invalid_tool_config", str(exc))
+            return
+        for provider in sorted(config.keys_needed()):
+            if not self.facts.has_tool_key(provider):
+                yield Finding(
+                    f"{pointer}/config",
+                    "missing_tool_key",
+                    f"The tool {ref.tool_id!r} uses {TOOL_KEY_PROVIDERS[provider]}, and the "
+                    f"group has no {provider} API key: add one under Settings > API keys.",
+                )
+        for field_name, name in config.connections().items():
+            if not self.facts.has_connection(name):
+                yield Finding(
+                    f"{pointer}/config/{field_name}",
+                    "unknown_connection",
+                    f"There is no database connection {name!r} in this group: "
+                    "add it under Settings > Connections.",
+                )
 
     def _unused_agents(self) -> Iterator[Finding]:
         if self.crew.process != "sequential":

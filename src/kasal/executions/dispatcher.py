@@ -30,11 +30,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kasal.connections import service as connections
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
-from kasal.engine.validate import required_tool_keys
+from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
@@ -277,6 +278,9 @@ class Dispatcher:
         tool_keys = await secrets.decrypted_keys(
             session, execution.group_id, required_tool_keys(spec)
         )
+        databases = await connections.resolve_for_run(
+            session, execution.group_id, connections_used(spec)
+        )
         work_dir = await self.run_folders.create(execution.id)
         attached = await AttachmentRepository(session).of(execution.id)
         await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
@@ -293,6 +297,7 @@ class Dispatcher:
             ),
             tool_keys=tool_keys,
             openapi=await openapi.for_run(session, execution.group_id, spec),
+            connections=databases,
         )
 
     # Writing what the workers report

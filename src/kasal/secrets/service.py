@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from kasal.connections.models import DatabaseConnection
 from kasal.core import crypto
 from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
@@ -31,6 +32,7 @@ from kasal.secrets.schemas import ApiKeyCreate, ApiKeyRead, ApiKeyUpdate
 ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
     ApiKey.value_encrypted,
     OpenApiSource.secret_encrypted,
+    DatabaseConnection.url_encrypted,
 )
 
 _SHORTEST_WITH_LAST4 = 8  # below this, four characters would give away half the value

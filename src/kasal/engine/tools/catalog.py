@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kasal.engine.providers import TOOL_KEY_PROVIDERS
 
+# A group's database connection is named by a handle like this (`/api/v1/connections`).
+CONNECTION_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+SqlMode = Literal["query", "list_tables", "describe_table"]
+SQL_MODES: tuple[SqlMode, ...] = ("query", "list_tables", "describe_table")
+
 
 class ToolConfig(BaseModel):
     """Per-use configuration of a tool (`ToolRef.config`). Unknown keys are errors."""
@@ -25,6 +30,11 @@ class ToolConfig(BaseModel):
     def keys_needed(self) -> frozenset[str]:
         """The API-key providers (`/api-keys`) whose key this use calls with."""
         return frozenset()
+
+    def connections(self) -> dict[str, str]:
+        """The group's database connections this use needs, by the config field naming each:
+        the crew rules check they exist, and a run is handed only these."""
+        return {}
 
 
 class HttpRequestConfig(ToolConfig):
@@ -115,6 +125,25 @@ class CalculatorConfig(ToolConfig):
     max_digits: int = Field(
         1000, ge=1, le=1_000_000, description="Largest whole number a step may produce."
     )
+
+
+class SqlQueryConfig(ToolConfig):
+    connection: str = Field(
+        pattern=CONNECTION_NAME_PATTERN,
+        description="The name of one of the group's database connections.",
+    )
+    modes: list[SqlMode] = Field(
+        default_factory=lambda: list(SQL_MODES),
+        min_length=1,
+        description="What the agent may do: run a query, list the tables, describe a table.",
+    )
+    max_rows: int = Field(100, ge=1, le=10_000, description="Rows past this are cut.")
+    timeout_s: float = Field(
+        10, gt=0, le=300, description="Seconds a statement may run; the database stops it."
+    )
+
+    def connections(self) -> dict[str, str]:
+        return {"connection": self.connection}
 
 
 class Category(StrEnum):
@@ -247,6 +276,15 @@ CATALOG: dict[str, ToolInfo] = {
             "comparisons, math functions (sqrt, log, sin, ...) and the constants pi, e, tau.",
             CalculatorConfig,
             Category.utilities,
+        ),
+        ToolInfo(
+            "sql_query",
+            "SQL query",
+            "Read-only SQL against one of the group's database connections (PostgreSQL, "
+            "MySQL/MariaDB, SQLite): run a query, list the tables, describe a table. The "
+            "database itself refuses writes; statements are time-limited and rows capped.",
+            SqlQueryConfig,
+            Category.data,
         ),
         ToolInfo(
             "current_datetime",

@@ -20,6 +20,7 @@ from kasal.engine.tools.http import HttpRequestTool
 from kasal.engine.tools.openapi import openapi_tools
 from kasal.engine.tools.python import PythonTool
 from kasal.engine.tools.refs import SourceRef, source_ref
+from kasal.engine.tools.sql import sql_query_tools
 from kasal.engine.tools.web import WebPageTool, WebSearchTool
 
 # One use of a tool may become several crewai tools (all the tools of an MCP server).
@@ -52,6 +53,7 @@ _BUILDERS: dict[str, Builder] = {
     "data_query": lambda config, ctx: [DataQueryTool(config=config, work_dir=ctx.work_dir)],
     "python": _python,
     "calculator": lambda config, _: [CalculatorTool(config=config)],
+    "sql_query": sql_query_tools,
 }
 
 

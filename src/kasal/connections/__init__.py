@@ -1,0 +1,1 @@
+"""Database connections a group configures for the `sql_query` tool, URLs encrypted at rest."""
