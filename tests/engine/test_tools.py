@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kasal.engine.spec import CrewSpec, RunRequest, ToolRef, ToolSettings
+from kasal.engine.tools.addresses import IPAddress, address_refusal
 from kasal.engine.tools.base import ToolContext, ToolError
 from kasal.engine.tools.catalog import (
     CATALOG,
@@ -28,7 +29,7 @@ from kasal.engine.tools.catalog import (
 from kasal.engine.tools.clock import CurrentDatetimeTool
 from kasal.engine.tools.factory import build_tools
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
-from kasal.engine.tools.http import HttpRequestTool, IPAddress, address_refusal
+from kasal.engine.tools.http import HttpRequestTool
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,10 +12,7 @@ addresses we never checked.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
-from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urljoin
 
@@ -24,34 +21,12 @@ from crewai.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from kasal.engine.spec import ToolSettings
+from kasal.engine.tools.addresses import AddressPolicy, checked_address, policy
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import CATALOG, HttpRequestConfig
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-AddressPolicy = Callable[[IPAddress], str | None]
-
 MAX_REDIRECTS = 5
 REDIRECTS = {301, 302, 303, 307, 308}
-
-
-def address_refusal(ip: IPAddress) -> str | None:
-    """Why `ip` may not be contacted (e.g. 'loopback'), or None when it is public."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    checks = (
-        ("loopback", ip.is_loopback),
-        ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("unspecified", ip.is_unspecified),
-        ("reserved", ip.is_reserved),
-        ("private", ip.is_private),
-        ("non-public", not ip.is_global),
-    )
-    return next((label for label, hit in checks if hit), None)
-
-
-def allow_all(ip: IPAddress) -> str | None:
-    return None
 
 
 class HttpRequestArgs(BaseModel):
@@ -99,7 +74,7 @@ class HttpRequestTool(BaseTool):
     def _policy(self) -> AddressPolicy:
         if self.address_policy is not None:
             return self.address_policy
-        return allow_all if self.settings.http_allow_private else address_refusal
+        return policy(self.settings.http_allow_private)
 
     def _pinned_request(
         self, client: httpx.Client, url: str, method: str, body: str | None
@@ -116,7 +91,8 @@ class HttpRequestTool(BaseTool):
             h.lower() for h in self.config.allowed_hosts
         }:
             raise ToolError(f"Host {host!r} is not in this tool's allowed hosts.")
-        ip = self._checked_address(host, target.port or (443 if target.scheme == "https" else 80))
+        port = target.port or (443 if target.scheme == "https" else 80)
+        ip = checked_address(host, port, self._policy())
         headers = {"Host": target.netloc.decode("ascii")}
         if body is not None and body.lstrip().startswith(("{", "[")):
             headers["Content-Type"] = "application/json"
@@ -127,21 +103,6 @@ class HttpRequestTool(BaseTool):
             content=body.encode() if body is not None else None,
             extensions={"sni_hostname": host},
         )
-
-    def _checked_address(self, host: str, port: int) -> IPAddress:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror:
-            raise ToolError(f"Cannot resolve host {host!r}.") from None
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-        policy = self._policy()
-        for ip in addresses:
-            if (reason := policy(ip)) is not None:
-                raise ToolError(
-                    f"Refused: {host!r} resolves to {ip}, a {reason} address. "
-                    "Only public addresses may be requested."
-                )
-        return addresses[0]
 
     def _describe(self, response: httpx.Response, deadline: float) -> str:
         cap = self.settings.http_max_bytes
