@@ -94,6 +94,27 @@ class ToolSettings(_Spec):
     http_timeout_s: float = 15.0
 
 
+McpTransport = Literal["stdio", "sse", "streamable_http"]
+
+
+class McpServerConfig(_Spec):
+    """A group's MCP server, resolved for one connection: secrets in clear but wrapped.
+
+    `stdio` uses command, args, env and cwd; `sse` and `streamable_http` use url and headers.
+    """
+
+    name: str
+    transport: McpTransport
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, SecretStr] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    connect_timeout_s: float = 10.0
+    call_timeout_s: float = 60.0
+
+
 class RunRequest(_Spec):
     execution_id: str
     crew: CrewSpec
@@ -101,6 +122,7 @@ class RunRequest(_Spec):
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)  # by name
 
 
 def utcnow() -> datetime:
