@@ -35,6 +35,7 @@ from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.router import router as executions_router
 from kasal.llms.router import router as models_router
+from kasal.mcp.router import router as mcp_router
 from kasal.realtime.bus import EventBus
 from kasal.secrets.router import router as api_keys_router
 from kasal.tasks.router import router as tasks_router
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
         models_router,
         api_keys_router,
         tools_router,
+        mcp_router,
         agents_router,
         tasks_router,
         crews_router,

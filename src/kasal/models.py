@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "kasal.llms.models",
     "kasal.secrets.models",
     "kasal.tools.models",
+    "kasal.mcp.models",
     "kasal.agents.models",
     "kasal.tasks.models",
     "kasal.crews.models",

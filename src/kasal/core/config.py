@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     lease_s: float = Field(default=30, gt=0, description="A run's claim without renewal")
     requeue_lost: bool = Field(default=False, description="Re-queue (once) runs a worker lost")
     tools_http_allow_private: bool = False
+    mcp_stdio_commands: CsvList = Field(
+        default_factory=list,
+        description="Executables stdio MCP servers may run on this host (exact match); none",
+    )
     run_retention_s: float = Field(
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"
     )
@@ -86,7 +90,7 @@ class Settings(BaseSettings):
     @classmethod
     def _csv_fields(cls, data: object) -> object:
         if isinstance(data, dict):
-            for name in ("cors_origins", "admin_emails", "secret_keys"):
+            for name in ("cors_origins", "admin_emails", "secret_keys", "mcp_stdio_commands"):
                 if name in data:
                     data[name] = _split_csv(data[name])
         return data

@@ -18,7 +18,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 import anyio
 import httpx
@@ -187,7 +187,7 @@ def _too_slow(config: McpServerConfig) -> str:
     return f"The MCP server {config.name!r} did not answer in time (timeout {seconds} s)."
 
 
-def _tail(errlog: IO[str], limit: int = 500) -> str:
+def _tail(errlog: TextIO, limit: int = 500) -> str:
     """The end of what a stdio server wrote to stderr: often the reason it stopped."""
     try:
         errlog.seek(0)
@@ -198,7 +198,7 @@ def _tail(errlog: IO[str], limit: int = 500) -> str:
 
 @asynccontextmanager
 async def _transport(
-    config: McpServerConfig, allow_private: bool, cwd: Path | None, errlog: IO[str]
+    config: McpServerConfig, allow_private: bool, cwd: Path | None, errlog: TextIO
 ) -> AsyncIterator[tuple[Any, Any]]:
     headers = {name: value.get_secret_value() for name, value in config.headers.items()}
     timeout = httpx.Timeout(config.connect_timeout_s, read=max(config.call_timeout_s, 300))

@@ -19,13 +19,17 @@ from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
 from kasal.core.errors import Conflict, NotFound
 from kasal.core.pagination import Page, PageParams
+from kasal.mcp.models import McpServer
 from kasal.secrets.models import ApiKey
 from kasal.secrets.repository import ApiKeyRepository, EncryptedColumnRepository
 from kasal.secrets.schemas import ApiKeyCreate, ApiKeyRead, ApiKeyUpdate
 
 # Every column holding a secret-box ciphertext. `kasal secrets rotate` re-encrypts them all;
 # a domain that stores another kind of secret adds its column here.
-ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[str], ...] = (ApiKey.value_encrypted,)
+ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[str], ...] = (
+    ApiKey.value_encrypted,
+    McpServer.secrets_encrypted,
+)
 
 _SHORTEST_WITH_LAST4 = 8  # below this, four characters would give away half the value
 
