@@ -50,6 +50,7 @@ from kasal.crews.validation import Catalog, ModelFacts
 from kasal.engine.spec import CrewSpec
 from kasal.engine.validate import required_inputs
 from kasal.llms import service as llms
+from kasal.mcp import service as mcp
 from kasal.tools import service as tools
 
 NAME_LIMIT = 200
@@ -76,11 +77,12 @@ class CrewSnapshot:
 async def catalog_of(
     session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
 ) -> Catalog:
-    """The group's models and tools, as validation sees them. In Databricks Apps mode the
-    request's forwarded token counts as the key of Databricks models."""
+    """The group's models, tools and tool sources (MCP servers), as validation sees them. In
+    Databricks Apps mode the request's forwarded token counts as the key of Databricks models."""
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
+        sources=await mcp.source_facts(session, ctx),
     )
 
 

@@ -22,8 +22,10 @@ from kasal.engine.errors import InvalidSpec
 from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
+from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import build_tools
+from kasal.engine.tools.mcp import ConnectedServer
 from kasal.engine.validate import (
     PLACEHOLDER,
     RunFacts,
@@ -70,10 +72,16 @@ class _RunLLMs:
         return llm
 
 
-def build_crew(request: RunRequest) -> BuiltCrew:
-    """Raises InvalidSpec (listing every problem) when the spec cannot run."""
+def build_crew(
+    request: RunRequest, mcp_servers: Mapping[str, ConnectedServer] | None = None
+) -> BuiltCrew:
+    """Raises InvalidSpec (listing every problem) when the spec cannot run.
+
+    `mcp_servers`: the run's connections to the MCP servers its tools name (see run.py).
+    """
     spec = request.crew
-    found = errors(check(spec, RunFacts(request.llms.keys())))
+    servers = mcp_servers or {}
+    found = errors(check(spec, RunFacts(request.llms.keys(), mcp.source_facts(servers))))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
     output_files = _output_files(spec.tasks, request.inputs)
     problems += [
@@ -86,7 +94,7 @@ def build_crew(request: RunRequest) -> BuiltCrew:
     work_dir = Path(request.work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     llms = _RunLLMs(dict(request.llms))
-    tools = ToolContext(request, work_dir)
+    tools = ToolContext(request, work_dir, servers)
     agents = {a.key: _agent(a, llms, tools) for a in spec.agents}
     tasks: dict[str, Task] = {}
     for task_spec in spec.tasks:

@@ -22,7 +22,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -67,10 +67,17 @@ _current: ContextVar[RunCapture | None] = ContextVar("kasal_run_capture", defaul
 class RunCapture:
     """The events of one run, from any thread in, in emission order out (on one thread)."""
 
-    def __init__(self, emit: Emit, task_keys: dict[str, str], agent_keys: dict[str, str]) -> None:
+    def __init__(
+        self,
+        emit: Emit,
+        task_keys: dict[str, str],
+        agent_keys: dict[str, str],
+        tool_sources: Mapping[str, str] | None = None,
+    ) -> None:
         self._emit = emit
         self._task_keys = task_keys
         self._agent_keys = agent_keys
+        self._tool_sources = tool_sources or {}  # tool name → its source, e.g. "mcp:github"
         self._lock = threading.Lock()
         self._pending: list[tuple[int, int, float, BaseEvent]] = []
         self._arrivals = itertools.count()
@@ -140,6 +147,8 @@ class RunCapture:
             self.failed_model = getattr(event, "model", None)
         if kind.endswith((".completed", ".failed")) and "duration_ms" not in data:
             data["duration_ms"] = self._duration_ms(event)
+        if kind.startswith("tool.") and (source := self._tool_sources.get(data["tool"])):
+            data["source"] = source
         return EngineEvent(type=kind, task_key=task_key, agent_key=agent_key, data=data)
 
     def _keys(self, event: BaseEvent) -> tuple[str | None, str | None]:

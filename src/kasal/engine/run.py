@@ -44,9 +44,11 @@ from kasal.engine.errors import explain
 from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
+from kasal.engine.tools import mcp as mcp_tools
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import FileWriteConfig
 from kasal.engine.tools.files import FileWriteTool
+from kasal.engine.tools.mcp_client import McpUnavailable
 from kasal.events import EventType
 
 PUMP_INTERVAL_S = 0.02
@@ -70,12 +72,25 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
         )
     )
     try:
-        built = build_crew(request)
+        async with mcp_tools.connected(request) as servers:  # kept for as long as the run
+            return await _run(request, emit, started, servers)
+    except McpUnavailable as exc:
+        return _failed(emit, f"The crew cannot start: {exc}", Usage(), started)
+
+
+async def _run(
+    request: RunRequest,
+    emit: Emit,
+    started: float,
+    servers: Mapping[str, mcp_tools.ConnectedServer],
+) -> RunResult:
+    try:
+        built = build_crew(request, servers)
     except (ValidationError, ValueError, LookupError) as exc:  # crewai refusing the objects
         return _failed(emit, f"The crew cannot be built: {exc}", Usage(), started)
     except Exception as exc:  # EngineError, or anything unforeseen: still a result
         return _failed(emit, explain(exc, request.llms), Usage(), started)
-    capture = RunCapture(emit, built.task_keys, built.agent_keys)
+    capture = RunCapture(emit, built.task_keys, built.agent_keys, mcp_tools.tool_sources(servers))
     pump = asyncio.create_task(_pump(capture))
     try:
         with capturing(capture), _private_task_outputs(built.crew, Path(request.work_dir)):

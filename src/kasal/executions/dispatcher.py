@@ -40,6 +40,7 @@ from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
+from kasal.mcp import service as mcp
 from kasal.realtime.bus import EventBus
 from kasal.runtime import NoFreeSlot, WorkerPool
 from kasal.runtime.pool import DEFAULT_RUNNER
@@ -271,6 +272,9 @@ class Dispatcher:
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
+        servers = await mcp.resolve_for_run(
+            session, execution.group_id, self.settings, mcp.referenced(spec)
+        )
         work_dir = await self.run_folders.create(execution.id)
         return RunRequest(
             execution_id=str(execution.id),
@@ -279,6 +283,7 @@ class Dispatcher:
             llms=configs,
             work_dir=str(work_dir),
             tools=ToolSettings(http_allow_private=self.settings.tools_http_allow_private),
+            mcp_servers=servers,
         )
 
     # Writing what the workers report

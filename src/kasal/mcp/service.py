@@ -25,8 +25,8 @@ from kasal.core.context import GroupContext
 from kasal.core.db import utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
-from kasal.engine import mcp
 from kasal.engine.spec import CrewSpec, McpServerConfig
+from kasal.engine.tools import mcp_client as mcp
 from kasal.engine.tools.refs import SourceFacts, source_ref
 from kasal.mcp.models import McpServer
 from kasal.mcp.repository import McpServerRepository

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from crewai.tools import BaseTool
 
 from kasal.engine.spec import ToolRef
+from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.catalog import ToolConfig, parse_config
 from kasal.engine.tools.clock import CurrentDatetimeTool
@@ -28,7 +29,9 @@ _BUILDERS: dict[str, Builder] = {
 
 
 # The tools of the sources a group configured (see refs), by kind of source.
-_SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {}
+_SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {
+    "mcp": mcp.build,
+}
 
 
 def build_tools(refs: Iterable[ToolRef], ctx: ToolContext) -> list[BaseTool]:
