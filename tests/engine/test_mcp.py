@@ -6,14 +6,21 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from kasal.engine.run import run_crew
-from kasal.engine.spec import EngineEvent, LLMConfig, McpServerConfig, RunRequest, ToolSettings
+from kasal.engine.spec import (
+    CrewSpec,
+    EngineEvent,
+    LLMConfig,
+    McpServerConfig,
+    RunRequest,
+    ToolSettings,
+)
 from tests.engine.specs import request, two_agent_crew
 from tests.support.llm_server import ScriptedLLMServer, tool_call
 from tests.support.mcp_server import SCRIPT, HttpTransport, McpServerProcess
@@ -30,8 +37,11 @@ def stdio_server(call_log: Path, name: str = "calc", **env: str) -> McpServerCon
     )
 
 
-def with_servers(run: RunRequest, *servers: McpServerConfig) -> RunRequest:
-    return run.model_copy(
+def mcp_run(
+    crew: CrewSpec, llm: LLMConfig, tmp_path: Path, *servers: McpServerConfig
+) -> RunRequest:
+    """A run of `crew` using `servers`, which may be on loopback."""
+    return request(crew, [llm], tmp_path / "run").model_copy(
         update={
             "mcp_servers": {s.name: s for s in servers},
             "tools": ToolSettings(http_allow_private=True),
@@ -57,7 +67,7 @@ async def test_an_agent_calls_a_stdio_mcp_tool(
     llm_server.script(tool_call("calc_add", {"a": 2, "b": 40}), "The answer is 42.", "42 it is.")
     events: list[EngineEvent] = []
     crew = two_agent_crew(tools=("mcp:calc/add",))
-    run = with_servers(request(crew, [scripted_llm], tmp_path / "run"), stdio_server(log))
+    run = mcp_run(crew, scripted_llm, tmp_path, stdio_server(log))
 
     result = await run_crew(run, events.append)
 
@@ -85,7 +95,7 @@ async def test_an_agent_calls_a_remote_mcp_tool(
         headers={"X-Token": SecretStr("h3ader")},
     )
     crew = two_agent_crew(tools=("mcp:web",))
-    run = with_servers(request(crew, [scripted_llm], tmp_path / "run"), remote)
+    run = mcp_run(crew, scripted_llm, tmp_path, remote)
 
     result = await run_crew(run, lambda e: None)
 
@@ -102,7 +112,7 @@ async def test_a_failing_mcp_tool_is_the_agents_problem_not_the_runs(
     llm_server.script(tool_call("calc_explode"), "It broke.", "Done.")
     events: list[EngineEvent] = []
     crew = two_agent_crew(tools=("mcp:calc",))
-    run = with_servers(request(crew, [scripted_llm], tmp_path / "run"), stdio_server(tmp_path / "l"))
+    run = mcp_run(crew, scripted_llm, tmp_path, stdio_server(tmp_path / "l"))
 
     result = await run_crew(run, events.append)
 
@@ -120,9 +130,7 @@ async def test_a_server_that_cannot_start_fails_the_run_plainly(
     crew = two_agent_crew(tools=("mcp:calc",))
     events: list[EngineEvent] = []
 
-    result = await run_crew(
-        with_servers(request(crew, [scripted_llm], tmp_path / "run"), broken), events.append
-    )
+    result = await run_crew(mcp_run(crew, scripted_llm, tmp_path, broken), events.append)
 
     assert result.status == "failed"
     assert result.error is not None
@@ -135,7 +143,7 @@ async def test_a_tool_the_server_no_longer_offers_fails_the_build(
     llm_server: ScriptedLLMServer, scripted_llm: LLMConfig, tmp_path: Path
 ) -> None:
     crew = two_agent_crew(tools=("mcp:calc/subtract",))
-    run = with_servers(request(crew, [scripted_llm], tmp_path / "run"), stdio_server(tmp_path / "l"))
+    run = mcp_run(crew, scripted_llm, tmp_path, stdio_server(tmp_path / "l"))
 
     result = await run_crew(run, lambda e: None)
 
@@ -153,11 +161,9 @@ async def test_cancel_during_a_slow_mcp_call_stops_the_server(
     crew = two_agent_crew(tools=("mcp:calc",))
     server = stdio_server(log, MCP_PID_FILE=str(pid_file))
     run = asyncio.create_task(
-        run_crew(with_servers(request(crew, [scripted_llm], tmp_path / "run"), server), lambda e: None)
+        run_crew(mcp_run(crew, scripted_llm, tmp_path, server), lambda e: None)
     )
-    async with asyncio.timeout(30):
-        while not (log.exists() and log.read_text()):  # the call reached the server
-            await asyncio.sleep(0.05)
+    await until(lambda: log.exists() and bool(log.read_text()))  # the call reached the server
     pid = int(pid_file.read_text())
     assert process_exists(pid)
 
@@ -166,6 +172,12 @@ async def test_cancel_during_a_slow_mcp_call_stops_the_server(
         await run
 
     assert not process_exists(pid)
+
+
+async def until(condition: Callable[[], bool], within: float = 30) -> None:
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 (another process changes the condition)
+            await asyncio.sleep(0.05)
 
 
 def process_exists(pid: int) -> bool:
