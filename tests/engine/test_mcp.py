@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,13 @@ from kasal.engine.spec import (
 )
 from tests.engine.specs import request, two_agent_crew
 from tests.support.llm_server import ScriptedLLMServer, tool_call
-from tests.support.mcp_server import SCRIPT, HttpTransport, McpServerProcess
+from tests.support.mcp_server import (
+    SCRIPT,
+    HttpTransport,
+    McpServerProcess,
+    process_exists,
+    until,
+)
 
 
 def stdio_server(call_log: Path, name: str = "calc", **env: str) -> McpServerConfig:
@@ -172,19 +177,3 @@ async def test_cancel_during_a_slow_mcp_call_stops_the_server(
         await run
 
     assert not process_exists(pid)
-
-
-async def until(condition: Callable[[], bool], within: float = 30) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 (another process changes the condition)
-            await asyncio.sleep(0.05)
-
-
-def process_exists(pid: int) -> bool:
-    """Alive, and not a zombie waiting for its parent to reap it."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())

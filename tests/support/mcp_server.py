@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -106,6 +107,22 @@ class McpServerProcess:
         if self._process is not None:
             self._process.kill()
             self._process.wait(timeout=10)
+
+
+async def until(condition: Callable[[], bool], within: float = 30) -> None:
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 (another process changes the condition)
+            await asyncio.sleep(0.05)
+
+
+def process_exists(pid: int) -> bool:
+    """Alive, and not a zombie waiting for its parent to reap it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())
 
 
 def main() -> None:
