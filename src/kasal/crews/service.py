@@ -289,8 +289,15 @@ async def import_crew(
     resolve = model_resolver(catalog.models)
     default = await llms.default_model(session, ctx.group_id, databricks_token)
     # Parsing a large YAML file takes seconds of CPU: keep the event loop free meanwhile.
+    mcp_server = await mcp.server_at_url(session, ctx)
     imported = await asyncio.to_thread(
-        porting.import_file, upload.filename, upload.data, resolve, default, named=upload.named
+        porting.import_file,
+        upload.filename,
+        upload.data,
+        resolve,
+        default,
+        named=upload.named,
+        mcp_server=mcp_server,
     )
     repo = CrewRepository(session, ctx.group_id)
     name = await _free_name(repo, imported.body.name, "")

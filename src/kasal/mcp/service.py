@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from pydantic import SecretStr
@@ -153,6 +153,13 @@ async def source_facts(
     }
 
 
+async def server_at_url(session: AsyncSession, ctx: GroupContext) -> Callable[[str], str | None]:
+    """URL → the name of the group's remote server there (for CrewAI imports' `mcps`)."""
+    rows = await McpServerRepository(session, ctx.group_id).every()
+    names = {_url_key(row.url): row.name for row in rows if row.url}
+    return lambda url: names.get(_url_key(url))
+
+
 def referenced(spec: CrewSpec) -> set[str]:
     """The names of the MCP servers a crew's agents and tasks use."""
     refs = [ref for agent in spec.agents for ref in agent.tools]
@@ -222,6 +229,13 @@ def _check_command(settings: Settings, transport: str, command: str | None) -> N
         "restarting Kasal.",
         [{"field": "command"}],
     )
+
+
+def _url_key(url: str) -> str:
+    """URLs that differ only in a trailing slash or the case of scheme and host match."""
+    scheme, sep, rest = url.strip().partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}{sep}{host.lower()}{slash}{path}".rstrip("/")
 
 
 def _invalid(message: str, field: str) -> InvalidInput:
