@@ -159,7 +159,8 @@ async def test_a_command_that_exits_and_one_that_never_answers(
     mcp_app: FastAPI, mcp_client: httpx.AsyncClient
 ) -> None:
     actor = await make_actor(mcp_app, mcp_client)
-    exits = stdio_body("exits", args=["-c", "import sys; sys.exit('no token given')"])
+    code = "import os, sys; sys.exit('token refused: ' + os.environ['MCP_TOKEN'])"
+    exits = stdio_body("exits", args=["-c", code], env={"MCP_TOKEN": "tok-private-1234"})
     silent = stdio_body("silent", args=["-c", "import time; time.sleep(60)"], connect_timeout_s=0.5)
 
     exited = await discover(mcp_client, actor, (await create(mcp_client, actor, exits))["id"])
@@ -167,7 +168,7 @@ async def test_a_command_that_exits_and_one_that_never_answers(
 
     assert exited["ok"] is False
     assert "exited before answering" in exited["error"]
-    assert "no token given" in exited["error"]
+    assert "token refused: ***" in exited["error"]  # what it wrote, less its secrets
     assert timed_out["ok"] is False
     assert "did not answer in time (timeout 0.5 s)" in timed_out["error"]
 

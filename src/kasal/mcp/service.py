@@ -40,6 +40,7 @@ from kasal.mcp.schemas import (
 
 _STDIO_ONLY = ("command", "args", "env", "cwd")
 _REMOTE_ONLY = ("url", "headers")
+_WHERE_THE_SERVER_IS = frozenset({"transport", "command", "args", "cwd", "url"})
 
 
 async def list_servers(
@@ -94,8 +95,8 @@ async def update(
             raise _name_taken(changes["name"])
     for name, value in {**values, **_secret_columns(env, headers)}.items():
         setattr(row, name, value)
-    if changes.keys() & {"transport", *_STDIO_ONLY, *_REMOTE_ONLY} or body.env or body.headers:
-        row.tools, row.discovered_at, row.last_error = None, None, None  # another server now
+    if changes.keys() & _WHERE_THE_SERVER_IS:  # another server now: its tools are unknown
+        row.tools, row.discovered_at, row.last_error = None, None, None
     try:
         await session.commit()
     except IntegrityError:

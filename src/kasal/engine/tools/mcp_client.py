@@ -128,7 +128,7 @@ async def connect(
                 raise
             if isinstance(exc, TimeoutError):
                 raise McpUnavailable(_too_slow(config)) from None
-            raise McpUnavailable(describe(config, exc, _tail(errlog))) from None
+            raise McpUnavailable(describe(config, exc, _tail(errlog, config))) from None
 
 
 async def discover(config: McpServerConfig, *, allow_private: bool) -> list[McpToolInfo]:
@@ -187,13 +187,18 @@ def _too_slow(config: McpServerConfig) -> str:
     return f"The MCP server {config.name!r} did not answer in time (timeout {seconds} s)."
 
 
-def _tail(errlog: TextIO, limit: int = 500) -> str:
-    """The end of what a stdio server wrote to stderr: often the reason it stopped."""
+def _tail(errlog: TextIO, config: McpServerConfig, limit: int = 500) -> str:
+    """The end of what a stdio server wrote to stderr (often why it stopped), without the
+    values of its secrets, should it have printed them."""
     try:
         errlog.seek(0)
-        return errlog.read()[-limit:].strip()
+        tail = errlog.read()[-limit:].strip()
     except (OSError, ValueError):  # closed already
         return ""
+    for secret in config.env.values():
+        if value := secret.get_secret_value():
+            tail = tail.replace(value, "***")
+    return tail
 
 
 @asynccontextmanager
