@@ -211,3 +211,19 @@ async def test_another_group_cannot_see_or_use_the_servers(
     crew = await make_crew(mcp_client, other, tool_refs("mcp:calc"))
     assert [p["code"] for p in crew["problems"]] == ["unknown_tool_source"]
     await create(mcp_client, other, stdio_body())  # the name is free in their group
+
+
+async def test_a_command_the_operator_no_longer_allows_can_be_switched_off_not_run(
+    mcp_app: FastAPI, mcp_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    actor = await make_actor(mcp_app, mcp_client)
+    server = await create(mcp_client, actor, stdio_body())
+    path = f"{URL}/{server['id']}"
+
+    # The session's app is the same instance after its operator emptied the allow-list.
+    switched_off = await client.patch(path, json={"enabled": False}, headers=actor.headers)
+    tested = await client.post(f"{path}/test", headers=actor.headers)
+
+    assert switched_off.status_code == 200, switched_off.text
+    assert tested.status_code == 422
+    assert tested.json()["error"]["code"] == "mcp_stdio_not_allowed"

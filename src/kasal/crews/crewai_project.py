@@ -68,7 +68,6 @@ CREWAI_ONLY = frozenset(
         "planning_config",
         "max_reasoning_attempts",
         "apps",
-        "mcps",
         "skills",
         "a2a",
         "tool_failure_policy",

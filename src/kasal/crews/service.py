@@ -288,8 +288,8 @@ async def import_crew(
     catalog = await catalog_of(session, ctx, databricks_token)
     resolve = model_resolver(catalog.models)
     default = await llms.default_model(session, ctx.group_id, databricks_token)
-    # Parsing a large YAML file takes seconds of CPU: keep the event loop free meanwhile.
     mcp_server = await mcp.server_at_url(session, ctx)
+    # Parsing a large YAML file takes seconds of CPU: keep the event loop free meanwhile.
     imported = await asyncio.to_thread(
         porting.import_file,
         upload.filename,

@@ -25,7 +25,6 @@ from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec
 from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import build_tools
-from kasal.engine.tools.mcp import ConnectedServer
 from kasal.engine.validate import (
     PLACEHOLDER,
     RunFacts,
@@ -73,7 +72,7 @@ class _RunLLMs:
 
 
 def build_crew(
-    request: RunRequest, mcp_servers: Mapping[str, ConnectedServer] | None = None
+    request: RunRequest, mcp_servers: Mapping[str, mcp.ConnectedServer] | None = None
 ) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run.
 

@@ -15,7 +15,9 @@ storage dir for another run, of any group, to find.
 Cancellation: cancelling the task that awaits `run_crew` stops the run at once
 (crewai's `akickoff` is cancellable). The events captured before the cancel are
 emitted, nothing after (no `crew.*` event), and `CancelledError` propagates: the
-caller records the run as cancelled. An LLM call already in flight runs on in
+caller records the run as cancelled. The MCP servers the crew's tools name are connected
+before the build and disconnected when the run ends, however it ends: a stdio server is
+stopped with it (see `tools/mcp.py`). An LLM call already in flight runs on in
 its crewai worker thread until the provider answers; its events are dropped.
 """
 

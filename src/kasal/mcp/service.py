@@ -88,14 +88,16 @@ async def update(
     env, headers = _secrets_of(row)
     env = _merged(env, body.env)
     headers = _merged(headers, body.headers)
-    await _check(settings, values, env, headers)
+    moved = bool(changes.keys() & _WHERE_THE_SERVER_IS)
+    if moved or body.env is not None or body.headers is not None:
+        await _check(settings, values, env, headers)  # a rename or a switch is always allowed
     if "name" in changes and changes["name"] != row.name:
         holder = await repo.named(changes["name"])
         if holder is not None:
             raise _name_taken(changes["name"])
     for name, value in {**values, **_secret_columns(env, headers)}.items():
         setattr(row, name, value)
-    if changes.keys() & _WHERE_THE_SERVER_IS:  # another server now: its tools are unknown
+    if moved:  # another server now: its tools are unknown
         row.tools, row.discovered_at, row.last_error = None, None, None
     try:
         await session.commit()
