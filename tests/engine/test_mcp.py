@@ -105,7 +105,12 @@ async def test_an_agent_calls_a_remote_mcp_tool(
     result = await run_crew(run, lambda e: None)
 
     assert result.status == "succeeded", result.error
-    assert set(llm_server.chat_requests[0].tool_names) == {"web_add", "web_slow", "web_explode"}
+    assert set(llm_server.chat_requests[0].tool_names) == {
+        "web_add",
+        "web_slow",
+        "web_stubborn",
+        "web_explode",
+    }
     assert "The sum is 2." in llm_server.chat_requests[1].prompt
     log = calls(tmp_path / "http-calls.log")
     assert log == [{"tool": "add", "args": {"a": 1, "b": 1}, "token": "h3ader"}]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,4 +94,29 @@ async def test_cancel_during_an_mcp_call_leaves_no_process_behind(
         done = await wait_for(http, actor, execution["id"], within=15)
 
     assert done["status"] == "cancelled"
+    await until(lambda: not process_exists(pid), within=5)
+
+
+async def test_a_worker_killed_outright_takes_its_stdio_servers_along(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    mcp_live: LiveServer,
+    llm_server: ScriptedLLMServer,
+    tmp_path: Path,
+) -> None:
+    actor = await make_actor(app, client)
+    log, pid_file = tmp_path / "calls.log", tmp_path / "server.pid"
+    # A server that would outlive a closed stdin: only the kernel's tie to the worker stops it.
+    llm_server.script(tool_call("calc_stubborn", {"seconds": 120}), "Never.")
+    env = {"MCP_CALL_LOG": str(log), "MCP_PID_FILE": str(pid_file)}
+    async with httpx.AsyncClient(base_url=mcp_live.url) as http:
+        crew_id = await crew_with_mcp_tool(http, actor, llm_server, env)
+        execution = await start(http, actor, crew_id)
+        await until(lambda: log.exists() and "stubborn" in log.read_text())
+        pid = int(pid_file.read_text())
+
+        os.kill(mcp_live.worker_pids[0], signal.SIGKILL)  # no cleanup runs in the worker
+        done = await wait_for(http, actor, execution["id"], within=30)
+
+    assert done["status"] == "interrupted"
     await until(lambda: not process_exists(pid), within=5)

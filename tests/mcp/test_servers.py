@@ -15,7 +15,7 @@ from tests.mcp.conftest import stdio_body
 from tests.support.mcp_server import McpServerProcess, free_port
 
 URL = "/api/v1/mcp-servers"
-TOOLS = ["add", "slow", "explode"]
+TOOLS = ["add", "slow", "stubborn", "explode"]
 
 
 async def create(
@@ -113,7 +113,7 @@ async def test_discovery_over_stdio(mcp_app: FastAPI, mcp_client: httpx.AsyncCli
     kept = await mcp_client.get(f"{URL}/{server['id']}/tools", headers=actor.headers)
     assert kept.json() == found
     read = await mcp_client.get(f"{URL}/{server['id']}", headers=actor.headers)
-    assert read.json()["tool_count"] == 3
+    assert read.json()["tool_count"] == len(TOOLS)
 
 
 async def test_discovery_over_sse_and_streamable_http(

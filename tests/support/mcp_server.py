@@ -58,6 +58,13 @@ def build(port: int = 8000) -> FastMCP:
         return "done waiting"
 
     @server.tool()
+    def stubborn(seconds: float, ctx: Context) -> str:
+        """Wait without serving anything meanwhile, not even the end of its input."""
+        record("stubborn", ctx, seconds=seconds)
+        time.sleep(seconds)  # blocks the server's loop: a closed stdin goes unnoticed
+        return "done waiting"
+
+    @server.tool()
     def explode(ctx: Context) -> str:
         """Always fails."""
         record("explode", ctx)

@@ -12,6 +12,9 @@ kills it outright.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -182,6 +185,25 @@ def describe(config: McpServerConfig, exc: BaseException, stderr: str = "") -> s
     return f"The MCP server {config.name!r} ({where}) failed: {exc or type(exc).__name__}"
 
 
+# Run by this Python before the server: the kernel kills it when its parent dies (Linux's
+# PR_SET_PDEATHSIG), or it stops at once if the parent died already; then it becomes the
+# server (exec: same process, same pid). Cleanly, the SDK stops a stdio server when its
+# connection ends; this also covers a worker killed outright, which runs no cleanup.
+_LAUNCHER = (
+    "import ctypes, os, signal, sys; "
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL); "
+    "os.getppid() == int(sys.argv[1]) or sys.exit('the parent process is gone'); "
+    "os.execvp(sys.argv[2], sys.argv[2:])"
+)
+
+
+def _tied_to_this_process(command: str, args: list[str]) -> tuple[str, list[str]]:
+    """The command line that starts a stdio server bound to the life of this process."""
+    if not sys.platform.startswith("linux"):
+        return command, args
+    return sys.executable, ["-I", "-c", _LAUNCHER, str(os.getpid()), command, *args]
+
+
 def _too_slow(config: McpServerConfig) -> str:
     seconds = f"{config.connect_timeout_s:g}"
     return f"The MCP server {config.name!r} did not answer in time (timeout {seconds} s)."
@@ -208,9 +230,13 @@ async def _transport(
     headers = {name: value.get_secret_value() for name, value in config.headers.items()}
     timeout = httpx.Timeout(config.connect_timeout_s, read=max(config.call_timeout_s, 300))
     if config.transport == "stdio":
+        command = config.command or ""
+        if shutil.which(command) is None:
+            raise FileNotFoundError(command)
+        launcher, args = _tied_to_this_process(command, config.args)
         params = StdioServerParameters(
-            command=config.command or "",
-            args=config.args,
+            command=launcher,
+            args=args,
             env={name: value.get_secret_value() for name, value in config.env.items()},
             cwd=config.cwd or cwd,
         )
