@@ -82,14 +82,14 @@ CORPUS = [
             "write_job_description_task": "writer_agent",
         },
         context={"write_job_description_task": ["research_company_culture_task"]},
-        tools={"research_agent": ["http_request"], "writer_agent": ["file_read"]},
+        tools={"research_agent": ["web_page", "web_search"], "writer_agent": ["file_read"]},
         inputs={
             "company_domain": "careers.wbd.com",
             "company_description": "Warner Bros. Discovery is a premier global media company.",
             "hiring_needs": "Production Assistant, for a TV production set in Los Angeles "
             "in June 2025",
         },
-        notes=("SerperDevTool", "WebsiteSearchTool"),
+        notes=("WebsiteSearchTool",),
     ),
     Expected(
         "stock_report",
@@ -194,8 +194,11 @@ def test_a_project_imports_with_the_assignments_crewai_makes(
 
 def test_crew_py_tools_llm_and_links_are_read_with_their_lines() -> None:
     imported = porting.import_file("job_posting.zip", project_zip("job_posting"), RESOLVE)
-    serper = next(n for n in imported.notes if "SerperDevTool" in n.message)
-    assert (serper.file, serper.line) == ("crew.py", 23)
+    rag = next(n for n in imported.notes if "WebsiteSearchTool" in n.message)
+    assert (rag.file, rag.line) == ("crew.py", 31)
+    research = imported.body.agents[0]
+    search = next(t for t in research.tools if t.tool_id == "web_search")
+    assert search.config == {"provider": "serper"}  # SerperDevTool: the group's Serper key
     assert imported.body.name == "job posting"  # the file's name wins over the class
 
 
@@ -285,7 +288,7 @@ class Crew_:
     tasks_yaml = "t:\n  description: d\n  tools: [reader, scrape, custom, teleport, file_write]\n"
     imported = porting.import_file("p.zip", _one_file_project(crew_py, tasks_yaml), RESOLVE)
     [task] = imported.body.tasks
-    assert [t.tool_id for t in task.tools] == ["file_read", "http_request", "file_write"]
+    assert [t.tool_id for t in task.tools] == ["file_read", "web_page", "file_write"]
     left_out = [(n.file, n.line, n.message) for n in imported.notes if "Tool left out" in n.message]
     assert left_out == [
         (
@@ -321,9 +324,10 @@ async def _scripted_default(http: httpx.AsyncClient, actor: Actor, llm: Scripted
         "/api/v1/models", json={**body, "base_url": llm.base_url}, headers=actor.headers
     )
     assert response.status_code == 201, response.text
-    key = {"name": "openai", "provider": "openai", "value": "sk-test-key"}
-    response = await http.post("/api/v1/api-keys", json=key, headers=actor.headers)
-    assert response.status_code == 201, response.text
+    for provider in ("openai", "serper"):  # SerperDevTool became web_search, on Serper
+        key = {"name": provider, "provider": provider, "value": f"{provider}-test-key"}
+        response = await http.post("/api/v1/api-keys", json=key, headers=actor.headers)
+        assert response.status_code == 201, response.text
     models = (await http.get("/api/v1/models", headers=actor.headers)).json()["items"]
     for model in models:
         if model["provider"] == "openai" and model["key"] != "scripted" and model["enabled"]:

@@ -19,12 +19,31 @@ from kasal.agents.schemas import AgentFields
 from kasal.crews.yaml_io import Issue
 from kasal.tasks.schemas import TaskFields
 
-# CrewAI tool classes that a Kasal built-in tool does the work of.
-CREWAI_TOOLS = {
-    "ScrapeWebsiteTool": "http_request",
-    "FileReadTool": "file_read",
-    "FileWriterTool": "file_write",
+# CrewAI tool classes that a Kasal built-in tool does the work of, with the use's config.
+# The RAG "search" tools of crewai-tools read a file to answer; Kasal's readers hand the
+# agent the text itself.
+CREWAI_TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ScrapeWebsiteTool": ("web_page", {}),
+    "SerperDevTool": ("web_search", {"provider": "serper"}),
+    "TavilySearchTool": ("web_search", {"provider": "tavily"}),
+    "BraveSearchTool": ("web_search", {"provider": "brave"}),
+    "FileReadTool": ("file_read", {}),
+    "FileWriterTool": ("file_write", {}),
+    "PDFSearchTool": ("document_read", {}),
+    "DOCXSearchTool": ("document_read", {}),
+    "TXTSearchTool": ("document_read", {}),
+    "MDXSearchTool": ("document_read", {}),
+    "JSONSearchTool": ("document_read", {}),
+    "CSVSearchTool": ("data_query", {}),
+    "CodeInterpreterTool": ("python", {}),
 }
+
+
+def kasal_tool(crewai_class: str | None) -> dict[str, Any] | None:
+    """The Kasal tool use doing the work of a CrewAI tool class, if there is one."""
+    found = CREWAI_TOOLS.get(crewai_class or "")
+    return None if found is None else {"tool_id": found[0], "config": dict(found[1])}
+
 
 # Keyword arguments of Agent(...) and Task(...) read as literal values: Kasal's own fields.
 _AGENT_KWARGS = frozenset(AgentFields.model_fields) - {"llm", "tools"}
@@ -264,24 +283,24 @@ class _CrewReader:
         else:
             self.note(keyword, f"{member.method}(): {name}= is not used by Kasal; left out.")
 
-    def _tools(self, member: Member, value: ast.expr) -> list[str]:
+    def _tools(self, member: Member, value: ast.expr) -> list[dict[str, Any]]:
         if not isinstance(value, ast.List | ast.Tuple):
             self.note(value, f"{member.method}(): tools= is not a list; left out.")
             return []
-        tools: list[str] = []
+        tools: list[dict[str, Any]] = []
         for item in value.elts:
             name = _called_name(item)
             if isinstance(item, ast.Name):
                 name = self.instances.get(item.id, item.id)
-            tool_id = CREWAI_TOOLS.get(name or "")
-            if tool_id is None:
+            use = kasal_tool(name)
+            if use is None:
                 self.note(
                     item,
                     f"{member.method}(): tool {name or ast.unparse(item)!r} has no Kasal "
                     "equivalent; left out.",
                 )
-            elif tool_id not in tools:
-                tools.append(tool_id)
+            elif use not in tools:
+                tools.append(use)
         return tools
 
     def _mcps(self, member: Member, value: ast.expr) -> list[str]:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from kasal.agents.schemas import AgentFields
 from kasal.core.errors import InvalidInput, KasalError
 from kasal.crews import crewai_project, document
-from kasal.crews.crewai_project import CREWAI_ONLY, CREWAI_TOOLS, Member, Project
+from kasal.crews.crewai_project import CREWAI_ONLY, Member, Project, kasal_tool
 from kasal.crews.schemas import (
     DERIVED_FIELDS,
     KEY_RE,
@@ -547,9 +547,8 @@ class _Builder:
                 kept.append(use)
                 continue
             cls = project.tools.get(name)
-            tool_id = CREWAI_TOOLS.get(cls or "")
-            if tool_id is not None:
-                kept.append({"tool_id": tool_id, "config": {}})
+            if (replacement := kasal_tool(cls)) is not None:
+                kept.append(replacement)
                 continue
             why = (
                 f"the @tool method {name}() returns {cls or 'a tool that cannot be read'}, "
@@ -575,7 +574,7 @@ class _Builder:
         for member in members:
             entry = by_key.pop(member.key, None) or {"key": member.key}
             tools = entry.get("tools", [])
-            added = [{"tool_id": t, "config": {}} for t in member.fields.get("tools", [])]
+            added = member.fields.get("tools", [])
             entry.update(member.fields)
             if "tools" in member.fields:
                 entry["tools"] = [*tools, *(t for t in added if t not in tools)]
