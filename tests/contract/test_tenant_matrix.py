@@ -108,6 +108,12 @@ async def seed_openapi_source(client: httpx.AsyncClient, world: Tenancy) -> dict
     return {"source_id": (await _post(client, world, "/api/v1/openapi-sources", body))["id"]}
 
 
+async def seed_connection(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    # A file that does not exist: its test fails at once, read-only mode never creates it.
+    body = {"name": f"team-db-{next(_names)}", "url": "sqlite:////nonexistent/kasal-tenant.db"}
+    return {"connection_id": (await _post(client, world, "/api/v1/connections", body))["id"]}
+
+
 async def seed_group(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     return {"group_id": str(world.team), "user_id": str(world.member.user.id)}
 
@@ -123,6 +129,7 @@ SEEDERS: dict[str, Seeder] = {
     "server_id": seed_mcp_server,
     "group_id": seed_group,
     "source_id": seed_openapi_source,
+    "connection_id": seed_connection,
 }
 NOT_GROUP_DATA = {
     "tool_id": "built-in tools are one catalogue for every group; a group only switches them",
