@@ -17,7 +17,6 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.connections.models import DatabaseConnection
@@ -30,6 +29,7 @@ from kasal.connections.schemas import (
 )
 from kasal.core import crypto
 from kasal.core.context import GroupContext
+from kasal.core.db import committed_unless_taken
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
 from kasal.engine import spec
@@ -59,12 +59,8 @@ async def create(
         raise _name_taken(body.name)
     row = DatabaseConnection(name=body.name, description=body.description)
     _store_url(row, url)
-    try:
+    async with committed_unless_taken(session, _name_taken(body.name)):
         await repo.add(row)
-        await session.commit()
-    except IntegrityError:  # a concurrent request took the name first
-        await session.rollback()
-        raise _name_taken(body.name) from None
     return _read(row)
 
 
@@ -81,15 +77,11 @@ async def update(
         if await repo.named(body.name) is not None:
             raise _name_taken(body.name)
         row.name = body.name
-    if body.url is not None or body.password is not None:
-        _store_url(row, _changed_url(row, body, data_dir))
-    if body.description is not None:
-        row.description = body.description
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise _name_taken(body.name or row.name) from None
+    async with committed_unless_taken(session, _name_taken(body.name or row.name)):
+        if body.url is not None or body.password is not None:
+            _store_url(row, _changed_url(row, body, data_dir))
+        if body.description is not None:
+            row.description = body.description
     return _read(row)
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.context import GroupContext
+from kasal.core.db import committed_unless_taken
 from kasal.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kasal.core.pagination import Page
 from kasal.core.repository import Repository
@@ -405,12 +405,8 @@ async def _insert(
     repo: Repository[Any],
     row: LLMModel | GroupLLMModel,
 ) -> None:
-    try:
+    async with committed_unless_taken(session, _key_taken(row.key)):
         await repo.add(row)
-        await session.commit()
-    except IntegrityError:  # a concurrent request took the key first
-        await session.rollback()
-        raise _key_taken(row.key) from None
 
 
 def _key_taken(key: str) -> Conflict:

@@ -16,13 +16,12 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core import crypto
 from kasal.core.config import Settings
 from kasal.core.context import GroupContext
-from kasal.core.db import utcnow
+from kasal.core.db import committed_unless_taken, utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
 from kasal.engine.spec import CrewSpec, McpServerConfig
@@ -65,12 +64,8 @@ async def create(
     if await repo.named(body.name) is not None:
         raise _name_taken(body.name)
     row = McpServer(**values, **_secret_columns(env, headers))
-    try:
+    async with committed_unless_taken(session, _name_taken(body.name)):
         await repo.add(row)
-        await session.commit()
-    except IntegrityError:  # a concurrent request took the name
-        await session.rollback()
-        raise _name_taken(body.name) from None
     return _read(row)
 
 
@@ -95,15 +90,11 @@ async def update(
         holder = await repo.named(changes["name"])
         if holder is not None:
             raise _name_taken(changes["name"])
-    for name, value in {**values, **_secret_columns(env, headers)}.items():
-        setattr(row, name, value)
-    if moved:  # another server now: its tools are unknown
-        row.tools, row.discovered_at, row.last_error = None, None, None
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise _name_taken(str(changes.get("name"))) from None
+    async with committed_unless_taken(session, _name_taken(str(changes.get("name")))):
+        for name, value in {**values, **_secret_columns(env, headers)}.items():
+            setattr(row, name, value)
+        if moved:  # another server now: its tools are unknown
+            row.tools, row.discovered_at, row.last_error = None, None, None
     return _read(row)
 
 

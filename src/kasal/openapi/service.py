@@ -15,12 +15,12 @@ import uuid
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import SecretStr, ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core import crypto
 from kasal.core.config import Settings
 from kasal.core.context import GroupContext
+from kasal.core.db import committed_unless_taken
 from kasal.core.errors import Conflict, InvalidInput, NotFound, StoredDataInvalid
 from kasal.core.pagination import Page, PageParams
 from kasal.engine import openapi_spec as spec
@@ -75,12 +75,8 @@ async def create(
     )
     _set_document(row, parsed, source_url, body.base_url)
     _set_auth(row, body.auth)
-    try:
+    async with committed_unless_taken(session, _name_taken(body.name)):
         await repo.add(row)
-        await session.commit()
-    except IntegrityError:  # a concurrent request took the name first
-        await session.rollback()
-        raise _name_taken(body.name) from None
     return _read(row)
 
 
@@ -103,14 +99,10 @@ async def update(
         row.base_url = _base_url(body.base_url, row.source_url)
     if body.auth is not None:
         _set_auth(row, body.auth)
-    for field in ("description", "enabled", "timeout_s", "max_response_bytes"):
-        if (value := getattr(body, field)) is not None:
-            setattr(row, field, value)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise _name_taken(body.name or row.name) from None
+    async with committed_unless_taken(session, _name_taken(body.name or row.name)):
+        for field in ("description", "enabled", "timeout_s", "max_response_bytes"):
+            if (value := getattr(body, field)) is not None:
+                setattr(row, field, value)
     return _read(row)
 
 

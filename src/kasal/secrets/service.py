@@ -12,7 +12,6 @@ from collections.abc import Collection
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -20,6 +19,7 @@ from kasal.connections.models import DatabaseConnection
 from kasal.core import crypto
 from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
+from kasal.core.db import committed_unless_taken
 from kasal.core.errors import Conflict, NotFound
 from kasal.core.pagination import Page, PageParams
 from kasal.mcp.models import McpServer
@@ -67,12 +67,8 @@ async def create(session: AsyncSession, ctx: GroupContext, body: ApiKeyCreate) -
         value_encrypted=crypto.current().encrypt(value),
         last4=last4(value),
     )
-    try:
+    async with committed_unless_taken(session, _provider_taken(body.provider)):
         await repo.add(row)
-        await session.commit()
-    except IntegrityError:  # a concurrent request stored one first
-        await session.rollback()
-        raise _provider_taken(body.provider) from None
     return ApiKeyRead.model_validate(row)
 
 
