@@ -110,6 +110,20 @@ export interface JsonSchema {
 
 export type Tool = Omit<Schemas['ToolRead'], 'config_schema'> & { config_schema: JsonSchema | null };
 
+/** A database connection of the group (`sql_query`); its URL comes back masked. */
+export type Connection = Schemas['ConnectionRead'];
+export type ConnectionCreate = Schemas['ConnectionCreate'];
+export type ConnectionUpdate = Schemas['ConnectionUpdate'];
+export type ConnectionCheck = Schemas['ConnectionCheck'];
+
+/** An OpenAPI document the group registered; each of its operations is a tool. */
+export type OpenApiSource = Schemas['OpenApiSourceRead'];
+export type OpenApiSourceCreate = Schemas['OpenApiSourceCreate'];
+export type OpenApiSourceUpdate = Schemas['OpenApiSourceUpdate'];
+export type OpenApiAuth = Schemas['AuthIn'];
+export type OpenApiAuthType = Schemas['AuthRead']['type'];
+export type OpenApiTool = Schemas['OpenApiToolRead'];
+
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;
 
