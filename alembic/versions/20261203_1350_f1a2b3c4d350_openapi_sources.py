@@ -1,7 +1,7 @@
 """OpenAPI sources: registered documents whose operations become tools
 
 Revision ID: f1a2b3c4d350
-Revises: f6c8d3e5a133
+Revises: a7c3e9d1f340
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import kasal.core.db
 
 revision: str = "f1a2b3c4d350"
-down_revision: str | None = "f6c8d3e5a133"
+down_revision: str | None = "a7c3e9d1f340"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -36,6 +36,7 @@ from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.router import router as executions_router
 from kasal.llms.router import router as models_router
+from kasal.mcp.router import router as mcp_router
 from kasal.openapi.router import router as openapi_sources_router
 from kasal.realtime.bus import EventBus
 from kasal.secrets.router import router as api_keys_router
@@ -59,6 +60,7 @@ def api_router() -> APIRouter:
         connections_router,
         tools_router,
         openapi_sources_router,
+        mcp_router,
         agents_router,
         tasks_router,
         crews_router,

@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "kasal.secrets.models",
     "kasal.connections.models",
     "kasal.tools.models",
+    "kasal.mcp.models",
     "kasal.agents.models",
     "kasal.tasks.models",
     "kasal.crews.models",

@@ -83,6 +83,18 @@ async def seed_model(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str
     return {"key": (await _post(client, world, "/api/v1/models", body))["key"]}
 
 
+async def seed_mcp_server(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    # A public address needs no allow-list; nothing answers there, so its test fails fast.
+    body = {
+        "name": f"team-mcp-{next(_names)}",
+        "transport": "streamable_http",
+        "url": "http://8.8.8.8:9/mcp",
+        "headers": {"Authorization": "Bearer secret"},
+        "connect_timeout_s": 0.5,
+    }
+    return {"server_id": (await _post(client, world, "/api/v1/mcp-servers", body))["id"]}
+
+
 async def seed_token(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     response = await client.post(
         "/api/v1/auth/tokens", json={"name": "secret"}, headers=world.owner.headers
@@ -108,6 +120,7 @@ SEEDERS: dict[str, Seeder] = {
     "key_id": seed_api_key,
     "key": seed_model,
     "token_id": seed_token,
+    "server_id": seed_mcp_server,
     "group_id": seed_group,
     "source_id": seed_openapi_source,
 }

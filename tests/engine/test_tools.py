@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kasal.engine.spec import CrewSpec, RunRequest, ToolRef, ToolSettings
+from kasal.engine.tools.addresses import IPAddress, address_refusal
 from kasal.engine.tools.base import ToolContext, ToolError
 from kasal.engine.tools.catalog import (
     CATALOG,
@@ -29,7 +30,6 @@ from kasal.engine.tools.clock import CurrentDatetimeTool
 from kasal.engine.tools.factory import build_tools
 from kasal.engine.tools.files import FileReadTool, FileWriteTool
 from kasal.engine.tools.http import HttpRequestTool
-from kasal.engine.tools.outbound import IPAddress, address_refusal
 
 
 class _Handler(BaseHTTPRequestHandler):

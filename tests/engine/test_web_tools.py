@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from kasal.engine.spec import AgentSpec, CrewSpec, TaskSpec, ToolRef, ToolSettings
+from kasal.engine.tools.addresses import allow_all
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import (
     CATALOG,
@@ -17,7 +18,7 @@ from kasal.engine.tools.catalog import (
     WebSearchConfig,
     parse_config,
 )
-from kasal.engine.tools.outbound import Limits, allow_all, fetch
+from kasal.engine.tools.outbound import Limits, fetch
 from kasal.engine.tools.web import WebPageTool, WebSearchTool
 from kasal.engine.validate import RunFacts, check, errors, required_tool_keys
 from tests.support.web_servers import (

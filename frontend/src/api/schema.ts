@@ -500,6 +500,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mcp-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Mcp Servers */
+        get: operations["mcp_servers_list"];
+        put?: never;
+        /** Create Mcp Server */
+        post: operations["mcp_servers_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp-servers/{server_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Mcp Server */
+        get: operations["mcp_servers_get"];
+        put?: never;
+        post?: never;
+        /** Delete Mcp Server */
+        delete: operations["mcp_servers_delete"];
+        options?: never;
+        head?: never;
+        /** Update Mcp Server */
+        patch: operations["mcp_servers_update"];
+        trace?: never;
+    };
+    "/api/v1/mcp-servers/{server_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Mcp Server
+         * @description Connect, list the server's tools and keep them. A server that cannot be reached (down,
+         *     its command exits, too slow) answers 200 with `ok: false` and the reason in `error`.
+         */
+        post: operations["mcp_servers_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp-servers/{server_id}/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mcp Server Tools
+         * @description The tools the last test found.
+         */
+        get: operations["mcp_servers_list_mcp_server_tools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -1971,6 +2049,186 @@ export interface components {
             };
             viewport?: components["schemas"]["Viewport"];
         };
+        /** McpServerCreate */
+        McpServerCreate: {
+            /**
+             * Name
+             * @description Lower-case handle crews use: mcp:<name>
+             */
+            name: string;
+            /**
+             * Transport
+             * @enum {string}
+             */
+            transport: "stdio" | "sse" | "streamable_http";
+            /**
+             * Command
+             * @description stdio: the executable
+             */
+            command?: string | null;
+            /** Args */
+            args?: string[];
+            /**
+             * Env
+             * @description stdio: variables, write-only
+             */
+            env?: {
+                [key: string]: string;
+            };
+            /**
+             * Cwd
+             * @description stdio: absolute folder
+             */
+            cwd?: string | null;
+            /**
+             * Url
+             * @description sse / streamable_http
+             */
+            url?: string | null;
+            /**
+             * Headers
+             * @description sse / streamable_http, write-only
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * Connect Timeout S
+             * @description Seconds to connect
+             * @default 10
+             */
+            connect_timeout_s: number;
+            /**
+             * Call Timeout S
+             * @description Seconds a tool call may take
+             * @default 60
+             */
+            call_timeout_s: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** McpServerRead */
+        McpServerRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Transport
+             * @enum {string}
+             */
+            transport: "stdio" | "sse" | "streamable_http";
+            /** Command */
+            command: string | null;
+            /** Args */
+            args: string[];
+            /** Cwd */
+            cwd: string | null;
+            /** Url */
+            url: string | null;
+            /**
+             * Env Names
+             * @description The variables that are set (values never shown)
+             */
+            env_names: string[];
+            /**
+             * Header Names
+             * @description The headers that are set (values never shown)
+             */
+            header_names: string[];
+            /** Connect Timeout S */
+            connect_timeout_s: number;
+            /** Call Timeout S */
+            call_timeout_s: number;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Tool Count
+             * @description Tools found by the last test; null: never
+             */
+            tool_count: number | null;
+            /** Discovered At */
+            discovered_at: string | null;
+            /**
+             * Last Error
+             * @description Why the last test failed, if it did
+             */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * McpServerTools
+         * @description What a server offered when last tested (`ok` false: it could not be reached).
+         */
+        McpServerTools: {
+            /** Ok */
+            ok: boolean;
+            /** Error */
+            error?: string | null;
+            /** Discovered At */
+            discovered_at: string | null;
+            /** Tools */
+            tools: components["schemas"]["McpToolRead"][];
+        };
+        /**
+         * McpServerUpdate
+         * @description Only what is sent changes. In `env` and `headers`, a value replaces (or adds) that
+         *     one entry and null removes it; entries not named are kept.
+         */
+        McpServerUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Transport */
+            transport?: ("stdio" | "sse" | "streamable_http") | null;
+            /** Command */
+            command?: string | null;
+            /** Args */
+            args?: string[] | null;
+            /** Env */
+            env?: {
+                [key: string]: string | null;
+            } | null;
+            /** Cwd */
+            cwd?: string | null;
+            /** Url */
+            url?: string | null;
+            /** Headers */
+            headers?: {
+                [key: string]: string | null;
+            } | null;
+            /** Connect Timeout S */
+            connect_timeout_s?: number | null;
+            /** Call Timeout S */
+            call_timeout_s?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
+        /** McpToolRead */
+        McpToolRead: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Input Schema */
+            input_schema: {
+                [key: string]: unknown;
+            };
+        };
         /** MemberAdd */
         MemberAdd: {
             /** Email */
@@ -2313,6 +2571,13 @@ export interface components {
         Page_GroupRead_: {
             /** Items */
             items: components["schemas"]["GroupRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[McpServerRead] */
+        Page_McpServerRead_: {
+            /** Items */
+            items: components["schemas"]["McpServerRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -6259,6 +6524,540 @@ export interface operations {
             };
         };
     };
+    mcp_servers_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_McpServerRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mcp_servers_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mcp_servers_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mcp_servers_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mcp_servers_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mcp_servers_test: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerTools"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mcp_servers_list_mcp_server_tools: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerTools"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     agents_list: {
         parameters: {
             query?: {
@@ -8868,6 +9667,9 @@ export const crewTaskOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<co
 export const crewVersionReadProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewVersionRead"]["process"]> = ["sequential", "hierarchical"];
 export const edgeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Edge"]["kind"]> = ["assignment", "context"];
 export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "log"];
+export const mcpServerCreateTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerCreate"]["transport"]> = ["stdio", "sse", "streamable_http"];
+export const mcpServerReadTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerRead"]["transport"]> = ["stdio", "sse", "streamable_http"];
+export const mcpServerUpdateTransportAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerUpdate"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const modelCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"];
 export const modelCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelCreate"]["kind"]> = ["chat", "embedding"];
 export const modelUpdateProviderAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelUpdate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"];
@@ -8887,6 +9689,7 @@ export const patterns = {
   "ConnectionCreate.name": "^[a-z0-9][a-z0-9_-]{0,62}$",
   "CrewAgent.key": "^[A-Za-z0-9_-]{1,64}$",
   "CrewTask.key": "^[A-Za-z0-9_-]{1,64}$",
+  "McpServerCreate.name": "^[a-z0-9][a-z0-9_-]{0,63}$",
   "MemberAdd.email": "^[^@\\s]+@[^@\\s]+$",
   "ModelCreate.key": "^[a-z0-9][a-z0-9._:/-]{0,99}$",
   "OpenApiSourceCreate.name": "^[A-Za-z0-9_-]{1,64}$",

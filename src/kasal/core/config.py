@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     tools_python: bool = Field(
         default=False, description="Offer the python tool: it runs agents' code on this host"
     )
+    mcp_stdio_commands: CsvList = Field(
+        default_factory=list,
+        description="Executables stdio MCP servers may run on this host (exact match); none",
+    )
     run_retention_s: float = Field(
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"
     )
@@ -98,7 +102,7 @@ class Settings(BaseSettings):
     @classmethod
     def _csv_fields(cls, data: object) -> object:
         if isinstance(data, dict):
-            for name in ("cors_origins", "admin_emails", "secret_keys"):
+            for name in ("cors_origins", "admin_emails", "secret_keys", "mcp_stdio_commands"):
                 if name in data:
                     data[name] = _split_csv(data[name])
         return data

@@ -68,7 +68,6 @@ CREWAI_ONLY = frozenset(
         "planning_config",
         "max_reasoning_attempts",
         "apps",
-        "mcps",
         "skills",
         "a2a",
         "tool_failure_policy",
@@ -256,6 +255,8 @@ class _CrewReader:
                 member.fields[name] = model
         elif name == "tools":
             member.fields["tools"] = self._tools(member, value)
+        elif cls == "Agent" and name == "mcps":
+            member.fields["mcps"] = self._mcps(member, value)
         elif cls == "Task" and name in ("agent", "context"):
             member.links[name] = value
         elif cls == "Task" and name in ("output_json", "output_pydantic"):
@@ -282,6 +283,24 @@ class _CrewReader:
             elif tool_id not in tools:
                 tools.append(tool_id)
         return tools
+
+    def _mcps(self, member: Member, value: ast.expr) -> list[str]:
+        """The URLs of `mcps=[...]`: literal strings, MCPServerHTTP(url=...) and
+        MCPServerSSE(url=...). The import maps them to the group's servers."""
+        items = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
+        urls: list[str] = []
+        for item in items:
+            url = _url_argument(item) if isinstance(item, ast.Call) else _literal(item)
+            if isinstance(url, str):
+                urls.append(url)
+            else:
+                self.note(
+                    item,
+                    f"{member.method}(): the MCP server {ast.unparse(item)!r} has no URL "
+                    "Kasal can read; register it under Settings > MCP servers and give "
+                    "the agent its tools (mcp:<server>).",
+                )
+        return urls
 
     def _output_schema(self, member: Member, keyword: ast.keyword) -> dict[str, Any]:
         model = self.models.get(keyword.value.id) if isinstance(keyword.value, ast.Name) else None
@@ -355,6 +374,18 @@ def _literal(node: ast.expr) -> Any:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return _UNREADABLE
+
+
+# crewai.mcp's remote server configs; an MCPServerStdio has no URL to match a server by.
+_REMOTE_MCP_CONFIGS = frozenset({"MCPServerHTTP", "MCPServerSSE"})
+
+
+def _url_argument(node: ast.expr) -> Any:
+    """The literal `url=` of an MCPServerHTTP(...) or MCPServerSSE(...) call."""
+    if not isinstance(node, ast.Call) or _called_name(node) not in _REMOTE_MCP_CONFIGS:
+        return None
+    url = next((k.value for k in node.keywords if k.arg == "url"), None)
+    return None if url is None else _literal(url)
 
 
 def _decorated(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:

@@ -57,7 +57,7 @@ _ZIP_ERRORS = (
 FILES = ("crew", "agents", "tasks")
 YAML_SUFFIXES = (".yaml", ".yml")
 _CREW_FIELDS = ("name", *CrewSettings.model_fields, "layout")
-_AGENT_FIELDS = (*AgentFields.model_fields, "tool_config")
+_AGENT_FIELDS = (*AgentFields.model_fields, "tool_config", "mcps")
 _TASK_FIELDS = (*TaskFields.model_fields, "agent", "context", "tool_config")
 
 
@@ -203,6 +203,7 @@ def _slug(name: str) -> str:
 # ---------------------------------------------------------------- import
 
 ModelResolver = Callable[[str], str]
+McpResolver = Callable[[str], str | None]  # a server URL → the group's server there, if any
 
 
 def import_file(
@@ -212,19 +213,21 @@ def import_file(
     default_model: str | None = None,
     *,
     named: bool = True,
+    mcp_server: McpResolver = lambda url: None,
 ) -> Imported:
     """A crew from an uploaded file (.yaml/.yml, .zip or .json); ImportInvalid lists why not.
 
-    Agents of a CrewAI project that name no model get `default_model`. `named` is false
-    for a body sent without a file name: its stem says nothing, so the name comes from
-    the files themselves (crew.yaml, the zip's folder, the `@CrewBase` class).
+    Agents of a CrewAI project that name no model get `default_model`; their `mcps` become
+    `mcp:<server>` tools where `mcp_server` knows a registered server of that URL. `named`
+    is false for a body sent without a file name: its stem says nothing, so the name comes
+    from the files themselves (crew.yaml, the zip's folder, the `@CrewBase` class).
     """
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportTooLarge(filename)
     name = PurePosixPath(filename.replace("\\", "/")).name or "crew"
     suffix = PurePosixPath(name).suffix.lower()
     stem = PurePosixPath(name).stem if named else ""
-    models = _Models(resolve_model, default_model)
+    models = _Models(resolve_model, default_model, mcp_server)
     if suffix in YAML_SUFFIXES:
         text = _text(data, name)
         documents, issues = read_documents(text, name)
@@ -243,8 +246,11 @@ def import_file(
 
 @dataclass(frozen=True)
 class _Models:
+    """How the group's catalog names what a file names: its models and its MCP servers."""
+
     resolve: ModelResolver
     default: str | None
+    mcp_server: McpResolver
 
 
 def _text(data: bytes, file: str) -> str:
@@ -395,6 +401,7 @@ def _from_yaml_documents(
     builder.separate_keys(crew, by_kind["tasks"])
     builder.check_references(crew, by_kind["tasks"])
     builder.default_models(crew, models.default)
+    builder.mcp_tools(crew, models.mcp_server)
     # A computed value (`datetime.now().year`) has no literal to keep: the Run dialog asks.
     if defaults := {name: value for name, value in extras.inputs.items() if value}:
         crew["default_inputs"] = defaults
@@ -633,6 +640,29 @@ class _Builder:
                 Issue("", None, f"The hierarchical crew's manager uses the default, {model!r}.")
             )
 
+    def mcp_tools(self, doc: dict[str, Any], mcp_server: McpResolver) -> None:
+        """CrewAI's `mcps` (server URLs, `#tool` for one tool) become `mcp:<server>` tools
+        where the group has registered a server at that URL; the others are reported."""
+        for index, agent in enumerate(doc["agents"]):
+            entries = agent.pop("mcps", None)
+            if entries is None:
+                continue
+            source, path = self.origin[("agents", index)]
+            tools = agent.setdefault("tools", [])
+            for entry in entries if isinstance(entries, list) else [entries]:
+                tool_id = _mcp_tool(entry, mcp_server)
+                if tool_id is None:
+                    self.notes.append(
+                        source.issue(
+                            (*path, "mcps"),
+                            f"Agent {agent['key']!r} uses the MCP server {entry!r}, which is "
+                            "not registered in this group: add it under Settings > MCP "
+                            "servers, then give the agent its tools (mcp:<server>).",
+                        )
+                    )
+                elif tool_id not in [t.get("tool_id") for t in tools if isinstance(t, dict)]:
+                    tools.append({"tool_id": tool_id, "config": {}})
+
     def check_references(self, doc: dict[str, Any], tasks_doc: Document) -> None:
         """What CrewAI's @CrewBase would trip over: a task naming a missing agent or task."""
         agents = {a["key"] for a in doc["agents"]}
@@ -665,6 +695,18 @@ class _Builder:
                                 "which tasks.yaml does not define.",
                             )
                         )
+
+
+def _mcp_tool(entry: Any, mcp_server: McpResolver) -> str | None:
+    """The tool id of one `mcps` entry (a URL, or a mapping with one), if it maps."""
+    url = entry.get("url") if isinstance(entry, dict) else entry
+    if not isinstance(url, str):
+        return None
+    base, _, tool = url.partition("#")
+    name = mcp_server(base)
+    if name is None:
+        return None
+    return f"mcp:{name}/{tool}" if tool else f"mcp:{name}"
 
 
 def _validated(

@@ -51,6 +51,7 @@ from kasal.crews.validation import Catalog, ModelFacts
 from kasal.engine.spec import CrewSpec
 from kasal.engine.validate import required_inputs
 from kasal.llms import service as llms
+from kasal.mcp import service as mcp
 from kasal.openapi import service as openapi
 from kasal.secrets import service as secrets
 from kasal.tools import service as tools
@@ -80,13 +81,16 @@ class CrewSnapshot:
 async def catalog_of(
     session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
 ) -> Catalog:
-    """The group's models, tools, keys, tool sources and database connections, as validation
-    sees them. In Databricks Apps mode the request's forwarded token counts as the key of
-    Databricks models."""
+    """The group's models, tools, keys, tool sources (MCP servers, OpenAPI documents) and
+    database connections, as validation sees them. In Databricks Apps mode the request's
+    forwarded token counts as the key of Databricks models."""
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
-        sources=await openapi.tool_sources(session, ctx),
+        sources={
+            **await openapi.tool_sources(session, ctx),
+            **await mcp.source_facts(session, ctx),
+        },
         tool_keys=frozenset(await secrets.providers_with_keys(session, ctx.group_id)),
         connections=await connections.names(session, ctx),
     )
@@ -295,9 +299,16 @@ async def import_crew(
     catalog = await catalog_of(session, ctx, databricks_token)
     resolve = model_resolver(catalog.models)
     default = await llms.default_model(session, ctx.group_id, databricks_token)
+    mcp_server = await mcp.server_at_url(session, ctx)
     # Parsing a large YAML file takes seconds of CPU: keep the event loop free meanwhile.
     imported = await asyncio.to_thread(
-        porting.import_file, upload.filename, upload.data, resolve, default, named=upload.named
+        porting.import_file,
+        upload.filename,
+        upload.data,
+        resolve,
+        default,
+        named=upload.named,
+        mcp_server=mcp_server,
     )
     repo = CrewRepository(session, ctx.group_id)
     name = await _free_name(repo, imported.body.name, "")

@@ -24,6 +24,7 @@ from kasal.engine.errors import InvalidSpec
 from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec, ToolRef
+from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import ToolOrigin, build_tools, tool_origin
 from kasal.engine.tools.openapi import source_facts
@@ -92,12 +93,18 @@ class _RunTools:
         return tools
 
 
-def build_crew(request: RunRequest) -> BuiltCrew:
-    """Raises InvalidSpec (listing every problem) when the spec cannot run."""
+def build_crew(
+    request: RunRequest, mcp_servers: Mapping[str, mcp.ConnectedServer] | None = None
+) -> BuiltCrew:
+    """Raises InvalidSpec (listing every problem) when the spec cannot run.
+
+    `mcp_servers`: the run's connections to the MCP servers its tools name (see run.py).
+    """
     spec = request.crew
+    servers = mcp_servers or {}
     facts = RunFacts(
         request.llms.keys(),
-        source_facts(request),
+        {**source_facts(request), **mcp.source_facts(servers)},
         tool_keys=request.tool_keys.keys(),
         connections=request.connections.keys(),
     )
@@ -114,7 +121,7 @@ def build_crew(request: RunRequest) -> BuiltCrew:
     work_dir = Path(request.work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     llms = _RunLLMs(dict(request.llms))
-    tools = _RunTools(ToolContext(request, work_dir))
+    tools = _RunTools(ToolContext(request, work_dir, servers))
     agents = {a.key: _agent(a, llms, tools) for a in spec.agents}
     tasks: dict[str, Task] = {}
     for task_spec in spec.tasks:

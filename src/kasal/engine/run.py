@@ -15,7 +15,9 @@ storage dir for another run, of any group, to find.
 Cancellation: cancelling the task that awaits `run_crew` stops the run at once
 (crewai's `akickoff` is cancellable). The events captured before the cancel are
 emitted, nothing after (no `crew.*` event), and `CancelledError` propagates: the
-caller records the run as cancelled. An LLM call already in flight runs on in
+caller records the run as cancelled. The MCP servers the crew's tools name are connected
+before the build and disconnected when the run ends, however it ends: a stdio server is
+stopped with it (see `tools/mcp.py`). An LLM call already in flight runs on in
 its crewai worker thread until the provider answers; its events are dropped.
 """
 
@@ -45,9 +47,11 @@ from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.redact import Redactor
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
+from kasal.engine.tools import mcp as mcp_tools
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import FileWriteConfig
 from kasal.engine.tools.files import FileWriteTool
+from kasal.engine.tools.mcp_client import McpUnavailable
 from kasal.events import EventType
 
 PUMP_INTERVAL_S = 0.02
@@ -71,7 +75,20 @@ async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
         )
     )
     try:
-        built = build_crew(request)
+        async with mcp_tools.connected(request) as servers:  # kept for as long as the run
+            return await _run(request, emit, started, servers)
+    except McpUnavailable as exc:
+        return _failed(emit, f"The crew cannot start: {exc}", Usage(), started)
+
+
+async def _run(
+    request: RunRequest,
+    emit: Emit,
+    started: float,
+    servers: Mapping[str, mcp_tools.ConnectedServer],
+) -> RunResult:
+    try:
+        built = build_crew(request, servers)
     except (ValidationError, ValueError, LookupError) as exc:  # crewai refusing the objects
         return _failed(emit, f"The crew cannot be built: {exc}", Usage(), started)
     except Exception as exc:  # EngineError, or anything unforeseen: still a result

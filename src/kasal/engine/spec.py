@@ -107,6 +107,27 @@ class ToolSettings(_Spec):
     python_enabled: bool = False  # KASAL_TOOLS_PYTHON: the python tool runs code on the host
 
 
+McpTransport = Literal["stdio", "sse", "streamable_http"]
+
+
+class McpServerConfig(_Spec):
+    """A group's MCP server, resolved for one connection: secrets in clear but wrapped.
+
+    `stdio` uses command, args, env and cwd; `sse` and `streamable_http` use url and headers.
+    """
+
+    name: str
+    transport: McpTransport
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, SecretStr] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    connect_timeout_s: float = 10.0
+    call_timeout_s: float = 60.0
+
+
 class RunRequest(_Spec):
     execution_id: str
     crew: CrewSpec
@@ -114,6 +135,7 @@ class RunRequest(_Spec):
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)  # by name
     connections: dict[str, DatabaseConnection] = Field(default_factory=dict)
     openapi: dict[str, OpenApiSource] = Field(default_factory=dict)  # by name, as crews use them
     # The group's keys for the services this run's tool uses call (provider → key), only those.
@@ -124,6 +146,9 @@ class RunRequest(_Spec):
         keys = [c.api_key for c in self.llms.values() if c.api_key is not None]
         keys += self.tool_keys.values()
         keys += [c.url for c in self.connections.values()]
+        keys += [
+            v for s in self.mcp_servers.values() for v in (*s.env.values(), *s.headers.values())
+        ]
         keys += [s.auth.secret for s in self.openapi.values() if s.auth.secret is not None]
         return [value for key in keys if (value := key.get_secret_value())]
 

@@ -42,6 +42,7 @@ from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
+from kasal.mcp import service as mcp
 from kasal.openapi import service as openapi
 from kasal.realtime.bus import EventBus
 from kasal.runtime import NoFreeSlot, WorkerPool
@@ -281,6 +282,9 @@ class Dispatcher:
         databases = await connections.resolve_for_run(
             session, execution.group_id, connections_used(spec)
         )
+        servers = await mcp.resolve_for_run(
+            session, execution.group_id, self.settings, mcp.referenced(spec)
+        )
         work_dir = await self.run_folders.create(execution.id)
         attached = await AttachmentRepository(session).of(execution.id)
         await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
@@ -298,6 +302,7 @@ class Dispatcher:
             tool_keys=tool_keys,
             openapi=await openapi.for_run(session, execution.group_id, spec),
             connections=databases,
+            mcp_servers=servers,
         )
 
     # Writing what the workers report

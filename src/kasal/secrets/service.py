@@ -22,6 +22,7 @@ from kasal.core.context import GroupContext
 from kasal.core.crypto import SecretBox
 from kasal.core.errors import Conflict, NotFound
 from kasal.core.pagination import Page, PageParams
+from kasal.mcp.models import McpServer
 from kasal.openapi.models import OpenApiSource
 from kasal.secrets.models import ApiKey
 from kasal.secrets.repository import ApiKeyRepository, EncryptedColumnRepository
@@ -33,6 +34,7 @@ ENCRYPTED_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
     ApiKey.value_encrypted,
     OpenApiSource.secret_encrypted,
     DatabaseConnection.url_encrypted,
+    McpServer.secrets_encrypted,
 )
 
 _SHORTEST_WITH_LAST4 = 8  # below this, four characters would give away half the value

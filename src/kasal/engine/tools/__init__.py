@@ -1,1 +1,5 @@
-"""Built-in tools. `catalog` is crewai-free (the API lists it); the rest imports crewai."""
+"""Built-in tools and tools of configured sources (MCP servers).
+
+Crewai-free, for the API process too: `catalog`, `refs`, `base`, `addresses` (the address
+policy) and `mcp_client` (connecting to MCP servers). The rest imports crewai.
+"""

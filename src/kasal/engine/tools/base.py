@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kasal.engine.spec import RunRequest
+
+if TYPE_CHECKING:  # it imports crewai, and this module must not (the API process uses it)
+    from kasal.engine.tools.mcp import ConnectedServer
 
 
 class ToolError(Exception):
@@ -18,3 +23,4 @@ class ToolContext:
 
     request: RunRequest
     work_dir: Path
+    mcp_servers: Mapping[str, ConnectedServer] = field(default_factory=dict)  # by name

@@ -9,6 +9,7 @@ from crewai.tools import BaseTool
 
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.spec import ToolRef
+from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.calculator import CalculatorTool
 from kasal.engine.tools.catalog import PYTHON_SWITCH, PythonConfig, ToolConfig, parse_config
@@ -60,6 +61,7 @@ _BUILDERS: dict[str, Builder] = {
 # The tools of the sources a group configured (see refs), by kind of source.
 _SOURCE_BUILDERS: dict[str, Callable[[SourceRef, ToolContext], list[BaseTool]]] = {
     "openapi": openapi_tools,
+    "mcp": mcp.build,
 }
 
 
@@ -76,7 +78,9 @@ def tool_origin(ref: ToolRef, tool: BaseTool) -> ToolOrigin:
     if source is None:
         return ToolOrigin(ref.tool_id)
     where = f"{source.kind}:{source.source}"
-    return ToolOrigin(f"{where}/{source.tool or tool.name}", where)
+    # An MCP tool is offered to the model as `<server>_<tool>`: its id uses the server's name.
+    name = source.tool or getattr(tool, "remote_name", None) or tool.name
+    return ToolOrigin(f"{where}/{name}", where)
 
 
 def build_tools(refs: Iterable[ToolRef], ctx: ToolContext) -> list[BaseTool]:

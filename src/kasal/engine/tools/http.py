@@ -12,9 +12,10 @@ from crewai.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from kasal.engine.spec import ToolSettings
+from kasal.engine.tools.addresses import AddressPolicy
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import CATALOG, HttpRequestConfig
-from kasal.engine.tools.outbound import AddressPolicy, Fetched, Limits, fetch, policy_for
+from kasal.engine.tools.outbound import Fetched, Limits, fetch, policy_for
 
 
 class SafeHttpTool(BaseTool):

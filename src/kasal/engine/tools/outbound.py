@@ -15,11 +15,9 @@ No crewai here: the API process fetches through it too (an OpenAPI document by U
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -27,37 +25,15 @@ from urllib.parse import urljoin
 import httpx
 
 from kasal.engine.spec import ToolSettings
+from kasal.engine.tools.addresses import AddressPolicy, checked_address, policy
 from kasal.engine.tools.base import ToolError
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-AddressPolicy = Callable[[IPAddress], str | None]
 
 MAX_REDIRECTS = 5
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
-def address_refusal(ip: IPAddress) -> str | None:
-    """Why `ip` may not be contacted (e.g. 'loopback'), or None when it is public."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    checks = (
-        ("loopback", ip.is_loopback),
-        ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("unspecified", ip.is_unspecified),
-        ("reserved", ip.is_reserved),
-        ("private", ip.is_private),
-        ("non-public", not ip.is_global),
-    )
-    return next((label for label, hit in checks if hit), None)
-
-
-def allow_all(ip: IPAddress) -> str | None:
-    return None
-
-
 def policy_for(settings: ToolSettings) -> AddressPolicy:
-    return allow_all if settings.http_allow_private else address_refusal
+    return policy(settings.http_allow_private)
 
 
 @dataclass(frozen=True)
@@ -162,7 +138,9 @@ class _Exchange:
             raise ToolError(f"Only absolute http(s) URLs are allowed, not {url!r}.")
         if self.allowed_hosts and host.lower() not in self.allowed_hosts:
             raise ToolError(f"Host {host!r} is not in this tool's allowed hosts.")
-        ip = self._checked_address(host, target.port or (443 if target.scheme == "https" else 80))
+        ip = checked_address(
+            host, target.port or (443 if target.scheme == "https" else 80), self.policy
+        )
         origin = (target.scheme, target.netloc)
         if self.origin is None:
             self.origin = origin
@@ -175,20 +153,6 @@ class _Exchange:
             content=content,
             extensions={"sni_hostname": host},
         )
-
-    def _checked_address(self, host: str, port: int) -> IPAddress:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror:
-            raise ToolError(f"Cannot resolve host {host!r}.") from None
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-        for ip in addresses:
-            if (reason := self.policy(ip)) is not None:
-                raise ToolError(
-                    f"Refused: {host!r} resolves to {ip}, a {reason} address. "
-                    "Only public addresses may be requested."
-                )
-        return addresses[0]
 
     def _read(self, response: httpx.Response, url: str) -> Fetched:
         cap = self.limits.max_bytes
