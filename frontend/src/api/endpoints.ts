@@ -15,6 +15,10 @@ import type {
   Group,
   LibraryAgent,
   LibraryTask,
+  McpServer,
+  McpServerCreate,
+  McpServerTools,
+  McpServerUpdate,
   Member,
   Model,
   OpenApiSource,
@@ -138,6 +142,17 @@ export const openApiSourcesApi = {
   remove: (id: string) => api.delete(`/openapi-sources/${id}`),
   /** Every operation of the document: one page holds them all. */
   tools: (id: string) => api.get<Page<OpenApiTool>>(`/openapi-sources/${id}/tools`).then((p) => p.items),
+};
+
+export const mcpServersApi = {
+  list: () => fetchAll<McpServer>('/mcp-servers'),
+  create: (body: McpServerCreate) => api.post<McpServer>('/mcp-servers', body),
+  update: (id: string, body: McpServerUpdate) => api.patch<McpServer>(`/mcp-servers/${id}`, body),
+  remove: (id: string) => api.delete(`/mcp-servers/${id}`),
+  /** Connect now and keep what the server offers. */
+  test: (id: string) => api.post<McpServerTools>(`/mcp-servers/${id}/test`),
+  /** What the last test found. */
+  tools: (id: string) => api.get<McpServerTools>(`/mcp-servers/${id}/tools`),
 };
 
 export const executionsApi = {

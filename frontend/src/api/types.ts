@@ -124,6 +124,15 @@ export type OpenApiAuth = Schemas['AuthIn'];
 export type OpenApiAuthType = Schemas['AuthRead']['type'];
 export type OpenApiTool = Schemas['OpenApiToolRead'];
 
+/** An MCP server of the group; env values and header values are write-only (names only come back). */
+export type McpServer = Schemas['McpServerRead'];
+export type McpServerCreate = Schemas['McpServerCreate'];
+export type McpServerUpdate = Schemas['McpServerUpdate'];
+export type McpTransport = McpServer['transport'];
+/** What a test found, or the last discovery (`ok` false: the server could not be reached). */
+export type McpServerTools = Schemas['McpServerTools'];
+export type McpTool = Schemas['McpToolRead'];
+
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;
 

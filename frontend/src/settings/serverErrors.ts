@@ -9,8 +9,9 @@ export interface FormErrors<F extends string> {
 
 /**
  * Split `error` over the form's `fields`: a 422 detail goes to the deepest field its `loc` names
- * (`["body", "auth", "secret"]` → `secret`), and an error whose code `byCode` maps (a 409
- * "name taken", a URL the server refused) goes to that field with the server's message.
+ * (`["body", "auth", "secret"]` → `secret`) or to the one its `field` names (a domain rule, whose
+ * message is the error's), and an error whose code `byCode` maps (a 409 "name taken", a URL the
+ * server refused) goes to that field with the server's message.
  */
 export function formErrors<F extends string>(error: unknown, fields: readonly F[], byCode: Partial<Record<string, F>> = {}): FormErrors<F> {
   if (!(error instanceof ApiError)) return { fields: {}, form: errorMessage(error) };
@@ -18,9 +19,11 @@ export function formErrors<F extends string>(error: unknown, fields: readonly F[
   const placed: Partial<Record<F, string>> = {};
   const unplaced: string[] = [];
   for (const detail of error.details) {
-    const field = [...(detail.loc ?? [])].reverse().find((part) => known.has(String(part))) as F | undefined;
-    if (field && !placed[field]) placed[field] = detail.message;
-    else if (!field) unplaced.push(detail.message);
+    const named = typeof detail.field === 'string' ? [detail.field] : [...(detail.loc ?? [])].reverse();
+    const field = named.find((part) => known.has(String(part))) as F | undefined;
+    const message = detail.message ?? error.message;
+    if (field && !placed[field]) placed[field] = message;
+    else if (!field) unplaced.push(message);
   }
   const codeField = byCode[error.code];
   if (codeField && !placed[codeField]) placed[codeField] = error.message;
