@@ -7,6 +7,7 @@ import { useSession } from '../auth/session';
 import ApiKeysTab from './ApiKeysTab';
 import ConnectionsTab from './ConnectionsTab';
 import GroupsTab from './GroupsTab';
+import McpTab from './McpTab';
 import ModelsTab from './ModelsTab';
 import OpenApiTab from './OpenApiTab';
 import ToolsTab from './ToolsTab';
@@ -18,6 +19,7 @@ const TABS = [
   { id: 'tools', label: 'Tools' },
   { id: 'connections', label: 'Connections' },
   { id: 'openapi', label: 'OpenAPI tools' },
+  { id: 'mcp', label: 'MCP servers' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -43,6 +45,7 @@ export default function SettingsPage() {
       {tab === 'tools' && <ToolsTab />}
       {tab === 'connections' && <ConnectionsTab />}
       {tab === 'openapi' && <OpenApiTab />}
+      {tab === 'mcp' && <McpTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>

@@ -2,8 +2,19 @@
  * What the settings forms send: pure functions of the form's values (shared with the tests).
  * Secrets are write-only, so an empty secret field is left out and the server keeps the stored one.
  */
-import type { Connection, ConnectionCreate, ConnectionUpdate, OpenApiAuth, OpenApiSource, OpenApiSourceCreate, OpenApiSourceUpdate } from '../api/types';
-import type { ConnectionFormValues, OpenApiFormValues } from './validation';
+import type {
+  Connection,
+  ConnectionCreate,
+  ConnectionUpdate,
+  McpServer,
+  McpServerCreate,
+  McpServerUpdate,
+  OpenApiAuth,
+  OpenApiSource,
+  OpenApiSourceCreate,
+  OpenApiSourceUpdate,
+} from '../api/types';
+import type { ConnectionFormValues, McpFormValues, OpenApiFormValues, SecretEntry } from './validation';
 
 /**
  * What an edit sends: only the fields that changed. The URL shows its password as ***; sent back
@@ -60,5 +71,45 @@ export function openApiUpdate(before: OpenApiSource, v: OpenApiFormValues): Open
   const { type, location, name } = before.auth;
   const same = auth.type === type && (auth.location ?? null) === location && (auth.name ?? null) === name;
   if (!same || v.secret) body.auth = auth;
+  return body;
+}
+
+/** The entries to set: typed values of new or replaced entries, null for removed stored ones. */
+function entriesPatch(entries: SecretEntry[]): Record<string, string | null> {
+  const patch: Record<string, string | null> = {};
+  for (const e of entries) {
+    const name = e.name.trim();
+    if (e.stored && e.removed) patch[name] = null;
+    else if (!e.removed && name && (!e.stored || e.value)) patch[name] = e.value;
+  }
+  return patch;
+}
+
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+export function mcpCreate(v: McpFormValues): McpServerCreate {
+  const common = { name: v.name.trim(), transport: v.transport, enabled: v.enabled, connect_timeout_s: 10, call_timeout_s: 60 };
+  if (v.transport !== 'stdio') return { ...common, url: v.url.trim(), headers: entriesPatch(v.headers) as Record<string, string>, args: [], env: {} };
+  return { ...common, command: v.command.trim(), args: lines(v.args), cwd: v.cwd.trim() || null, env: entriesPatch(v.env) as Record<string, string>, headers: {} };
+}
+
+/** What an edit sends: the fields that changed; env and headers as a merge (see `entriesPatch`). */
+export function mcpUpdate(before: McpServer, v: McpFormValues): McpServerUpdate {
+  const body: McpServerUpdate = {};
+  if (v.name.trim() !== before.name) body.name = v.name.trim();
+  if (v.transport !== before.transport) body.transport = v.transport;
+  if (v.enabled !== before.enabled) body.enabled = v.enabled;
+  const entries = v.transport === 'stdio' ? v.env : v.headers;
+  const patch = entriesPatch(entries);
+  if (Object.keys(patch).length > 0) body[v.transport === 'stdio' ? 'env' : 'headers'] = patch;
+  if (v.transport === 'stdio') {
+    if (v.command.trim() !== (before.command ?? '')) body.command = v.command.trim();
+    if (lines(v.args).join('\n') !== before.args.join('\n')) body.args = lines(v.args);
+    if (v.cwd.trim() !== (before.cwd ?? '')) body.cwd = v.cwd.trim() || null;
+  } else if (v.url.trim() !== (before.url ?? '')) body.url = v.url.trim();
   return body;
 }
