@@ -11,7 +11,7 @@ export interface FormErrors<F extends string> {
  * Split `error` over the form's `fields`: a 422 detail goes to the deepest field its `loc` names
  * (`["body", "auth", "secret"]` → `secret`) or to the one its `field` names (a domain rule, whose
  * message is the error's), and an error whose code `byCode` maps (a 409 "name taken", a URL the
- * server refused) goes to that field with the server's message.
+ * server refused) goes to that field with the server's message and the details no field names.
  */
 export function formErrors<F extends string>(error: unknown, fields: readonly F[], byCode: Partial<Record<string, F>> = {}): FormErrors<F> {
   if (!(error instanceof ApiError)) return { fields: {}, form: errorMessage(error) };
@@ -25,8 +25,9 @@ export function formErrors<F extends string>(error: unknown, fields: readonly F[
     if (field && !placed[field]) placed[field] = message;
     else if (!field) unplaced.push(message);
   }
+  const whole = unplaced.length ? `${error.message}: ${unplaced.join('; ')}` : error.message;
   const codeField = byCode[error.code];
-  if (codeField && !placed[codeField]) placed[codeField] = error.message;
+  if (codeField && !placed[codeField]) return { fields: { ...placed, [codeField]: whole }, form: null };
   const explained = Object.keys(placed).length > 0 && unplaced.length === 0;
-  return { fields: placed, form: explained ? null : unplaced.length ? `${error.message}: ${unplaced.join('; ')}` : error.message };
+  return { fields: placed, form: explained ? null : whole };
 }
