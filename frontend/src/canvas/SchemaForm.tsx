@@ -167,7 +167,9 @@ function TextInputField({ name, prop, kind, label, aria, required, value, set, r
 /** A field naming one of the group's things: a select of their names, or where to add one. */
 function ChoiceField({ prop, label, aria, value, set, readOnly, choices }: FieldProps & { choices: FieldChoices }) {
   const current = typeof value === 'string' ? value : '';
-  const stale = current !== '' && !choices.loading && !choices.options.includes(current);
+  // The value stays selectable while the names load, and after, when the group lacks it.
+  const unlisted = current !== '' && !choices.options.includes(current);
+  const stale = unlisted && !choices.loading;
   const empty = !choices.loading && choices.options.length === 0;
   return (
     <TextField
@@ -193,7 +195,7 @@ function ChoiceField({ prop, label, aria, value, set, readOnly, choices }: Field
       }
       slotProps={{ htmlInput: { 'aria-label': aria } }}
     >
-      {stale && <MenuItem value={current}>{current}</MenuItem>}
+      {unlisted && <MenuItem value={current}>{current}</MenuItem>}
       {choices.options.map((o) => (
         <MenuItem key={o} value={o}>
           {o}
