@@ -7,6 +7,7 @@ import { useQueries } from '@tanstack/react-query';
 import { mcpServersApi, openApiSourcesApi } from '../api/endpoints';
 import { keys, useMcpServers, useOpenApiSources } from '../api/hooks';
 import type { McpServer, McpTool, OpenApiSource, OpenApiTool } from '../api/types';
+import { plural } from '../common/format';
 import { matchesWords, type SourceKind } from './toolCatalog';
 
 export interface SourceTool {
@@ -21,8 +22,6 @@ export interface SourceTool {
   /** A disabled source's tools cannot be used. */
   enabled: boolean;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function openApiSourceTools(source: OpenApiSource, operations: readonly OpenApiTool[]): SourceTool[] {
   const base = { kind: 'openapi' as const, category: 'integrations' as const, enabled: source.enabled };

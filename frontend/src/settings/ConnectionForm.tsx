@@ -3,20 +3,12 @@ import { useState } from 'react';
 import type { Connection, ConnectionCreate, ConnectionUpdate } from '../api/types';
 import { connectionCreate, connectionUpdate } from './requests';
 import FormDialog from './FormDialog';
+import type { SourceFormProps } from './useSourceCrud';
 import { validateConnectionForm, type ConnectionFormValues } from './validation';
 
 export type ConnectionFields = keyof ConnectionFormValues;
 
-interface Props {
-  /** The connection being edited; none to add one. */
-  editing?: Connection;
-  busy?: boolean;
-  /** What the server refused, by field, and what no field explains. */
-  serverErrors?: Partial<Record<ConnectionFields, string>>;
-  error?: string | null;
-  onSubmit: (body: ConnectionCreate | ConnectionUpdate) => void;
-  onCancel: () => void;
-}
+type Props = SourceFormProps<Connection, ConnectionCreate, ConnectionUpdate, ConnectionFields>;
 
 const URL_HELP = 'postgresql://user@host:5432/db, mysql://user@host/db or sqlite:////absolute/path/on/the/server.db';
 

@@ -5,20 +5,14 @@ import TextField from '@mui/material/TextField';
 import { useState } from 'react';
 import type { McpServer, McpServerCreate, McpServerUpdate } from '../api/types';
 import FormDialog from './FormDialog';
+import type { SourceFormProps } from './useSourceCrud';
 import { mcpCreate, mcpUpdate } from './requests';
 import SecretEntries from './SecretEntries';
 import { validateMcpForm, type McpFormValues } from './validation';
 
 export type McpFields = 'name' | 'transport' | 'command' | 'args' | 'cwd' | 'env' | 'url' | 'headers';
 
-interface Props {
-  editing?: McpServer;
-  busy?: boolean;
-  serverErrors?: Partial<Record<McpFields, string>>;
-  error?: string | null;
-  onSubmit: (body: McpServerCreate | McpServerUpdate) => void;
-  onCancel: () => void;
-}
+type Props = SourceFormProps<McpServer, McpServerCreate, McpServerUpdate, McpFields>;
 
 const TRANSPORT_LABEL = { stdio: 'stdio (a command on the Kasal host)', sse: 'SSE', streamable_http: 'Streamable HTTP' } as const;
 

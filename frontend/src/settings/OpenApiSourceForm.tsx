@@ -9,19 +9,13 @@ import { useState, type ChangeEvent } from 'react';
 import type { OpenApiSource, OpenApiSourceCreate, OpenApiSourceUpdate } from '../api/types';
 import { openApiCreate, openApiUpdate } from './requests';
 import FormDialog from './FormDialog';
+import type { SourceFormProps } from './useSourceCrud';
 import { validateOpenApiForm, type DocumentMode, type OpenApiFormValues } from './validation';
 
 /** The fields a server complaint can land on (`url` and `document` share the document input). */
 export type OpenApiFields = 'name' | 'description' | 'url' | 'document' | 'base_url' | 'secret';
 
-interface Props {
-  editing?: OpenApiSource;
-  busy?: boolean;
-  serverErrors?: Partial<Record<OpenApiFields, string>>;
-  error?: string | null;
-  onSubmit: (body: OpenApiSourceCreate | OpenApiSourceUpdate) => void;
-  onCancel: () => void;
-}
+type Props = SourceFormProps<OpenApiSource, OpenApiSourceCreate, OpenApiSourceUpdate, OpenApiFields>;
 
 const AUTH_LABEL = { none: 'None', api_key: 'API key', bearer: 'Bearer token' } as const;
 

@@ -1,33 +1,22 @@
-import Add from '@mui/icons-material/Add';
-import Delete from '@mui/icons-material/Delete';
-import Edit from '@mui/icons-material/Edit';
-import ExpandLess from '@mui/icons-material/ExpandLess';
-import ExpandMore from '@mui/icons-material/ExpandMore';
 import Alert from '@mui/material/Alert';
-import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
-import IconButton from '@mui/material/IconButton';
-import Paper from '@mui/material/Paper';
-import Switch from '@mui/material/Switch';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { errorMessage } from '../api/client';
 import { openApiSourcesApi } from '../api/endpoints';
 import { keys, useOpenApiSources, useOpenApiTools, usePermissions } from '../api/hooks';
 import type { OpenApiSource, OpenApiSourceCreate, OpenApiSourceUpdate } from '../api/types';
-import ConfirmDialog from '../common/ConfirmDialog';
-import { notify } from '../common/notify';
+import { plural } from '../common/format';
 import PageLoader from '../common/PageLoader';
 import { EmptyRow } from '../common/TableParts';
 import OpenApiSourceForm, { type OpenApiFields } from './OpenApiSourceForm';
-import { formErrors, type FormErrors } from './serverErrors';
+import { EnabledSwitch, RowActions, ToolsButton, ToolsRow } from './SourceParts';
+import SourceSection from './SourceSection';
+import { useEnabledToggle, useSourceCrud } from './useSourceCrud';
 
 const FIELDS: readonly OpenApiFields[] = ['name', 'description', 'url', 'document', 'base_url', 'secret'];
 const FIELD_OF_CODE: Partial<Record<string, OpenApiFields>> = {
@@ -40,7 +29,6 @@ const FIELD_OF_CODE: Partial<Record<string, OpenApiFields>> = {
   openapi_secret_missing: 'secret',
 };
 const COLUMNS = 6;
-const NO_ERRORS: FormErrors<OpenApiFields> = { fields: {}, form: null };
 
 function authSummary({ auth }: OpenApiSource): string {
   if (auth.type === 'none') return 'None';
@@ -82,145 +70,75 @@ function Operations({ source }: { source: OpenApiSource }) {
 }
 
 export default function OpenApiTab() {
-  const qc = useQueryClient();
   const { canEdit } = usePermissions();
   const list = useOpenApiSources();
-  const [editing, setEditing] = useState<OpenApiSource | null | undefined>(undefined);
-  const [deleting, setDeleting] = useState<OpenApiSource | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
-  const [saveErrors, setSaveErrors] = useState(NO_ERRORS);
-  const refresh = () => {
-    void qc.invalidateQueries({ queryKey: keys.openApiSources });
-    void qc.invalidateQueries({ queryKey: keys.tools });
-  };
-  const open = (source: OpenApiSource | null) => {
-    setSaveErrors(NO_ERRORS);
-    setEditing(source);
-  };
-  const save = useMutation({
-    mutationFn: (body: OpenApiSourceCreate | OpenApiSourceUpdate) =>
-      editing ? openApiSourcesApi.update(editing.id, body) : openApiSourcesApi.create(body as OpenApiSourceCreate),
-    onMutate: () => setSaveErrors(NO_ERRORS),
-    onSuccess: (saved) => {
-      notify(`${saved.name}: ${saved.operation_count} operation${saved.operation_count === 1 ? '' : 's'}`, 'success');
-      setEditing(undefined);
-      refresh();
-    },
-    onError: (e) => setSaveErrors(formErrors(e, FIELDS, FIELD_OF_CODE)),
+  const crud = useSourceCrud<OpenApiSource, OpenApiSourceCreate, OpenApiSourceUpdate, OpenApiFields>({
+    api: openApiSourcesApi,
+    fields: FIELDS,
+    fieldOfCode: FIELD_OF_CODE,
+    refresh: [keys.openApiSources, keys.tools],
+    savedMessage: (saved) => `${saved.name}: ${plural(saved.operation_count, 'operation')}`,
+    deletedMessage: 'OpenAPI document deleted',
   });
-  const toggle = useMutation({
-    mutationFn: (s: OpenApiSource) => openApiSourcesApi.update(s.id, { enabled: !s.enabled }),
-    onSuccess: refresh,
-    onError: (e) => notify(errorMessage(e), 'error'),
-  });
-  const remove = useMutation({
-    mutationFn: (id: string) => openApiSourcesApi.remove(id),
-    onSuccess: () => {
-      setDeleting(null);
-      notify('OpenAPI document deleted', 'success');
-      refresh();
-    },
-    onError: (e) => notify(errorMessage(e), 'error'),
-  });
+  const toggle = useEnabledToggle(openApiSourcesApi.update, crud.refresh);
   if (list.isPending) return <PageLoader label="Loading OpenAPI documents" />;
   return (
-    <Box>
-      <Box sx={{ display: 'flex', alignItems: 'center', mb: 2 }}>
-        <Typography variant="body2" color="text.secondary" sx={{ flex: 1 }}>
-          HTTP APIs described by an OpenAPI 3 document: each operation becomes a tool. Secrets are stored encrypted and never shown again.
-        </Typography>
-        <Button startIcon={<Add />} variant="contained" disabled={!canEdit} onClick={() => open(null)}>
-          Register a document
-        </Button>
-      </Box>
-      {list.isError && <Alert severity="error">{errorMessage(list.error)}</Alert>}
-      <TableContainer component={Paper} variant="outlined">
-        <Table size="small" aria-label="OpenAPI documents">
-          <TableHead>
-            <TableRow>
-              <TableCell>Enabled</TableCell>
-              <TableCell>Name</TableCell>
-              <TableCell>Base URL</TableCell>
-              <TableCell>Authentication</TableCell>
-              <TableCell>Operations</TableCell>
-              <TableCell align="right">Actions</TableCell>
+    <SourceSection
+      crud={crud}
+      intro="HTTP APIs described by an OpenAPI 3 document: each operation becomes a tool. Secrets are stored encrypted and never shown again."
+      addLabel="Register a document"
+      canEdit={canEdit}
+      listError={list.error}
+      tableLabel="OpenAPI documents"
+      form={crud.formProps && <OpenApiSourceForm {...crud.formProps} />}
+      deleteTitle="Delete OpenAPI document?"
+      deleteMessage={(s) => `Agents and tasks using openapi:${s.name} tools will show a problem until a document of that name is registered again.`}
+    >
+      <TableHead>
+        <TableRow>
+          <TableCell>Enabled</TableCell>
+          <TableCell>Name</TableCell>
+          <TableCell>Base URL</TableCell>
+          <TableCell>Authentication</TableCell>
+          <TableCell>Operations</TableCell>
+          <TableCell align="right">Actions</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {list.data?.map((s) => (
+          <Fragment key={s.id}>
+            <TableRow data-testid={`openapi-row-${s.name}`}>
+              <TableCell>
+                <EnabledSwitch source={s} disabled={!canEdit || toggle.isPending} onToggle={() => toggle.mutate(s)} />
+              </TableCell>
+              <TableCell>
+                {s.name}
+                <Typography variant="caption" color="text.secondary" component="div">
+                  {s.title} {s.doc_version}
+                  {s.description && ` · ${s.description}`}
+                </Typography>
+              </TableCell>
+              <TableCell sx={{ overflowWrap: 'anywhere' }}>
+                <code>{s.base_url}</code>
+              </TableCell>
+              <TableCell>{authSummary(s)}</TableCell>
+              <TableCell>
+                <ToolsButton expanded={expanded === s.id} onClick={() => setExpanded(expanded === s.id ? null : s.id)}>
+                  {plural(s.operation_count, 'tool')}
+                </ToolsButton>
+              </TableCell>
+              <RowActions source={s} crud={crud} canEdit={canEdit} />
             </TableRow>
-          </TableHead>
-          <TableBody>
-            {list.data?.map((s) => (
-              <Fragment key={s.id}>
-                <TableRow data-testid={`openapi-row-${s.name}`}>
-                  <TableCell>
-                    <Switch
-                      checked={s.enabled}
-                      disabled={!canEdit || toggle.isPending}
-                      onChange={() => toggle.mutate(s)}
-                      slotProps={{ input: { 'aria-label': `${s.enabled ? 'Disable' : 'Enable'} ${s.name}` } }}
-                    />
-                  </TableCell>
-                  <TableCell>
-                    {s.name}
-                    <Typography variant="caption" color="text.secondary" component="div">
-                      {s.title} {s.doc_version}
-                      {s.description && ` · ${s.description}`}
-                    </Typography>
-                  </TableCell>
-                  <TableCell sx={{ overflowWrap: 'anywhere' }}>
-                    <code>{s.base_url}</code>
-                  </TableCell>
-                  <TableCell>{authSummary(s)}</TableCell>
-                  <TableCell>
-                    <Button
-                      size="small"
-                      endIcon={expanded === s.id ? <ExpandLess /> : <ExpandMore />}
-                      aria-expanded={expanded === s.id}
-                      onClick={() => setExpanded(expanded === s.id ? null : s.id)}
-                    >
-                      {s.operation_count} tool{s.operation_count === 1 ? '' : 's'}
-                    </Button>
-                  </TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                    <IconButton aria-label={`Edit ${s.name}`} disabled={!canEdit} onClick={() => open(s)}>
-                      <Edit fontSize="small" />
-                    </IconButton>
-                    <IconButton aria-label={`Delete ${s.name}`} disabled={!canEdit} onClick={() => setDeleting(s)}>
-                      <Delete fontSize="small" />
-                    </IconButton>
-                  </TableCell>
-                </TableRow>
-                {expanded === s.id && (
-                  <TableRow>
-                    <TableCell colSpan={COLUMNS} sx={{ bgcolor: 'action.hover' }}>
-                      <Operations source={s} />
-                    </TableCell>
-                  </TableRow>
-                )}
-              </Fragment>
-            ))}
-            {list.data?.length === 0 && <EmptyRow colSpan={COLUMNS}>No OpenAPI documents yet. Register one to give agents the API's operations as tools.</EmptyRow>}
-          </TableBody>
-        </Table>
-      </TableContainer>
-      {editing !== undefined && (
-        <OpenApiSourceForm
-          editing={editing ?? undefined}
-          busy={save.isPending}
-          serverErrors={saveErrors.fields}
-          error={saveErrors.form}
-          onSubmit={(body) => save.mutate(body)}
-          onCancel={() => setEditing(undefined)}
-        />
-      )}
-      <ConfirmDialog
-        open={Boolean(deleting)}
-        title="Delete OpenAPI document?"
-        message={`Agents and tasks using openapi:${deleting?.name ?? ''} tools will show a problem until a document of that name is registered again.`}
-        confirmLabel="Delete"
-        destructive
-        busy={remove.isPending}
-        onConfirm={() => deleting && remove.mutate(deleting.id)}
-        onCancel={() => setDeleting(null)}
-      />
-    </Box>
+            {expanded === s.id && (
+              <ToolsRow colSpan={COLUMNS}>
+                <Operations source={s} />
+              </ToolsRow>
+            )}
+          </Fragment>
+        ))}
+        {list.data?.length === 0 && <EmptyRow colSpan={COLUMNS}>No OpenAPI documents yet. Register one to give agents the API's operations as tools.</EmptyRow>}
+      </TableBody>
+    </SourceSection>
   );
 }
