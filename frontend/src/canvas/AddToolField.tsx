@@ -50,54 +50,54 @@ function noKeyHint(tool: Tool): string | null {
   return ` · no ${tool.credentials.map((c) => providerLabel(c.provider)).join(' / ')} key added`;
 }
 
-function SourceToolOption({ tool }: { tool: SourceTool }) {
+interface OptionProps {
+  name: string;
+  /** What a tool list names: a tool id or a source reference. */
+  id: string;
+  enabled: boolean;
+  hint?: string | null;
+  description: string;
+  caution?: string | null;
+}
+
+/** An option of the list: name, id and state, what it does, and any caution. */
+function OptionBody({ name, id, enabled, hint, description, caution }: OptionProps) {
   return (
     <Box sx={{ minWidth: 0 }}>
       <Typography variant="body2">
-        {tool.label}{' '}
+        {name}{' '}
         <Typography component="span" variant="caption" color="text.secondary">
-          {tool.reference}
-          {!tool.enabled && ' · disabled for this group'}
+          {id}
+          {!enabled && ' · disabled for this group'}
+          {hint}
         </Typography>
       </Typography>
       <Typography variant="caption" color="text.secondary" component="div" sx={{ display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}>
-        {tool.detail}
+        {description}
       </Typography>
+      {caution && (
+        <Typography variant="caption" color="warning.main" component="div" sx={{ display: 'flex', gap: 0.5, alignItems: 'center' }}>
+          <WarningAmber sx={{ fontSize: 14 }} />
+          {caution}
+        </Typography>
+      )}
     </Box>
   );
 }
 
 function ChoiceOption({ choice }: { choice: ToolChoice }) {
-  if ('tool' in choice) return <ToolOption tool={choice.tool} />;
-  if ('source' in choice) return <SourceToolOption tool={choice.source} />;
+  if ('tool' in choice) {
+    const { tool } = choice;
+    return <OptionBody name={tool.name} id={tool.id} enabled={tool.enabled} hint={noKeyHint(tool)} description={tool.description} caution={tool.caution} />;
+  }
+  if ('source' in choice) {
+    const { source } = choice;
+    return <OptionBody name={source.label} id={source.reference} enabled={source.enabled} description={source.detail} />;
+  }
   return (
     <Typography variant="body2">
       Add {choice.reference} · {describeSourceRef(choice.ref)}
     </Typography>
-  );
-}
-
-function ToolOption({ tool }: { tool: Tool }) {
-  return (
-    <Box sx={{ minWidth: 0 }}>
-      <Typography variant="body2">
-        {tool.name}{' '}
-        <Typography component="span" variant="caption" color="text.secondary">
-          {tool.id}
-          {!tool.enabled && ' · disabled for this group'}
-          {noKeyHint(tool)}
-        </Typography>
-      </Typography>
-      <Typography variant="caption" color="text.secondary" component="div" sx={{ display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}>
-        {tool.description}
-      </Typography>
-      {tool.caution && (
-        <Typography variant="caption" color="warning.main" component="div" sx={{ display: 'flex', gap: 0.5, alignItems: 'center' }}>
-          <WarningAmber sx={{ fontSize: 14 }} />
-          {tool.caution}
-        </Typography>
-      )}
-    </Box>
   );
 }
 
