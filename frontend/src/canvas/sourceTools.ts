@@ -36,7 +36,7 @@ export function openApiSourceTools(source: OpenApiSource, operations: readonly O
     ...operations.map((op) => ({
       ...base,
       reference: op.tool_id,
-      label: `${source.name}/${op.name}`,
+      label: op.name,
       detail: [`${op.method.toUpperCase()} ${op.path}`, op.summary || op.description].filter(Boolean).join(' · '),
     })),
   ];
@@ -51,7 +51,7 @@ export function mcpServerTools(server: McpServer, tools: readonly McpTool[]): So
     label: `${server.name}: all tools (${found})`,
     detail: `${server.transport} · ${server.url ?? server.command ?? ''}`,
   };
-  return [whole, ...tools.map((t) => ({ ...base, reference: `mcp:${server.name}/${t.name}`, label: `${server.name}/${t.name}`, detail: t.description }))];
+  return [whole, ...tools.map((t) => ({ ...base, reference: `mcp:${server.name}/${t.name}`, label: t.name, detail: t.description }))];
 }
 
 /** Whether every word of `query` is in the source tool's reference, label or detail. */

@@ -48,9 +48,11 @@ function DiscoveredTools({ server }: { server: McpServer }) {
         </Alert>
       )}
       {discovered_at === null ? (
-        <Typography variant="body2" color="text.secondary">
-          Never tested: test the server to discover its tools.
-        </Typography>
+        !error && (
+          <Typography variant="body2" color="text.secondary">
+            Never tested: test the server to discover its tools.
+          </Typography>
+        )
       ) : (
         <Table size="small" aria-label={`Tools of ${server.name}`}>
           <TableHead>
