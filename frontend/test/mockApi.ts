@@ -3,12 +3,30 @@
  * smoke tests of whole pages. It follows the contract closely enough to drive the UI.
  */
 import { vi } from 'vitest';
-import type { CrewDocument, EventsPage, Execution, ExecutionEvent, Model, RunFile, Tool, Trace } from '../src/api/types';
+import type {
+  Connection,
+  ConnectionCheck,
+  CrewDocument,
+  EventsPage,
+  Execution,
+  ExecutionEvent,
+  McpServer,
+  McpServerTools,
+  Model,
+  OpenApiSource,
+  OpenApiTool,
+  RunFile,
+  Tool,
+  Trace,
+} from '../src/api/types';
 import { sampleDoc } from '../src/canvas/testDoc';
 
 const json = (status: number, body?: unknown) =>
   new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const page = <T,>(items: T[]) => ({ items, next_cursor: null });
+
+type SourcePath = '/connections' | '/openapi-sources' | '/mcp-servers';
+type Named = (Connection | OpenApiSource | McpServer) & { id: string; name: string };
 
 export interface MockRequest {
   method: string;
@@ -32,6 +50,43 @@ export class MockApi {
     { id: 'http_request', name: 'HTTP request', category: 'web', description: 'Fetch a URL', enabled: true, config_schema: { type: 'object', properties: {} }, credentials: [], caution: null },
   ];
 
+  /** The group's tool sources, by collection path; a create adds the body (plus `made`) to it. */
+  sources: Record<SourcePath, Named[]> = { '/connections': [], '/openapi-sources': [], '/mcp-servers': [] };
+  /** What each kind of created row carries besides the body. */
+  made: Record<SourcePath, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    '/connections': (b) => ({ dialect: String(b.url).split(':')[0], url: String(b.url).replace(/:[^:@/]+@/, ':***@'), has_password: Boolean(b.password), password: undefined }),
+    '/openapi-sources': () => ({ title: 'API', doc_version: '1', source_url: null, base_url: 'https://api.example.com', operation_count: 0, auth: { type: 'none', location: null, name: null, has_secret: false } }),
+    '/mcp-servers': () => ({ env_names: [], header_names: [], tool_count: null, discovered_at: null, last_error: null }),
+  };
+  connectionCheck: ConnectionCheck = { ok: true, server_version: 'SQLite 3.46.1', error: null, elapsed_ms: 3 };
+  openApiTools = new Map<string, OpenApiTool[]>();
+  mcpTools = new Map<string, McpServerTools>();
+  /** Answers that replace the mock's own for a route (`POST /connections`), once each. */
+  overrides = new Map<string, Response>();
+
+  /** List, create (409 on a name taken), patch and delete of a source collection. */
+  private source(collection: SourcePath, id: string | undefined, method: string, body: Record<string, unknown> | undefined): Response | null {
+    const items = this.sources[collection];
+    if (method === 'GET' && !id) return json(200, page(items));
+    if (method === 'POST' && !id) {
+      if (items.some((i) => i.name === body?.name)) return json(409, { error: { code: 'name_taken', message: `${String(body?.name)} is taken`, details: [] } });
+      const row = { id: `${collection.slice(1)}-${items.length + 1}`, description: '', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', ...body, ...this.made[collection](body ?? {}) } as Named;
+      items.push(row);
+      return json(201, row);
+    }
+    const index = items.findIndex((i) => i.id === id);
+    if (index === -1) return null;
+    if (method === 'PATCH') {
+      items[index] = { ...items[index], ...body, ...(body?.url !== undefined && collection === '/connections' ? this.made[collection](body) : {}) } as Named;
+      return json(200, items[index]);
+    }
+    if (method === 'DELETE') {
+      items.splice(index, 1);
+      return json(204);
+    }
+    return json(200, items[index]);
+  }
+
   handle = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input), 'http://localhost');
     const path = url.pathname.replace(/^\/api\/v1/, '');
@@ -39,6 +94,21 @@ export class MockApi {
     const body = typeof init.body === 'string' && init.body ? JSON.parse(init.body) : undefined;
     this.requests.push({ method, path, body });
     const route = `${method} ${path}`;
+    const override = this.overrides.get(route);
+    if (override) {
+      this.overrides.delete(route);
+      return override;
+    }
+
+    const source = /^(\/connections|\/openapi-sources|\/mcp-servers)(?:\/([^/]+))?(\/tools|\/test)?$/.exec(path);
+    if (source) {
+      const [, collection, id, sub] = source as unknown as [string, SourcePath, string | undefined, string | undefined];
+      if (sub === '/test' && collection === '/connections') return json(200, this.connectionCheck);
+      if (sub === '/tools' && collection === '/openapi-sources') return json(200, page(this.openApiTools.get(id!) ?? []));
+      if (sub && collection === '/mcp-servers') return json(200, this.mcpTools.get(id!) ?? { ok: true, error: null, discovered_at: null, tools: [] });
+      const answer = this.source(collection, id, method, body);
+      if (answer) return answer;
+    }
 
     if (route === 'POST /auth/refresh' || route === 'POST /auth/login')
       return json(200, { access_token: 'access', refresh_token: 'r', token_type: 'bearer', expires_in: 900 });

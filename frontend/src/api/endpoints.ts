@@ -2,6 +2,10 @@
 import { api } from './client';
 import type {
   ApiKey,
+  Connection,
+  ConnectionCheck,
+  ConnectionCreate,
+  ConnectionUpdate,
   CrewDocument,
   CrewSummary,
   CrewVersion,
@@ -11,8 +15,16 @@ import type {
   Group,
   LibraryAgent,
   LibraryTask,
+  McpServer,
+  McpServerCreate,
+  McpServerTools,
+  McpServerUpdate,
   Member,
   Model,
+  OpenApiSource,
+  OpenApiSourceCreate,
+  OpenApiSourceUpdate,
+  OpenApiTool,
   Page,
   PersonalAccessToken,
   Role,
@@ -113,6 +125,34 @@ export const apiKeysApi = {
 export const toolsApi = {
   list: () => fetchAll<Tool>('/tools'),
   setEnabled: (id: string, enabled: boolean) => api.patch<Tool>(`/tools/${encodeURIComponent(id)}`, { enabled }),
+};
+
+export const connectionsApi = {
+  list: () => fetchAll<Connection>('/connections'),
+  create: (body: ConnectionCreate) => api.post<Connection>('/connections', body),
+  update: (id: string, body: ConnectionUpdate) => api.patch<Connection>(`/connections/${id}`, body),
+  remove: (id: string) => api.delete(`/connections/${id}`),
+  test: (id: string) => api.post<ConnectionCheck>(`/connections/${id}/test`),
+};
+
+export const openApiSourcesApi = {
+  list: () => fetchAll<OpenApiSource>('/openapi-sources'),
+  create: (body: OpenApiSourceCreate) => api.post<OpenApiSource>('/openapi-sources', body),
+  update: (id: string, body: OpenApiSourceUpdate) => api.patch<OpenApiSource>(`/openapi-sources/${id}`, body),
+  remove: (id: string) => api.delete(`/openapi-sources/${id}`),
+  /** Every operation of the document: one page holds them all. */
+  tools: (id: string) => api.get<Page<OpenApiTool>>(`/openapi-sources/${id}/tools`).then((p) => p.items),
+};
+
+export const mcpServersApi = {
+  list: () => fetchAll<McpServer>('/mcp-servers'),
+  create: (body: McpServerCreate) => api.post<McpServer>('/mcp-servers', body),
+  update: (id: string, body: McpServerUpdate) => api.patch<McpServer>(`/mcp-servers/${id}`, body),
+  remove: (id: string) => api.delete(`/mcp-servers/${id}`),
+  /** Connect now and keep what the server offers. */
+  test: (id: string) => api.post<McpServerTools>(`/mcp-servers/${id}/test`),
+  /** What the last test found. */
+  tools: (id: string) => api.get<McpServerTools>(`/mcp-servers/${id}/tools`),
 };
 
 export const executionsApi = {

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../auth/session';
-import { groupsApi, libraryApi, modelsApi, toolsApi } from './endpoints';
+import { connectionsApi, groupsApi, libraryApi, mcpServersApi, modelsApi, openApiSourcesApi, toolsApi } from './endpoints';
 import type { Group, Role } from './types';
 
 export const keys = {
@@ -12,6 +12,12 @@ export const keys = {
   models: ['models'] as const,
   tools: ['tools'] as const,
   apiKeys: ['api-keys'] as const,
+  connections: ['connections'] as const,
+  openApiSources: ['openapi-sources'] as const,
+  /** Under `openApiSources`: a change of the sources refreshes their operations too. */
+  openApiTools: (id: string) => ['openapi-sources', id, 'tools'] as const,
+  mcpServers: ['mcp-servers'] as const,
+  mcpTools: (id: string) => ['mcp-servers', id, 'tools'] as const,
   tokens: ['tokens'] as const,
   users: ['users'] as const,
   libraryAgents: ['library', 'agents'] as const,
@@ -71,4 +77,24 @@ export function useLibraryAgents(enabled = true) {
 
 export function useLibraryTasks(enabled = true) {
   return useQuery({ queryKey: keys.libraryTasks, queryFn: libraryApi.tasks, enabled });
+}
+
+export function useConnections(enabled = true) {
+  return useQuery({ queryKey: keys.connections, queryFn: connectionsApi.list, enabled, staleTime: 60_000 });
+}
+
+export function useOpenApiSources() {
+  return useQuery({ queryKey: keys.openApiSources, queryFn: openApiSourcesApi.list, staleTime: 60_000 });
+}
+
+export function useOpenApiTools(sourceId: string, enabled = true) {
+  return useQuery({ queryKey: keys.openApiTools(sourceId), queryFn: () => openApiSourcesApi.tools(sourceId), enabled, staleTime: 60_000 });
+}
+
+export function useMcpServers() {
+  return useQuery({ queryKey: keys.mcpServers, queryFn: mcpServersApi.list, staleTime: 60_000 });
+}
+
+export function useMcpTools(serverId: string, enabled = true) {
+  return useQuery({ queryKey: keys.mcpTools(serverId), queryFn: () => mcpServersApi.tools(serverId), enabled, staleTime: 60_000 });
 }

@@ -110,6 +110,29 @@ export interface JsonSchema {
 
 export type Tool = Omit<Schemas['ToolRead'], 'config_schema'> & { config_schema: JsonSchema | null };
 
+/** A database connection of the group (`sql_query`); its URL comes back masked. */
+export type Connection = Schemas['ConnectionRead'];
+export type ConnectionCreate = Schemas['ConnectionCreate'];
+export type ConnectionUpdate = Schemas['ConnectionUpdate'];
+export type ConnectionCheck = Schemas['ConnectionCheck'];
+
+/** An OpenAPI document the group registered; each of its operations is a tool. */
+export type OpenApiSource = Schemas['OpenApiSourceRead'];
+export type OpenApiSourceCreate = Schemas['OpenApiSourceCreate'];
+export type OpenApiSourceUpdate = Schemas['OpenApiSourceUpdate'];
+export type OpenApiAuth = Schemas['AuthIn'];
+export type OpenApiAuthType = Schemas['AuthRead']['type'];
+export type OpenApiTool = Schemas['OpenApiToolRead'];
+
+/** An MCP server of the group; env values and header values are write-only (names only come back). */
+export type McpServer = Schemas['McpServerRead'];
+export type McpServerCreate = Schemas['McpServerCreate'];
+export type McpServerUpdate = Schemas['McpServerUpdate'];
+export type McpTransport = McpServer['transport'];
+/** What a test found, or the last discovery (`ok` false: the server could not be reached). */
+export type McpServerTools = Schemas['McpServerTools'];
+export type McpTool = Schemas['McpToolRead'];
+
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;
 

@@ -6,13 +6,16 @@ import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import type { Tool } from '../api/types';
 import { providerLabel } from '../common/providers';
-import { categoryLabel, describeSourceRef, matchesQuery, parseSourceRef, sortTools, type SourceRef } from './toolCatalog';
+import { matchesSourceTool, type SourceTool } from './sourceTools';
+import { categoryLabel, describeSourceRef, matchesQuery, parseSourceRef, sortByCategory, sortTools, type SourceRef } from './toolCatalog';
 
-/** What the search offers: a catalog tool, or the reference the user typed. */
-export type ToolChoice = { tool: Tool } | { reference: string; ref: SourceRef };
+/** What the search offers: a catalog tool, a tool of the group's sources, or the reference the user typed. */
+export type ToolChoice = { tool: Tool } | { source: SourceTool } | { reference: string; ref: SourceRef };
 
 interface Props {
   tools: Tool[] | undefined;
+  /** The tools of the group's OpenAPI documents and MCP servers. */
+  sourceTools: readonly SourceTool[];
   /** Tool ids the agent or task already has. */
   taken: ReadonlySet<string>;
   onAdd: (choice: ToolChoice) => void;
@@ -22,7 +25,23 @@ interface Props {
 const BY_REFERENCE = 'By reference';
 
 function choiceId(c: ToolChoice): string {
-  return 'tool' in c ? c.tool.id : c.reference;
+  if ('tool' in c) return c.tool.id;
+  return 'source' in c ? c.source.reference : c.reference;
+}
+
+function choiceLabel(c: ToolChoice): string {
+  if ('tool' in c) return c.tool.name;
+  return 'source' in c ? c.source.label : c.reference;
+}
+
+function choiceGroup(c: ToolChoice): string {
+  if ('tool' in c) return c.tool.category;
+  return 'source' in c ? c.source.category : BY_REFERENCE;
+}
+
+function matchesChoice(c: ToolChoice, query: string): boolean {
+  if ('tool' in c) return matchesQuery(c.tool, query);
+  return 'source' in c && matchesSourceTool(c.source, query);
 }
 
 /** Which keys the tool could use, when the group has added none of them. */
@@ -31,42 +50,75 @@ function noKeyHint(tool: Tool): string | null {
   return ` · no ${tool.credentials.map((c) => providerLabel(c.provider)).join(' / ')} key added`;
 }
 
-function ToolOption({ tool }: { tool: Tool }) {
+interface OptionProps {
+  name: string;
+  /** What a tool list names: a tool id or a source reference. */
+  id: string;
+  enabled: boolean;
+  hint?: string | null;
+  description: string;
+  caution?: string | null;
+}
+
+/** An option of the list: name, id and state, what it does, and any caution. */
+function OptionBody({ name, id, enabled, hint, description, caution }: OptionProps) {
   return (
     <Box sx={{ minWidth: 0 }}>
       <Typography variant="body2">
-        {tool.name}{' '}
+        {name}{' '}
         <Typography component="span" variant="caption" color="text.secondary">
-          {tool.id}
-          {!tool.enabled && ' · disabled for this group'}
-          {noKeyHint(tool)}
+          {id}
+          {!enabled && ' · disabled for this group'}
+          {hint}
         </Typography>
       </Typography>
       <Typography variant="caption" color="text.secondary" component="div" sx={{ display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}>
-        {tool.description}
+        {description}
       </Typography>
-      {tool.caution && (
+      {caution && (
         <Typography variant="caption" color="warning.main" component="div" sx={{ display: 'flex', gap: 0.5, alignItems: 'center' }}>
           <WarningAmber sx={{ fontSize: 14 }} />
-          {tool.caution}
+          {caution}
         </Typography>
       )}
     </Box>
   );
 }
 
+function ChoiceOption({ choice }: { choice: ToolChoice }) {
+  if ('tool' in choice) {
+    const { tool } = choice;
+    return <OptionBody name={tool.name} id={tool.id} enabled={tool.enabled} hint={noKeyHint(tool)} description={tool.description} caution={tool.caution} />;
+  }
+  if ('source' in choice) {
+    const { source } = choice;
+    return <OptionBody name={source.label} id={source.reference} enabled={source.enabled} description={source.detail} />;
+  }
+  return (
+    <Typography variant="body2">
+      Add {choice.reference} · {describeSourceRef(choice.ref)}
+    </Typography>
+  );
+}
+
 /**
- * Search the catalog (name, id, description), grouped by category; or type a reference to a
- * tool of an MCP server or OpenAPI document, which the server checks when the crew is saved.
+ * Search the catalog (name, id, description) and the tools of the group's OpenAPI documents and
+ * MCP servers, grouped by category; or type a reference to a source's tool the list does not show
+ * (an MCP server not tested yet), which the server checks when the crew is saved.
  */
-export default function AddToolField({ tools, taken, onAdd, disabled }: Props) {
+export default function AddToolField({ tools, sourceTools, taken, onAdd, disabled }: Props) {
   const [query, setQuery] = useState('');
-  const options: ToolChoice[] = sortTools((tools ?? []).filter((t) => !taken.has(t.id))).map((tool) => ({ tool }));
+  const listed: ToolChoice[] = [
+    ...sortTools((tools ?? []).filter((t) => !taken.has(t.id))).map((tool) => ({ tool })),
+    ...sourceTools.filter((t) => !taken.has(t.reference)).map((source) => ({ source })),
+  ];
+  const options = sortByCategory(listed, choiceGroup);
   const filter = (all: ToolChoice[]): ToolChoice[] => {
-    const matching = all.filter((c) => 'tool' in c && matchesQuery(c.tool, query));
+    const matching = all.filter((c) => matchesChoice(c, query));
     const ref = parseSourceRef(query);
     const reference = query.trim();
-    return ref && !taken.has(reference) ? [...matching, { reference, ref }] : matching;
+    const known = taken.has(reference) || sourceTools.some((t) => t.reference === reference);
+    return ref && !known ? [...matching, { reference, ref }] : matching;
   };
   return (
     <Autocomplete<ToolChoice, false, false, false>
@@ -79,13 +131,13 @@ export default function AddToolField({ tools, taken, onAdd, disabled }: Props) {
         if (choice) onAdd(choice);
       }}
       filterOptions={filter}
-      groupBy={(c) => ('tool' in c ? categoryLabel(c.tool.category) : BY_REFERENCE)}
-      getOptionLabel={(c) => ('tool' in c ? c.tool.name : c.reference)}
-      getOptionDisabled={(c) => 'tool' in c && !c.tool.enabled}
+      groupBy={(c) => categoryLabel(choiceGroup(c))}
+      getOptionLabel={choiceLabel}
+      getOptionDisabled={(c) => ('tool' in c && !c.tool.enabled) || ('source' in c && !c.source.enabled)}
       isOptionEqualToValue={(a, b) => choiceId(a) === choiceId(b)}
       renderOption={({ key, ...props }, c) => (
         <li key={key} {...props} data-testid={`tool-option-${choiceId(c)}`}>
-          {'tool' in c ? <ToolOption tool={c.tool} /> : <Typography variant="body2">Add {c.reference} · {describeSourceRef(c.ref)}</Typography>}
+          <ChoiceOption choice={c} />
         </li>
       )}
       noOptionsText="No tool matches. A tool of an MCP server or OpenAPI document is added by its reference, e.g. mcp:github/create_issue"

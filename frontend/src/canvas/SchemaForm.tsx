@@ -1,12 +1,15 @@
 import Box from '@mui/material/Box';
+import Link from '@mui/material/Link';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import MenuItem from '@mui/material/MenuItem';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import { Link as RouterLink } from 'react-router';
 import type { JsonSchema } from '../api/types';
 import CommitTextField from '../common/CommitTextField';
+import type { FieldChoices } from './fieldChoices';
 import { fieldKind, fieldLabel, fields, fromText, rangeHint, toText, validateValue, type FieldKind } from './schema';
 
 interface Props {
@@ -18,6 +21,8 @@ interface Props {
   labelPrefix?: string;
   /** The schema holding the `$defs` (a nested form's parent); defaults to `schema`. */
   root?: JsonSchema | null;
+  /** Fields whose value is one of the group's names (a connection), by field name. */
+  choices?: Record<string, FieldChoices>;
 }
 
 interface FieldProps {
@@ -159,6 +164,47 @@ function TextInputField({ name, prop, kind, label, aria, required, value, set, r
   );
 }
 
+/** A field naming one of the group's things: a select of their names, or where to add one. */
+function ChoiceField({ prop, label, aria, value, set, readOnly, choices }: FieldProps & { choices: FieldChoices }) {
+  const current = typeof value === 'string' ? value : '';
+  // The value stays selectable while the names load, and after, when the group lacks it.
+  const unlisted = current !== '' && !choices.options.includes(current);
+  const stale = unlisted && !choices.loading;
+  const empty = !choices.loading && choices.options.length === 0;
+  return (
+    <TextField
+      select
+      label={label}
+      value={current}
+      onChange={(e) => set(e.target.value || undefined)}
+      disabled={readOnly}
+      error={stale}
+      helperText={
+        empty ? (
+          <>
+            This group has no {choices.noun}s yet.{' '}
+            <Link component={RouterLink} to={choices.link.to}>
+              {choices.link.label}
+            </Link>
+          </>
+        ) : stale ? (
+          `This group has no ${choices.noun} named ${current}`
+        ) : (
+          (prop.description ?? ' ')
+        )
+      }
+      slotProps={{ htmlInput: { 'aria-label': aria } }}
+    >
+      {unlisted && <MenuItem value={current}>{current}</MenuItem>}
+      {choices.options.map((o) => (
+        <MenuItem key={o} value={o}>
+          {o}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+}
+
 function Field(props: FieldProps) {
   switch (props.kind) {
     case 'boolean':
@@ -174,7 +220,7 @@ function Field(props: FieldProps) {
 }
 
 /** A form rendered from a tool's JSON schema; what the subset of `schema.ts` cannot show edits as JSON. */
-export default function SchemaForm({ schema, value, onChange, readOnly, labelPrefix, root }: Props) {
+export default function SchemaForm({ schema, value, onChange, readOnly, labelPrefix, root, choices }: Props) {
   const base = root ?? schema ?? {};
   const properties = fields(schema, base);
   if (properties.length === 0) {
@@ -195,21 +241,20 @@ export default function SchemaForm({ schema, value, onChange, readOnly, labelPre
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
       {properties.map(([name, prop]) => {
         const title = fieldLabel(name, prop);
-        return (
-          <Field
-            key={name}
-            name={name}
-            prop={prop}
-            kind={fieldKind(name, prop)}
-            label={`${title}${required.has(name) ? ' *' : ''}`}
-            aria={labelPrefix ? `${labelPrefix} ${title}` : title}
-            required={required.has(name)}
-            value={value[name] ?? undefined}
-            set={(v) => set(name, v)}
-            readOnly={readOnly}
-            root={base}
-          />
-        );
+        const props: FieldProps = {
+          name,
+          prop,
+          kind: fieldKind(name, prop),
+          label: `${title}${required.has(name) ? ' *' : ''}`,
+          aria: labelPrefix ? `${labelPrefix} ${title}` : title,
+          required: required.has(name),
+          value: value[name] ?? undefined,
+          set: (v) => set(name, v),
+          readOnly,
+          root: base,
+        };
+        const fieldChoices = choices?.[name];
+        return fieldChoices ? <ChoiceField key={name} {...props} choices={fieldChoices} /> : <Field key={name} {...props} />;
       })}
     </Box>
   );

@@ -5,6 +5,7 @@
  */
 import type { Model, Problem, Tool, ToolRef } from '../api/types';
 import { API_KEYS_PATH, providerLabel } from '../common/providers';
+import { CONNECTIONS_PATH } from '../common/settingsPaths';
 import { KEY_PATTERN, KEY_RULE, type EditableCrew } from './model';
 import { missingKeys } from './toolCatalog';
 
@@ -55,7 +56,11 @@ export const LOCAL_CODES = new Set([
 
 /** Where the user fixes a problem of this code, for the codes that have such a place. */
 const API_KEYS_LINK = { label: 'Settings › API keys', to: API_KEYS_PATH };
-const PROBLEM_LINKS: Record<string, { label: string; to: string }> = { missing_api_key: API_KEYS_LINK, missing_tool_key: API_KEYS_LINK };
+const PROBLEM_LINKS: Record<string, { label: string; to: string }> = {
+  missing_api_key: API_KEYS_LINK,
+  missing_tool_key: API_KEYS_LINK,
+  unknown_connection: { label: 'Settings › Connections', to: CONNECTIONS_PATH },
+};
 
 export function problemLink(code: string): { label: string; to: string } | null {
   return PROBLEM_LINKS[code] ?? null;

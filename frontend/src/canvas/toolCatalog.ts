@@ -21,19 +21,32 @@ function categoryRank(category: string): number {
 
 /** Tools grouped by category (the server's order, unknown ones last), by name inside each. */
 export function sortTools(tools: readonly Tool[]): Tool[] {
-  return [...tools].sort(
-    (a, b) => categoryRank(a.category) - categoryRank(b.category) || a.category.localeCompare(b.category) || a.name.localeCompare(b.name),
+  return sortByCategory(tools, (t) => t.category, (t) => t.name);
+}
+
+/** Items in the catalog's category order; inside a category by `name`, or as given without one. */
+export function sortByCategory<T>(items: readonly T[], category: (item: T) => string, name?: (item: T) => string): T[] {
+  return [...items].sort(
+    (a, b) =>
+      categoryRank(category(a)) - categoryRank(category(b)) ||
+      category(a).localeCompare(category(b)) ||
+      (name ? name(a).localeCompare(name(b)) : 0),
   );
 }
 
-/** Whether every word of `query` is in the tool's name, id or description. */
-export function matchesQuery(tool: Tool, query: string): boolean {
-  const haystack = `${tool.name} ${tool.id} ${tool.description}`.toLowerCase();
+/** Whether every word of `query` is somewhere in `texts` (case ignored): the picker's search. */
+export function matchesWords(query: string, ...texts: string[]): boolean {
+  const haystack = texts.join(' ').toLowerCase();
   return query
     .toLowerCase()
     .split(/\s+/)
     .filter(Boolean)
     .every((word) => haystack.includes(word));
+}
+
+/** Whether every word of `query` is in the tool's name, id or description. */
+export function matchesQuery(tool: Tool, query: string): boolean {
+  return matchesWords(query, tool.name, tool.id, tool.description);
 }
 
 const SOURCE_KINDS = { mcp: 'MCP server', openapi: 'OpenAPI document' } as const;

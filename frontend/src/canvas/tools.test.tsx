@@ -6,10 +6,10 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders } from '../../test/render';
 import { MockApi } from '../../test/mockApi';
-import type { JsonSchema, Tool, ToolRef } from '../api/types';
+import type { Connection, JsonSchema, McpServer, OpenApiSource, Tool, ToolRef } from '../api/types';
 import ToolsTab from '../settings/ToolsTab';
 import { toEditable } from './model';
 import { localProblems, mergeProblems } from './problems';
@@ -296,5 +296,84 @@ describe('Settings › Tools', () => {
     expect(screen.getByTestId('tool-row-python')).toHaveTextContent('Runs code on the worker host.');
     const names = screen.getAllByTestId(/^tool-row-/).map((r) => r.dataset.testid);
     expect(names).toEqual(['tool-row-web_search', 'tool-row-file_read', 'tool-row-python', 'tool-row-current_datetime', 'tool-row-crm_sync']);
+  });
+});
+
+describe("the group's sources in the picker", () => {
+  const api = new MockApi();
+  const stamp = { created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' };
+  const billing = {
+    id: 'o1', name: 'billing', description: '', title: 'Billing', doc_version: '2', source_url: null, base_url: 'https://billing.example.com',
+    auth: { type: 'none', location: null, name: null, has_secret: false }, enabled: true, timeout_s: 15, max_response_bytes: 100000, operation_count: 1, ...stamp,
+  } satisfies OpenApiSource;
+  const github = {
+    id: 'm1', name: 'github', transport: 'streamable_http', command: null, args: [], cwd: null, url: 'https://mcp.example.com/mcp', env_names: [], header_names: [],
+    connect_timeout_s: 10, call_timeout_s: 60, enabled: true, tool_count: 1, discovered_at: stamp.created_at, last_error: null, ...stamp,
+  } satisfies McpServer;
+  const sqlQuery = tool('sql_query', {
+    name: 'SQL query',
+    category: 'data',
+    config_schema: { type: 'object', required: ['connection'], properties: { connection: { type: 'string', title: 'Connection', description: 'The name of one of the group\'s database connections.' } } },
+  });
+  const sales: Connection = { id: 'c1', name: 'sales', dialect: 'sqlite', url: 'sqlite:////srv/sales.db', has_password: false, description: '', ...stamp };
+
+  beforeEach(() => {
+    api.sources['/openapi-sources'] = [billing, { ...billing, id: 'o2', name: 'legacy', title: 'Legacy', enabled: false, operation_count: 0 }];
+    api.openApiTools.set('o1', [
+      { tool_id: 'openapi:billing/get_invoice', name: 'get_invoice', method: 'get', path: '/invoices/{id}', summary: 'Get an invoice', description: '', parameters: [], body_schema: null, body_required: false },
+    ]);
+    api.sources['/mcp-servers'] = [github];
+    api.mcpTools.set('m1', { ok: true, error: null, discovered_at: stamp.created_at, tools: [{ name: 'create_issue', description: 'Open an issue', input_schema: {} }] });
+    api.sources['/connections'] = [];
+    api.install();
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('lists OpenAPI documents and their operations under Integrations, MCP servers and their tools under MCP', async () => {
+    const onChange = vi.fn();
+    renderWithProviders(<Picker onChange={onChange} />);
+    await userEvent.click(screen.getByRole('combobox', { name: /add a tool/i }));
+    const listbox = await screen.findByRole('listbox');
+    await within(listbox).findByTestId('tool-option-mcp:github/create_issue');
+    const headings = [...listbox.querySelectorAll('.MuiAutocomplete-groupLabel')].map((h) => h.textContent);
+    expect(headings).toEqual(['Web', 'Files', 'Code', 'Utilities', 'Integrations', 'MCP', 'Crm']);
+    expect(within(listbox).getByTestId('tool-option-openapi:billing')).toHaveTextContent('billing: all 1 operation');
+    expect(within(listbox).getByTestId('tool-option-openapi:billing/get_invoice')).toHaveTextContent('GET /invoices/{id} · Get an invoice');
+    expect(within(listbox).getByTestId('tool-option-openapi:legacy')).toHaveAttribute('aria-disabled', 'true');
+    expect(within(listbox).getByTestId('tool-option-mcp:github')).toHaveTextContent('github: all tools (1 tool)');
+    await userEvent.click(within(listbox).getByTestId('tool-option-openapi:billing/get_invoice'));
+    expect(onChange).toHaveBeenLastCalledWith([{ tool_id: 'openapi:billing/get_invoice', config: {} }]);
+    expect(screen.getByTestId('tool-openapi:billing/get_invoice')).toHaveTextContent('Tool get_invoice of the OpenAPI document billing: GET /invoices/{id}');
+
+    await userEvent.type(screen.getByRole('combobox', { name: /add a tool/i }), 'open issue');
+    const found = await screen.findByRole('listbox');
+    expect(within(found).getAllByRole('option').map((o) => o.dataset.testid)).toEqual(['tool-option-mcp:github/create_issue']);
+    await userEvent.keyboard('{Enter}');
+    expect(onChange).toHaveBeenLastCalledWith([
+      { tool_id: 'openapi:billing/get_invoice', config: {} },
+      { tool_id: 'mcp:github/create_issue', config: {} },
+    ]);
+    // A listed reference is not offered a second time as typed text.
+    await userEvent.type(screen.getByRole('combobox', { name: /add a tool/i }), 'mcp:github');
+    expect(within(await screen.findByRole('listbox')).getAllByRole('option').map((o) => o.dataset.testid)).toEqual(['tool-option-mcp:github']);
+  });
+
+  it("offers the group's connections for sql_query's connection, or a link to add one", async () => {
+    const onChange = vi.fn();
+    const { unmount } = renderWithProviders(<Picker tools={[sqlQuery]} initial={[{ tool_id: 'sql_query', config: {} }]} onChange={onChange} />);
+    const card = screen.getByTestId('tool-sql_query');
+    expect(await within(card).findByText(/This group has no database connections yet/)).toBeInTheDocument();
+    expect(within(card).getByRole('link', { name: 'Settings › Connections' })).toHaveAttribute('href', '/settings/connections');
+    unmount();
+
+    api.sources['/connections'] = [sales, { ...sales, id: 'c2', name: 'warehouse' }];
+    renderWithProviders(<Picker tools={[sqlQuery]} initial={[{ tool_id: 'sql_query', config: { connection: 'gone' } }]} onChange={onChange} />);
+    const select = screen.getByRole('combobox', { name: /^Connection/ });
+    expect(await screen.findByText('This group has no database connection named gone')).toBeInTheDocument();
+    await userEvent.click(select);
+    const options = within(await screen.findByRole('listbox')).getAllByRole('option').map((o) => o.textContent);
+    expect(options).toEqual(['gone', 'sales', 'warehouse']);
+    await userEvent.click(screen.getByRole('option', { name: 'warehouse' }));
+    expect(onChange).toHaveBeenLastCalledWith([{ tool_id: 'sql_query', config: { connection: 'warehouse' } }]);
   });
 });

@@ -5,8 +5,11 @@ import Typography from '@mui/material/Typography';
 import { Navigate, useNavigate, useParams } from 'react-router';
 import { useSession } from '../auth/session';
 import ApiKeysTab from './ApiKeysTab';
+import ConnectionsTab from './ConnectionsTab';
 import GroupsTab from './GroupsTab';
+import McpTab from './McpTab';
 import ModelsTab from './ModelsTab';
+import OpenApiTab from './OpenApiTab';
 import ToolsTab from './ToolsTab';
 import UsersTab from './UsersTab';
 
@@ -14,6 +17,9 @@ const TABS = [
   { id: 'models', label: 'Models' },
   { id: 'api-keys', label: 'API keys' },
   { id: 'tools', label: 'Tools' },
+  { id: 'connections', label: 'Connections' },
+  { id: 'openapi', label: 'OpenAPI tools' },
+  { id: 'mcp', label: 'MCP servers' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -37,6 +43,9 @@ export default function SettingsPage() {
       {tab === 'models' && <ModelsTab />}
       {tab === 'api-keys' && <ApiKeysTab />}
       {tab === 'tools' && <ToolsTab />}
+      {tab === 'connections' && <ConnectionsTab />}
+      {tab === 'openapi' && <OpenApiTab />}
+      {tab === 'mcp' && <McpTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>
