@@ -112,7 +112,7 @@ async def test_credentials_in_the_query_string_are_masked(
         ("postgresql+asyncpg://host/db", "driver 'asyncpg' is not available"),
         ("sqlite:///relative/shop.db", "is relative"),
         ("sqlite://", "absolute path"),
-        ("sqlite:////tmp/shop.db?mode=rwc", "no host, user, password or options"),
+        ("sqlite:////srv/data/shop.db?mode=rwc", "no host, user, password or options"),
     ],
 )
 async def test_bad_urls_are_refused_in_plain_words(
@@ -196,7 +196,7 @@ async def test_another_groups_connection_is_not_found(
     url = f"{API}/{created['id']}"
     for method, path, body in (
         ("GET", url, None),
-        ("PATCH", url, {"url": "sqlite:////tmp/hijack.db"}),
+        ("PATCH", url, {"url": "sqlite:////srv/data/hijack.db"}),
         ("POST", f"{url}/test", None),
         ("DELETE", url, None),
     ):

@@ -68,7 +68,7 @@ def test_a_long_query_is_interrupted(work: Path) -> None:
         ("SELECT * FROM read_csv('/etc/passwd')", "file system operations are disabled"),
         ("SELECT * FROM read_text('/etc/passwd')", "file system operations are disabled"),
         ('SELECT * FROM ".crewai/hidden.csv"', "file system operations are disabled"),
-        ("ATTACH '/tmp/other.db'", "read-only"),
+        ("ATTACH '/srv/data/other.db'", "read-only"),
         ("COPY (SELECT 1) TO 'attachments/sales.csv'", "read-only"),
         ("CREATE TABLE t AS SELECT 1", "read-only"),
         ("INSTALL httpfs", "read-only"),
