@@ -11,7 +11,7 @@ block a run (see `service.snapshot_for_run`); warnings are advice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,7 +20,6 @@ from kasal.crews.schemas import CrewBody, Problem
 from kasal.engine import validate
 from kasal.engine.spec import CrewSpec
 from kasal.engine.tools.catalog import CATALOG
-from kasal.engine.tools.refs import SourceFacts
 
 
 class ModelFacts(Protocol):
@@ -43,7 +42,7 @@ class ModelFacts(Protocol):
 
 
 @dataclass(frozen=True)
-class Catalog:
+class Catalog(validate.ToolFacts):
     """The facts of one group: its models by key, its tools' enabled state by id, its keys,
     its tool sources and the names of its database connections.
 
@@ -52,9 +51,6 @@ class Catalog:
 
     models: Mapping[str, ModelFacts] = field(default_factory=dict)
     tools: Mapping[str, bool] = field(default_factory=dict)
-    sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
-    tool_keys: frozenset[str] = frozenset()  # API-key providers the group has a key for
-    connections: Collection[str] = frozenset()
 
     @property
     def default_model(self) -> str | None:
@@ -86,15 +82,6 @@ class Catalog:
         if tool_id not in CATALOG and tool_id not in self.tools:
             return None
         return self.tools.get(tool_id, True)
-
-    def source(self, kind: str, name: str) -> SourceFacts | None:
-        return self.sources.get((kind, name))
-
-    def has_tool_key(self, provider: str) -> bool:
-        return provider in self.tool_keys
-
-    def has_connection(self, name: str) -> bool:
-        return name in self.connections
 
 
 def problems(body: CrewBody, catalog: Catalog) -> list[Problem]:

@@ -104,7 +104,7 @@ def build_crew(
     servers = mcp_servers or {}
     facts = RunFacts(
         request.llms.keys(),
-        {**source_facts(request), **mcp.source_facts(servers)},
+        sources={**source_facts(request), **mcp.source_facts(servers)},
         tool_keys=request.tool_keys.keys(),
         connections=request.connections.keys(),
     )

@@ -117,8 +117,28 @@ class Facts(Protocol):
         ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class ToolFacts:
+    """The part of `Facts` both callers know the same way: the tool sources, the API-key
+    providers with a key and the database connections there are (for the group, or for
+    this run)."""
+
+    sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
+    tool_keys: Collection[str] = frozenset()
+    connections: Collection[str] = frozenset()
+
+    def source(self, kind: str, name: str) -> SourceFacts | None:
+        return self.sources.get((kind, name))
+
+    def has_tool_key(self, provider: str) -> bool:
+        return provider in self.tool_keys
+
+    def has_connection(self, name: str) -> bool:
+        return name in self.connections
+
+
 @dataclass(frozen=True)
-class RunFacts:
+class RunFacts(ToolFacts):
     """The engine's facts: the models, tool keys and connections resolved for this run, and
     the built-in tools.
 
@@ -126,9 +146,6 @@ class RunFacts:
     """
 
     llm_keys: Collection[str]
-    sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
-    tool_keys: Collection[str] = ()
-    connections: Collection[str] = frozenset()
 
     @property
     def default_model(self) -> str | None:
@@ -141,15 +158,6 @@ class RunFacts:
 
     def tool_enabled(self, tool_id: str) -> bool | None:
         return True if tool_id in CATALOG else None
-
-    def source(self, kind: str, name: str) -> SourceFacts | None:
-        return self.sources.get((kind, name))
-
-    def has_tool_key(self, provider: str) -> bool:
-        return provider in self.tool_keys
-
-    def has_connection(self, name: str) -> bool:
-        return name in self.connections
 
 
 def check(crew: CrewSpec, facts: Facts) -> list[Finding]:
