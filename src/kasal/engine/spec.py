@@ -71,6 +71,11 @@ class CrewSpec(_Spec):
     agents: list[AgentSpec]
     tasks: list[TaskSpec]
 
+    def tool_uses(self) -> list[ToolRef]:
+        """Every tool use of the crew, its agents' then its tasks'."""
+        uses = [use for agent in self.agents for use in agent.tools]
+        return uses + [use for task in self.tasks for use in task.tools]
+
 
 class LLMConfig(_Spec):
     """A model resolved for one run. `api_key` is never logged or serialised in clear."""

@@ -189,9 +189,7 @@ def required_inputs(crew: CrewSpec) -> list[str]:
 def _tool_configs(crew: CrewSpec) -> Iterator[ToolConfig]:
     """The configuration of every valid built-in tool use of the crew (an invalid one is a
     problem of its own, `invalid_tool_config`, which blocks the run)."""
-    refs = [ref for agent in crew.agents for ref in agent.tools]
-    refs += [ref for task in crew.tasks for ref in task.tools]
-    for ref in refs:
+    for ref in crew.tool_uses():
         if ref.tool_id in CATALOG:
             with suppress(ToolConfigError):
                 yield parse_config(ref.tool_id, ref.config)

@@ -35,6 +35,7 @@ from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
 from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
+from kasal.engine.tools.refs import referenced_sources
 from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
 from kasal.executions import log, workdirs
@@ -283,7 +284,7 @@ class Dispatcher:
             session, execution.group_id, connections_used(spec)
         )
         servers = await mcp.resolve_for_run(
-            session, execution.group_id, self.settings, mcp.referenced(spec)
+            session, execution.group_id, self.settings, referenced_sources(spec, "mcp")
         )
         work_dir = await self.run_folders.create(execution.id)
         attached = await AttachmentRepository(session).of(execution.id)

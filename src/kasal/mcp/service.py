@@ -24,9 +24,9 @@ from kasal.core.context import GroupContext
 from kasal.core.db import committed_unless_taken, utcnow
 from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
-from kasal.engine.spec import CrewSpec, McpServerConfig
+from kasal.engine.spec import McpServerConfig
 from kasal.engine.tools import mcp_client as mcp
-from kasal.engine.tools.refs import SourceFacts, source_ref
+from kasal.engine.tools.refs import SourceFacts
 from kasal.mcp.models import McpServer
 from kasal.mcp.repository import McpServerRepository
 from kasal.mcp.schemas import (
@@ -152,14 +152,6 @@ async def server_at_url(session: AsyncSession, ctx: GroupContext) -> Callable[[s
     rows = await McpServerRepository(session, ctx.group_id).every()
     names = {_url_key(row.url): row.name for row in rows if row.url}
     return lambda url: names.get(_url_key(url))
-
-
-def referenced(spec: CrewSpec) -> set[str]:
-    """The names of the MCP servers a crew's agents and tasks use."""
-    refs = [ref for agent in spec.agents for ref in agent.tools]
-    refs += [ref for task in spec.tasks for ref in task.tools]
-    sources = (source_ref(ref.tool_id) for ref in refs)
-    return {s.source for s in sources if s is not None and s.kind == "mcp"}
 
 
 async def resolve_for_run(

@@ -60,7 +60,5 @@ def source_problem(ref: SourceRef, facts: SourceFacts | None) -> tuple[str, str]
 
 def referenced_sources(crew: CrewSpec, kind: SourceKind) -> set[str]:
     """The names of the sources of `kind` that the crew's agents and tasks use."""
-    uses = [use for agent in crew.agents for use in agent.tools]
-    uses += [use for task in crew.tasks for use in task.tools]
-    refs = [source_ref(use.tool_id) for use in uses]
+    refs = [source_ref(use.tool_id) for use in crew.tool_uses()]
     return {ref.source for ref in refs if ref is not None and ref.kind == kind}
