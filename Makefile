@@ -10,7 +10,7 @@ VENV := .venv
 KASAL := $(VENV)/bin/kasal
 FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test install install-dev lint typecheck pytest web web-test api-types bench clean
+.PHONY: run test install install-dev lint typecheck pytest web web-test api-types bench clean databricks-app
 
 run: install web
 	$(KASAL) db upgrade
@@ -64,3 +64,10 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist
+
+# A Databricks App installs requirements.txt with pip: the locked versions, then Kasal itself,
+# editable, so that it finds its migrations and the built web app in the source folder.
+# Run before `databricks bundle deploy` (docs/databricks.md).
+databricks-app: uv web
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --quiet > requirements.txt
+	echo "-e ." >> requirements.txt

@@ -11,6 +11,7 @@ from sqlalchemy.pool import NullPool
 
 from kasal.core.config import Settings
 from kasal.core.db import Base
+from kasal.core.dbpassword import use_password
 from kasal.models import load_all
 
 load_all()
@@ -53,6 +54,9 @@ def _migrate_locked(connection: Connection) -> None:
 
 async def run_async_migrations() -> None:
     engine = create_async_engine(_url(), poolclass=NullPool)
+    password = config.attributes.get("database_password")
+    if password is not None:
+        use_password(engine, password)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_migrate_locked)

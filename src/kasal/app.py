@@ -75,8 +75,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     private_dir(settings.data_dir)
     previous_box = crypto.install(crypto.SecretBox.from_settings(settings))
-    await migrate.upgrade_on_start(settings.db_url)
-    engine = create_engine(settings.db_url)
+    password = settings.db_password()
+    await migrate.upgrade_on_start(settings.db_url, password)
+    engine = create_engine(settings.db_url, password)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     async with app.state.sessionmaker() as session:

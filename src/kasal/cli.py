@@ -50,7 +50,7 @@ def run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitabl
     """Run one unit of database work from a command, with clean errors instead of tracebacks."""
 
     async def run() -> T:
-        engine = create_engine(settings.db_url)
+        engine = create_engine(settings.db_url, settings.db_password())
         try:
             async with create_sessionmaker(engine)() as session:
                 return await work(session)
@@ -128,13 +128,15 @@ def _listen(host: str, port: int) -> socket.socket:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Migrate the database up to REVISION (default: the latest)."""
-    migrate.upgrade(_settings().db_url, revision)
+    settings = _settings()
+    migrate.upgrade(settings.db_url, revision, settings.db_password())
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(..., help="Target, e.g. -1 or base")) -> None:
     """Migrate the database down to REVISION."""
-    migrate.downgrade(_settings().db_url, revision)
+    settings = _settings()
+    migrate.downgrade(settings.db_url, revision, settings.db_password())
 
 
 @db_app.command("current")
@@ -171,7 +173,7 @@ def seed() -> None:
     from kasal import seeds
 
     settings = _settings()
-    migrate.upgrade(settings.db_url)
+    migrate.upgrade(settings.db_url, "head", settings.db_password())
     run_with_session(settings, lambda session: seeds.run_all(session, settings))
     typer.echo("seed data loaded")
 

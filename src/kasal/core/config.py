@@ -6,11 +6,13 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import limits
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kasal.core.dbpassword import PasswordSource, lakebase_token, password_file
 from kasal.core.errors import ConfigError
 
 
@@ -26,7 +28,9 @@ CsvList = Annotated[list[str], NoDecode]
 class Settings(BaseSettings):
     """Every knob Kasal reads. Names are flat (`KASAL_PORT`), as operators type them."""
 
-    model_config = SettingsConfigDict(env_prefix="KASAL_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KASAL_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     # Serving
     env: Literal["dev", "prod"] = "dev"
@@ -34,6 +38,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("data")
     database_url: str | None = None
+    database_password_file: Path | None = Field(
+        default=None,
+        description="A file holding the database password, read for every new connection "
+        "(a rotated password is picked up without a restart)",
+    )
     cors_origins: CsvList = Field(default_factory=list)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -49,6 +58,20 @@ class Settings(BaseSettings):
     rate_limit: str | None = Field(
         default="600/minute", description="Requests per credential or address; off: no limit"
     )
+
+    # Databricks Apps: the platform sets these in the app's environment, unprefixed. The
+    # app port means "running as an App": serve there, on every interface, with Databricks
+    # auth (each unless set explicitly). A Lakebase database resource adds the PG* variables.
+    databricks_app_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias="DATABRICKS_APP_PORT"
+    )
+    databricks_app_name: str | None = Field(default=None, validation_alias="DATABRICKS_APP_NAME")
+    databricks_host: str | None = Field(default=None, validation_alias="DATABRICKS_HOST")
+    pghost: str | None = Field(default=None, validation_alias="PGHOST")
+    pgport: int = Field(default=5432, validation_alias="PGPORT")
+    pgdatabase: str | None = Field(default=None, validation_alias="PGDATABASE")
+    pguser: str | None = Field(default=None, validation_alias="PGUSER")
+    pgsslmode: str = Field(default="require", validation_alias="PGSSLMODE")
 
     # Auth
     auth_mode: Literal["local", "databricks"] = "local"
@@ -129,15 +152,57 @@ class Settings(BaseSettings):
             raise ConfigError("KASAL_JWT_SECRET must be at least 32 characters")
         return self
 
+    @model_validator(mode="after")
+    def _databricks_app(self) -> Settings:
+        if self.databricks_app_port is None:
+            return self
+        given = self.model_fields_set
+        if "port" not in given:
+            self.port = self.databricks_app_port
+        if "host" not in given:
+            # The Apps proxy reaches the app over the container network, not loopback.
+            self.host = "0.0.0.0"  # noqa: S104
+        if "auth_mode" not in given:
+            self.auth_mode = "databricks"
+        return self
+
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
 
     @property
+    def is_databricks_app(self) -> bool:
+        return self.databricks_app_port is not None
+
+    @property
+    def lakebase(self) -> bool:
+        """A Lakebase database resource of a Databricks App, and no explicit database URL."""
+        return (
+            self.is_databricks_app
+            and not self.database_url
+            and bool(self.pghost and self.pgdatabase and self.pguser)
+        )
+
+    @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
+        if self.lakebase:
+            user = quote(self.pguser or "", safe="")
+            return (
+                f"postgresql+psycopg://{user}@{self.pghost}:{self.pgport}/{self.pgdatabase}"
+                f"?sslmode={self.pgsslmode}"
+            )
         return f"sqlite+aiosqlite:///{(self.data_dir / 'kasal.db').resolve()}"
+
+    def db_password(self) -> PasswordSource | None:
+        """Where new database connections take their password from, when not from the URL:
+        the password file, or on Lakebase an OAuth token of the app's identity."""
+        if self.database_password_file is not None:
+            return password_file(self.database_password_file)
+        if self.lakebase:
+            return lakebase_token(self.databricks_host)
+        return None
 
     @cached_property
     def jwt_key(self) -> str:

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from kasal.core.dbpassword import PasswordSource, use_password
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -114,17 +116,21 @@ def private_sqlite_file(url: str) -> None:
 CONNECT_TIMEOUT_S = 10
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, password: PasswordSource | None = None) -> AsyncEngine:
     """On a server database, pooled connections are pinged before use, so that those a
-    restart or an outage killed are replaced instead of failing the next statement."""
+    restart or an outage killed are replaced instead of failing the next statement.
+    `password`, if given, is asked for every new connection (see `dbpassword`)."""
     private_sqlite_file(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
     )
+    if password is not None:
+        use_password(engine, password)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

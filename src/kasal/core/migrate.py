@@ -13,33 +13,35 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import private_sqlite_file
+from kasal.core.dbpassword import PasswordSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, password: PasswordSource | None = None) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     config.attributes["database_url"] = url
+    config.attributes["database_password"] = password
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", password: PasswordSource | None = None) -> None:
     private_sqlite_file(url)  # alembic's engine would create a new SQLite file world-readable
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, password), revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, password: PasswordSource | None = None) -> None:
+    command.downgrade(alembic_config(url, password), revision)
 
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
-async def upgrade_on_start(url: str) -> None:
+async def upgrade_on_start(url: str, password: PasswordSource | None = None) -> None:
     """Alembic's env runs its own event loop, so it gets a thread of its own."""
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(upgrade, url, "head", password)
 
 
 async def current_revision(session: AsyncSession) -> str | None:
