@@ -298,6 +298,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discover Models
+         * @description The provider's models the caller may use: Databricks serving endpoints, asked with
+         *     the signed-in user's token (in an App) or the group's Databricks key.
+         */
+        get: operations["models_discover"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{key}": {
         parameters: {
             query?: never;
@@ -1846,6 +1867,34 @@ export interface components {
             /** Author Email */
             author_email: string | null;
         };
+        /**
+         * DiscoveredModel
+         * @description A model the provider offers the caller, and whether the catalog has it yet.
+         */
+        DiscoveredModel: {
+            /**
+             * Name
+             * @description The provider's model name (a serving endpoint's name)
+             */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "chat" | "embedding";
+            /** Task */
+            task: string;
+            /**
+             * Ready
+             * @description The endpoint is serving now
+             */
+            ready: boolean;
+            /**
+             * Catalog Key
+             * @description The catalog's model for it, if there is one
+             */
+            catalog_key: string | null;
+        };
         /** DuplicateRequest */
         DuplicateRequest: {
             /** Name */
@@ -2557,6 +2606,13 @@ export interface components {
         Page_CrewSummary_: {
             /** Items */
             items: components["schemas"]["CrewSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DiscoveredModel] */
+        Page_DiscoveredModel_: {
+            /** Items */
+            items: components["schemas"]["DiscoveredModel"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4747,6 +4803,81 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    models_discover: {
+        parameters: {
+            query: {
+                /** @description Whose models to list */
+                provider: "databricks";
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DiscoveredModel_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -9665,6 +9796,7 @@ export const crewReplaceProcessValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const crewSummaryProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewSummary"]["process"]> = ["sequential", "hierarchical"];
 export const crewTaskOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewTask"]["output_format"]> = ["text", "json"];
 export const crewVersionReadProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewVersionRead"]["process"]> = ["sequential", "hierarchical"];
+export const discoveredModelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DiscoveredModel"]["kind"]> = ["chat", "embedding"];
 export const edgeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Edge"]["kind"]> = ["assignment", "context"];
 export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "log"];
 export const mcpServerCreateTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerCreate"]["transport"]> = ["stdio", "sse", "streamable_http"];

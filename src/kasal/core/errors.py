@@ -42,6 +42,12 @@ class Conflict(KasalError):
     status_code = 409
 
 
+class BadGateway(KasalError):
+    """A service Kasal calls for the user (a Databricks workspace) refused or failed."""
+
+    status_code = 502
+
+
 class RateLimited(KasalError):
     status_code = 429
 

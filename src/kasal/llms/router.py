@@ -6,17 +6,17 @@ edits the global catalog instead of the active group's view; only instance admin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
 from kasal.auth.deps import CurrentUser, DatabricksToken, EditorCtx, GroupCtx
-from kasal.core.deps import SessionDep
-from kasal.core.errors import Conflict
+from kasal.core.deps import SessionDep, SettingsDep
+from kasal.core.errors import BadGateway, Conflict, InvalidInput
 from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page
 from kasal.llms import service
-from kasal.llms.schemas import ModelCreate, ModelRead, ModelUpdate, Scope
+from kasal.llms.schemas import DiscoveredModel, ModelCreate, ModelRead, ModelUpdate, Scope
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -45,6 +45,19 @@ async def create_model(
     return await service.create(
         session, ctx, body, scope=scope, instance_admin=user.is_admin, databricks_token=token
     )
+
+
+@router.get("/discover", responses=error_responses(InvalidInput, BadGateway))
+async def discover_models(
+    ctx: GroupCtx,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: DatabricksToken,
+    provider: Annotated[Literal["databricks"], Query(description="Whose models to list")],
+) -> Page[DiscoveredModel]:
+    """The provider's models the caller may use: Databricks serving endpoints, asked with
+    the signed-in user's token (in an App) or the group's Databricks key."""
+    return Page(items=await service.discover(session, ctx, settings, token))
 
 
 @router.get("/{key:path}")

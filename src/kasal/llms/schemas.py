@@ -85,3 +85,13 @@ class ModelUpdate(BaseModel):
     base_url: BaseUrl | None = None
     input_price_per_mtok: Price | None = None
     output_price_per_mtok: Price | None = None
+
+
+class DiscoveredModel(BaseModel):
+    """A model the provider offers the caller, and whether the catalog has it yet."""
+
+    name: str = Field(description="The provider's model name (a serving endpoint's name)")
+    kind: Kind
+    task: str
+    ready: bool = Field(description="The endpoint is serving now")
+    catalog_key: str | None = Field(description="The catalog's model for it, if there is one")

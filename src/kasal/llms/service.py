@@ -16,6 +16,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasal.core.config import Settings
 from kasal.core.context import GroupContext
 from kasal.core.db import committed_unless_taken
 from kasal.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -23,9 +24,10 @@ from kasal.core.pagination import Page
 from kasal.core.repository import Repository
 from kasal.engine.providers import KEYLESS, PROVIDERS, Credential, credential_source
 from kasal.engine.spec import LLMConfig
+from kasal.llms import databricks
 from kasal.llms.models import GroupLLMModel, LLMModel
 from kasal.llms.repository import GlobalModelRepository, GroupModelRepository
-from kasal.llms.schemas import ModelCreate, ModelRead, ModelUpdate, Scope
+from kasal.llms.schemas import DiscoveredModel, ModelCreate, ModelRead, ModelUpdate, Scope
 from kasal.secrets import service as secrets
 
 IDENTITY = ("provider", "model", "kind")  # what a model is: fixed for a group's view of a global
@@ -64,6 +66,41 @@ async def list_models(
     return Page(
         items=[m.model_copy(update={"is_default": m.key == default}) for m in models.values()]
     )
+
+
+async def discover(
+    session: AsyncSession, ctx: GroupContext, settings: Settings, databricks_token: str | None
+) -> list[DiscoveredModel]:
+    """The workspace's serving endpoints Kasal can use, asked as the caller."""
+    if not settings.databricks_host:
+        raise InvalidInput(
+            "databricks_host_missing",
+            "Set DATABRICKS_HOST to the workspace URL to discover its serving endpoints.",
+        )
+    token = databricks_token
+    if token is None:
+        stored = await secrets.decrypted_keys(session, ctx.group_id, ["databricks"])
+        token = stored["databricks"].get_secret_value() if "databricks" in stored else None
+    if token is None:
+        raise InvalidInput(
+            "missing_api_key",
+            "No Databricks credential: store the group's Databricks key (API keys) "
+            "or use Kasal through its Databricks App.",
+        )
+    endpoints = await databricks.serving_endpoints(settings.databricks_host, token)
+    models = await catalog(session, ctx, databricks_token)
+    keys = {m.model: m.key for m in models.values() if m.provider == "databricks"}
+    return [
+        DiscoveredModel(
+            name=e.name,
+            kind=databricks.TASKS[e.task],
+            task=e.task,
+            ready=databricks.is_ready(e),
+            catalog_key=keys.get(e.name),
+        )
+        for e in endpoints
+        if e.name and e.task in databricks.TASKS
+    ]
 
 
 async def get(
