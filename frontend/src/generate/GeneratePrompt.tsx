@@ -7,6 +7,7 @@ import AutoAwesome from '@mui/icons-material/AutoAwesome';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import LinearProgress from '@mui/material/LinearProgress';
 import TextField from '@mui/material/TextField';
 import Tooltip from '@mui/material/Tooltip';
@@ -38,6 +39,8 @@ export default function GeneratePrompt({ label, placeholder, button, crewId, ver
   const [model, setModel] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState('');
+  /** What has streamed so far (agent roles, task names), shown while the design arrives. */
+  const [streamed, setStreamed] = useState<string[]>([]);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
@@ -49,12 +52,13 @@ export default function GeneratePrompt({ label, placeholder, button, crewId, ver
     setBusy(true);
     setOutcome(null);
     setProgress('Starting…');
-    let nodes = 0;
+    setStreamed([]);
     const handle = (event: GenerateEvent) => {
       if (event.type === 'started') setProgress(event.offline ? 'Designing with the offline template…' : `Designing with ${event.model}…`);
-      if (event.type === 'agent' || event.type === 'task') setProgress(`Designing… ${++nodes} node${nodes > 1 ? 's' : ''} so far`);
+      if (event.type === 'agent') setStreamed((s) => [...s, event.agent.role || event.agent.key]);
+      if (event.type === 'task') setStreamed((s) => [...s, event.task.name || event.task.key]);
       if (event.type === 'repair') {
-        nodes = 0;
+        setStreamed([]);
         setProgress('The first answer was not a valid crew: asking the model to fix it…');
       }
       if (event.type === 'done') {
@@ -97,7 +101,7 @@ export default function GeneratePrompt({ label, placeholder, button, crewId, ver
           maxRows={4}
           size="small"
           sx={{ flex: 1 }}
-          slotProps={{ htmlInput: { maxLength: 4000 } }}
+          slotProps={{ htmlInput: { maxLength: 4000 }, inputLabel: { shrink: true } }}
         />
         <Box sx={{ width: 220 }}>
           <ModelPicker label="Designed by" value={chosen} models={models.data} onChange={setModel} disabled={disabled || busy} />
@@ -116,6 +120,11 @@ export default function GeneratePrompt({ label, placeholder, button, crewId, ver
           <Typography variant="caption" color="text.secondary">
             {progress}
           </Typography>
+          <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, mt: 0.5 }} data-testid="generate-streamed">
+            {streamed.map((label, i) => (
+              <Chip key={`${i}-${label}`} size="small" label={label} />
+            ))}
+          </Box>
         </Box>
       )}
       {outcome && (
