@@ -35,12 +35,14 @@ from kasal.engine.paths import private_dir
 from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.router import router as executions_router
+from kasal.generate.router import router as generate_router
 from kasal.llms.router import router as models_router
 from kasal.mcp.router import router as mcp_router
 from kasal.openapi.router import router as openapi_sources_router
 from kasal.realtime.bus import EventBus
 from kasal.secrets.router import router as api_keys_router
 from kasal.tasks.router import router as tasks_router
+from kasal.templates.router import router as templates_router
 from kasal.tools.router import router as tools_router
 from kasal.web import mount_web_app
 
@@ -64,6 +66,8 @@ def api_router() -> APIRouter:
         agents_router,
         tasks_router,
         crews_router,
+        generate_router,
+        templates_router,
         executions_router,
     ):
         api.include_router(router)

@@ -27,6 +27,7 @@ import type {
   OpenApiTool,
   Page,
   PersonalAccessToken,
+  PromptTemplate,
   Role,
   RunFiles,
   Tool,
@@ -125,6 +126,12 @@ export const apiKeysApi = {
 export const toolsApi = {
   list: () => fetchAll<Tool>('/tools'),
   setEnabled: (id: string, enabled: boolean) => api.patch<Tool>(`/tools/${encodeURIComponent(id)}`, { enabled }),
+};
+
+export const templatesApi = {
+  list: () => fetchAll<PromptTemplate>('/templates'),
+  save: (key: string, content: string) => api.put<PromptTemplate>(`/templates/${encodeURIComponent(key)}`, { content }),
+  reset: (key: string) => api.post<PromptTemplate>(`/templates/${encodeURIComponent(key)}/reset`),
 };
 
 export const connectionsApi = {

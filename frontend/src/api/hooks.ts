@@ -11,6 +11,7 @@ export const keys = {
   versions: (id: string) => ['crew', id, 'versions'] as const,
   models: ['models'] as const,
   tools: ['tools'] as const,
+  templates: ['templates'] as const,
   apiKeys: ['api-keys'] as const,
   connections: ['connections'] as const,
   openApiSources: ['openapi-sources'] as const,

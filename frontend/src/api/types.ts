@@ -170,3 +170,17 @@ export type ServerMessage =
   | { type: 'execution.status'; execution_id: Uuid; crew_id: Uuid | null; status: ExecutionStatus }
   | { type: 'ping' }
   | { type: 'error'; code: string; message: string };
+
+/** `POST /generate/crew`: a crew from a sentence, or (with crew_id) a change to one. */
+export type GenerateRequest = Schemas['GenerateRequest'];
+/** One Server-Sent Event of a generation; the last is `done` (the saved crew) or `error`. */
+export type GenerateEvent =
+  | Schemas['StartedEvent']
+  | Schemas['AgentEvent']
+  | Schemas['TaskEvent']
+  | Schemas['RepairEvent']
+  | Schemas['DoneEvent']
+  | Schemas['ErrorEvent'];
+
+/** A prompt template as the group uses it (its own text, or the shipped default). */
+export type PromptTemplate = Schemas['TemplateRead'];

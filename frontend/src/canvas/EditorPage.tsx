@@ -23,8 +23,9 @@ import { Link, useBlocker, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { crewsApi, executionsApi, libraryApi } from '../api/endpoints';
 import { keys, useModels, usePermissions, useTools } from '../api/hooks';
-import type { CrewDocument, Problem } from '../api/types';
+import type { Agent, CrewDocument, GenerateEvent, Problem, Task } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
+import GeneratePrompt from '../generate/GeneratePrompt';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
 import { isTerminal } from '../run/events';
@@ -241,6 +242,23 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
     onError: (e) => notify(errorMessage(e), 'error'),
   });
 
+  // ---- generate: the nodes stream onto the canvas; the whole generation is one undo step ----
+  const onGenerated = (event: GenerateEvent) => {
+    const store = useEditor.getState();
+    if (event.type === 'started') store.beginGeneration();
+    if (event.type === 'agent') store.showGenerated({ agent: event.agent as Agent }, event.position);
+    if (event.type === 'task') store.showGenerated({ task: event.task as Task }, event.position);
+    if (event.type === 'repair') store.restartGeneration();
+    if (event.type === 'error') store.abandonGeneration();
+    if (event.type === 'done') {
+      const crew = event.crew as CrewDocument;
+      store.finishGeneration(crew);
+      qc.setQueryData(keys.crew(crewId), crew);
+      invalidate();
+      notify(`Saved as version ${crew.version}`, 'success');
+    }
+  };
+
   // ---- palette ----------------------------------------------------------------------------
   const flow = useStoreApi();
   const addItem = useCallback(
@@ -398,6 +416,20 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
           Run
         </Button>
       </Box>
+      {canEdit && (
+        <Box sx={{ px: 2, py: 1, borderBottom: 1, borderColor: 'divider' }}>
+          <GeneratePrompt
+            label="Change this crew"
+            placeholder="e.g. add a reviewer who checks sources"
+            button="Apply"
+            crewId={crewId}
+            version={baseVersion}
+            disabled={dirty || running}
+            disabledReason={dirty ? 'Save your changes first: a change is made to the saved version.' : 'Wait for the run to end.'}
+            onEvent={onGenerated}
+          />
+        </Box>
+      )}
       <Box sx={{ display: 'flex', flex: 1, minHeight: 0 }}>
         <Palette readOnly={readOnly} onAdd={(item) => void addItem(item)} />
         <Box sx={{ flex: 1, minWidth: 0, position: 'relative' }} data-testid="canvas">

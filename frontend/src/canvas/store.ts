@@ -1,9 +1,9 @@
 /** State of the open crew editor: the document with its undo history, selection and save status. */
 import { create } from 'zustand';
-import type { CrewDocument, Problem } from '../api/types';
+import type { Agent, CrewDocument, Position, Problem, Task } from '../api/types';
 import { commit, commitFrom, initHistory, redo, replacePresent, undo, type History } from './history';
 import { autoLayout } from './layout';
-import { toEditable, type EditableCrew } from './model';
+import { normalizeAgent, normalizeTask, toEditable, type EditableCrew } from './model';
 import { keyProblems, type KeyedProblem } from './problems';
 
 export interface Selection {
@@ -23,6 +23,8 @@ export interface EditorState {
   selection: Selection;
   measured: Record<string, { width: number; height: number }>;
   dragBase: EditableCrew | null;
+  /** The document as a generation found it: a whole generation is one undo step back to it. */
+  generationBase: EditableCrew | null;
 
   load: (doc: CrewDocument) => void;
   /** Saved (or restored) on the server: new base version, maybe a normalised document. */
@@ -34,6 +36,14 @@ export interface EditorState {
   endTransient: () => void;
   undo: () => void;
   redo: () => void;
+  beginGeneration: () => void;
+  /** An agent or task a generation streamed: shown at once (at its old place if it had one). */
+  showGenerated: (node: { agent: Agent } | { task: Task }, position: Position) => void;
+  /** The model's first answer was refused: its nodes go, the repaired answer streams anew. */
+  restartGeneration: () => void;
+  /** The generation saved `doc` as a new version: one undo step from where it started. */
+  finishGeneration: (doc: CrewDocument) => void;
+  abandonGeneration: () => void;
   select: (selection: Selection) => void;
   setMeasured: (key: string, size: { width: number; height: number }) => void;
 }
@@ -74,6 +84,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   selection: { nodes: [], edges: [] },
   measured: {},
   dragBase: null,
+  generationBase: null,
 
   load(doc) {
     const editable = withPositions(toEditable(doc));
@@ -130,6 +141,49 @@ export const useEditor = create<EditorState>((set, get) => ({
 
   undo() {
     set({ history: undo(get().history), dragBase: null });
+  },
+
+  beginGeneration() {
+    set({ generationBase: get().history.present, selection: { nodes: [], edges: [] } });
+  },
+
+  showGenerated(node, position) {
+    const { history } = get();
+    const doc = history.present;
+    const upsert = <T extends { key: string }>(items: T[], item: T) =>
+      items.some((x) => x.key === item.key) ? items.map((x) => (x.key === item.key ? item : x)) : [...items, item];
+    const key = 'agent' in node ? node.agent.key : node.task.key;
+    const next: EditableCrew = {
+      ...doc,
+      agents: 'agent' in node ? upsert(doc.agents, normalizeAgent(node.agent)) : doc.agents,
+      tasks: 'task' in node ? upsert(doc.tasks, normalizeTask(node.task)) : doc.tasks,
+      layout: { ...doc.layout, nodes: { ...doc.layout.nodes, [key]: doc.layout.nodes[key] ?? position } },
+    };
+    set({ history: replacePresent(history, next) });
+  },
+
+  restartGeneration() {
+    const { generationBase, history } = get();
+    if (generationBase) set({ history: replacePresent(history, generationBase) });
+  },
+
+  finishGeneration(doc) {
+    const { generationBase, history } = get();
+    const editable = withPositions(toEditable(doc));
+    const shown = replacePresent(history, editable);
+    set({
+      baseVersion: doc.version ?? get().baseVersion,
+      history: generationBase ? commitFrom(shown, generationBase) : commit(history, editable),
+      generationBase: null,
+      savedJson: serialize(editable),
+      serverProblems: keyProblems(editable, doc.problems),
+      serverInputs: doc.inputs ?? null,
+    });
+  },
+
+  abandonGeneration() {
+    get().restartGeneration();
+    set({ generationBase: null });
   },
 
   redo() {

@@ -33,6 +33,7 @@ import ConfirmDialog from '../common/ConfirmDialog';
 import { formatTime, saveBlob, slugify } from '../common/format';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
+import GeneratePrompt from '../generate/GeneratePrompt';
 import CreateCrewDialog from './CreateCrewDialog';
 import ImportCrewDialog from './ImportCrewDialog';
 import { EmptyRow, LoadMore } from '../common/TableParts';
@@ -107,6 +108,22 @@ export default function CrewsPage() {
           New crew
         </Button>
       </Box>
+      {canEdit && (
+        <Paper variant="outlined" sx={{ p: 2, mb: 2 }}>
+          <GeneratePrompt
+            label="Describe a crew"
+            placeholder="e.g. research our competitors' pricing and write a brief"
+            button="Generate"
+            onEvent={(event) => {
+              if (event.type !== 'done') return;
+              void qc.invalidateQueries({ queryKey: keys.crews });
+              qc.setQueryData(keys.crew(event.crew.id), event.crew);
+              notify(`Created "${event.crew.name}"`, 'success');
+              navigate(`/crews/${event.crew.id}`);
+            }}
+          />
+        </Paper>
+      )}
       <Box sx={{ display: 'flex', gap: 2, mb: 2 }}>
         <TextField
           label="Search crews"

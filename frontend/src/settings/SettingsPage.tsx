@@ -10,6 +10,7 @@ import GroupsTab from './GroupsTab';
 import McpTab from './McpTab';
 import ModelsTab from './ModelsTab';
 import OpenApiTab from './OpenApiTab';
+import PromptsTab from './PromptsTab';
 import ToolsTab from './ToolsTab';
 import UsersTab from './UsersTab';
 
@@ -20,6 +21,7 @@ const TABS = [
   { id: 'connections', label: 'Connections' },
   { id: 'openapi', label: 'OpenAPI tools' },
   { id: 'mcp', label: 'MCP servers' },
+  { id: 'prompts', label: 'Prompts' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -46,6 +48,7 @@ export default function SettingsPage() {
       {tab === 'connections' && <ConnectionsTab />}
       {tab === 'openapi' && <OpenApiTab />}
       {tab === 'mcp' && <McpTab />}
+      {tab === 'prompts' && <PromptsTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>

@@ -310,8 +310,7 @@ async def import_crew(
         named=upload.named,
         mcp_server=mcp_server,
     )
-    repo = CrewRepository(session, ctx.group_id)
-    name = await _free_name(repo, imported.body.name, "")
+    name = await free_name(session, ctx, imported.body.name)
     crew = await _insert(session, ctx, imported.body.model_copy(update={"name": name}))
     await session.commit()
     read = await _read(crew, catalog)
@@ -331,6 +330,20 @@ async def ensure_named(session: AsyncSession, ctx: GroupContext, body: CrewBody)
         return False
     await _insert(session, ctx, body)
     return True
+
+
+async def require_version(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, based_on: int
+) -> None:
+    """Raise `version_conflict` (409) now if a save based on `based_on` would meet one."""
+    crew = await _crew(session, ctx, crew_id)
+    if based_on != crew.version:
+        raise await _version_conflict(session, ctx, crew_id, based_on)
+
+
+async def free_name(session: AsyncSession, ctx: GroupContext, stem: str) -> str:
+    """`stem` if the group has no crew of that name, else `stem (2)`, `stem (3)`..."""
+    return await _free_name(CrewRepository(session, ctx.group_id), stem, "")
 
 
 def model_resolver(models: Mapping[str, ModelFacts]) -> Callable[[str], str]:

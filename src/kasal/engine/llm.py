@@ -17,13 +17,13 @@ import httpx._transports.default as httpx_transports
 from crewai import LLM
 from crewai.llms.base_llm import BaseLLM
 
+from kasal.engine.complete import api_key
 from kasal.engine.demo import DemoLLM
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.spec import LLMConfig
 
 NATIVE = {"openai", "deepseek", "ollama"}
 VIA_LITELLM = {"anthropic", "gemini", "databricks"}
-KEY_OPTIONAL = {"ollama", "demo"}
 
 
 def share_tls_context() -> None:
@@ -56,17 +56,7 @@ def build_llm(config: LLMConfig) -> BaseLLM:
     """A fresh LLM object for one run (its token counters then count this run only)."""
     if config.provider == "demo":
         return DemoLLM(model=config.model or "demo", stream=True)
-    api_key = config.api_key.get_secret_value() if config.api_key else None
-    if api_key is None and config.provider not in KEY_OPTIONAL and not config.base_url:
-        raise InvalidSpec(
-            f"No API key is configured for model {config.key!r} ({config.provider}). "
-            "Add one in the model settings."
-        )
-    # Always pass a key: without one the clients fall back to OPENAI_API_KEY & co.
-    # from the environment, i.e. to someone else's credentials. Local servers
-    # (Ollama, a self-hosted OpenAI-compatible endpoint) accept any placeholder.
-    placeholder_key = "ollama" if config.provider == "ollama" else "not-needed"
-    options: dict[str, Any] = {"stream": True, "api_key": api_key or placeholder_key}
+    options: dict[str, Any] = {"stream": True, "api_key": api_key(config)}
     if config.temperature is not None:
         options["temperature"] = config.temperature
     if config.max_tokens is not None:

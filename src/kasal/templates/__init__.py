@@ -1,0 +1,1 @@
+"""Prompt templates: shipped defaults, and each group's own edits of them."""
