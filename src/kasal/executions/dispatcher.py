@@ -170,12 +170,13 @@ class Dispatcher:
     # Lifecycle
 
     async def start(self) -> None:
+        if self.queue is not None:
+            await self.queue.open()
         await self._recover_expired()
         await self.pool.start()
         if self.queue is None:
             taking = self._dispatch_loop()
         else:
-            await self.queue.open()
             taking = self.queue.work(self._run_job, self.pool.free_slots())
         self._tasks = [
             asyncio.create_task(taking, name="kasal-dispatch"),
