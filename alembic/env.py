@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from kasal.core.config import Settings
-from kasal.core.migrate import ours
 from kasal.core.db import Base
+from kasal.core.migrate import ours
 from kasal.models import load_all
 
 load_all()
