@@ -12,15 +12,18 @@ cancelled simply ends.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.jobs import Status as JobStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import libpq_url
+
+logger = logging.getLogger(__name__)
 
 RUN_TASK = "kasal.run_execution"
 RUNS_QUEUE = "kasal_runs"
@@ -52,7 +55,8 @@ class JobQueue:
             connection=connection.driver_connection,
         )
         try:
-            await deferrer.defer_async(execution_id=str(execution_id))
+            async with session.begin_nested():  # a refused insert must not spoil the rest
+                await deferrer.defer_async(execution_id=str(execution_id))
         except AlreadyEnqueued:
             return  # its job already waits: one is enough
 
@@ -72,7 +76,7 @@ class JobQueue:
             delete_jobs="successful",
         )
 
-    async def close_stalled(self) -> int:
+    async def close_stalled(self) -> None:
         """Jobs left `doing` by a worker that stopped sending heartbeats (killed, its host
         gone). Their runs are ended (or re-queued, as a new job) by the lease recovery of
         the executions; here their jobs are closed as failed, so procrastinate's record
@@ -80,14 +84,15 @@ class JobQueue:
         stalled = await self.app.job_manager.get_stalled_jobs(
             task_name=RUN_TASK, seconds_since_heartbeat=STALLED_AFTER_S
         )
-        closed = 0
         for job in stalled:
             assert job.id is not None  # noqa: S101 (a stored job has its id)
-            await self.app.job_manager.finish_job_by_id_async(
-                job.id, JobStatus.FAILED, delete_job=False
-            )
-            closed += 1
-        return closed
+            try:
+                await self.app.job_manager.finish_job_by_id_async(
+                    job.id, JobStatus.FAILED, delete_job=False
+                )
+            except ConnectorException:
+                continue  # another worker closed it first
+            logger.warning("closed job %s of a worker that stopped its heartbeats", job.id)
 
 
 class QueuedRuns:
