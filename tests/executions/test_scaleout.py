@@ -21,6 +21,9 @@ from tests.support.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, Cluster, Process
 from tests.support.database import throwaway_database
 from tests.support.llm_server import ScriptedLLMServer
 
+# Four processes start (two import crewai) before the first test: minutes on a busy machine.
+pytestmark = pytest.mark.timeout(600)
+
 FINAL = {"execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted"}
 
 
