@@ -486,19 +486,19 @@ class Dispatcher:
         elif execution.status == Status.cancelling:
             await self._finish(session, execution, Status.cancelled, announcements, report.lost)
         else:
-            await self._lost(session, execution, announcements, report.lost or "")
+            await self._lost(session, execution, announcements, report.lost)
 
     async def _lost(
         self,
         session: AsyncSession,
         execution: Execution,
         announcements: log.Announcements,
-        reason: str,
+        reason: str | None,
     ) -> None:
         """A run its worker lost: re-queued once where configured, else `interrupted`."""
         running = execution.status == Status.running
         if running and self.settings.requeue_lost and execution.attempts < 2:
-            await self._requeue(session, execution, announcements, reason)
+            await self._requeue(session, execution, announcements, reason or "")
         else:
             await self._finish(session, execution, Status.interrupted, announcements, reason)
 
