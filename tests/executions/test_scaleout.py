@@ -94,6 +94,32 @@ async def _log(http: httpx.AsyncClient, api: Process, d: Deployment, eid: str) -
     return [(e["seq"], e["type"]) for e in response.json()["items"]]
 
 
+async def _sse(http: httpx.AsyncClient, api: Process, d: Deployment, eid: str) -> list[Any]:
+    """A Server-Sent Events client of `api`, until the run ended."""
+    seen: list[tuple[int, str]] = []
+    headers = {**d.headers, "Accept": "text/event-stream"}
+    url = f"{api.url}/api/v1/executions/{eid}/events"
+    async with http.stream("GET", url, headers=headers) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                event = json.loads(line.removeprefix("data: "))
+                seen.append((event["seq"], event["type"]))
+                if event["type"] in FINAL:
+                    break
+    return seen
+
+
+async def _long_poll(http: httpx.AsyncClient, api: Process, d: Deployment, eid: str) -> list[Any]:
+    """A long-polling client of `api`, until the run ended."""
+    seen: list[tuple[int, str]] = []
+    while not seen or seen[-1][1] not in FINAL:
+        after = seen[-1][0] if seen else 0
+        url = f"{api.url}/api/v1/executions/{eid}/events"
+        page = await http.get(url, params={"after": after, "wait": 10}, headers=d.headers)
+        seen += [(e["seq"], e["type"]) for e in page.json()["items"]]
+    return seen
+
+
 class Watcher:
     """A WebSocket client of one replica, subscribed to some executions until each ended.
     Should the replica go away, it reconnects and resumes after the last seq it saw."""
@@ -171,17 +197,22 @@ async def test_fifty_runs_each_run_once_and_every_client_sees_every_event_in_ord
 async def test_a_cancel_on_replica_a_stops_the_run_on_another_hosts_worker(
     deployment: Deployment, llm_server: ScriptedLLMServer
 ) -> None:
+    """Watched meanwhile over SSE on A and by long-polling on B."""
     d = deployment
     llm_server.delay = 60  # the run waits on its first model call until cancelled
     async with httpx.AsyncClient(timeout=60) as http:
         eid = await _start(http, d.b, d)
+        watching = asyncio.gather(_sse(http, d.a, d, eid), _long_poll(http, d.b, d, eid))
         await _wait_status(http, d.a, d, eid, "running")
         await llm_server.wait_for_chat_requests(1)
         response = await http.post(f"{d.a.url}/api/v1/executions/{eid}/cancel", headers=d.headers)
         assert response.status_code == 202, response.text
         await _wait_status(http, d.b, d, eid, "cancelled")
-        events = [t for _, t in await _log(http, d.b, d, eid)]
-    assert events[-2:] == ["execution.cancelling", "execution.cancelled"]
+        over_sse, polled = await watching
+        log = await _log(http, d.b, d, eid)
+    assert [t for _, t in log][-2:] == ["execution.cancelling", "execution.cancelled"]
+    assert over_sse == polled == log
+    assert _in_order_once(log)
     assert _worker_of(d, eid).alive()
 
 

@@ -88,7 +88,7 @@ async def test_events_reach_the_other_process_read_from_the_log_once(
     for seq in (1, 2, 3):
         writer.publish(EXECUTION, log.append(seq))
     assert [(await _get(here))["event"]["seq"] for _ in range(3)] == [1, 2, 3]
-    received = []
+    received: list[Message] = []
     while len(received) < 3:
         received.append(await _get(there))
     assert received == log.messages  # whole messages, frames included, each once

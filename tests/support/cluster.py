@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 import psycopg
@@ -179,6 +180,6 @@ class Cluster:
         row = self.query("SELECT count(*) FROM procrastinate_workers")[0]
         return int(row[0])
 
-    def query(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
         with psycopg.connect(libpq_url(self.db_url), autocommit=True) as connection:
-            return list(connection.execute(sql, params).fetchall())  # type: ignore[call-overload]
+            return list(connection.execute(sql.encode(), params).fetchall())
