@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from kasal.core.config import Settings
 from kasal.core.db import Base
 from kasal.core.dbpassword import use_password
+from kasal.core.migrate import ours
 from kasal.models import load_all
 
 load_all()
@@ -33,6 +34,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=ours,
     )
     with context.begin_transaction():
         context.run_migrations()

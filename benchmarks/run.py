@@ -8,6 +8,9 @@ call: they compare, they do not promise.
 3. throughput: 50 executions started together; all must succeed; runs/s and peak memory.
 4. fan-out: delay from an event's creation to its receipt by 100 WebSocket subscribers,
    p50 and p99 (aim: p99 < 50 ms).
+5. scale-out on PostgreSQL (benchmarks/scaleout.py): runs/s with one and with two
+   `kasal worker` processes behind two API replicas, and cross-replica event delivery p50
+   and p99 (aim: p99 < 50 ms). Skipped, and said so, without a PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -356,17 +359,23 @@ async def main() -> dict[str, Any]:
             crew.raise_for_status()
             crew_id = crew.json()["id"]
             kasal = Kasal(server, http, token)
-            console.print("1/4 overhead against bare crewai ...")
+            console.print("1/5 overhead against bare crewai ...")
             results["overhead"] = await bench_overhead(kasal, crew_id, llm, runs=7)
             console.print(results["overhead"])
-            console.print("2/4 start latency ...")
+            console.print("2/5 start latency ...")
             results["start_latency"] = await bench_start_latency(kasal, crew_id, runs=20)
             console.print(results["start_latency"])
-            console.print("3/4 50 executions at once ...")
+            console.print("3/5 50 executions at once ...")
             results["throughput"] = await bench_throughput(kasal, crew_id, count=50)
             console.print(results["throughput"])
-            console.print("4/4 100 WebSocket subscribers ...")
+            console.print("4/5 100 WebSocket subscribers ...")
             results["fan_out"] = await bench_fan_out(kasal, crew_id, llm, subscribers=100)
+        server.stop()  # its workers would compete with the scale-out processes
+        console.print("5/5 scale-out on PostgreSQL ...")
+        from benchmarks.scaleout import bench_scale_out  # it reuses this module's helpers
+
+        results["scale_out"] = await bench_scale_out(llm.base_url)
+        console.print(results["scale_out"])
     finally:
         server.stop()
         llm.stop()
@@ -407,9 +416,24 @@ def report(results: dict[str, Any]) -> None:
             f["aim"],
         ),
     ]
+    rows.append(_scale_out_row(results["scale_out"]))
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+def _scale_out_row(x: dict[str, Any]) -> tuple[str, str, str, str]:
+    if "skipped" in x:
+        return ("scale-out", "not measured", x["skipped"], "p99 < 50 ms")
+    one, two = x["one_worker_runs_per_s"], x["two_workers_runs_per_s"]
+    return (
+        "scale-out (PostgreSQL)",
+        "runs/s 1 worker, 2 workers: median (range); cross-replica p50 / p99",
+        f"{one['median']:.2f} ({one['min']:.2f}-{one['max']:.2f}), "
+        f"{two['median']:.2f} ({two['min']:.2f}-{two['max']:.2f}); "
+        f"{x['cross_replica_p50_ms']:.1f} / {x['cross_replica_p99_ms']:.1f} ms",
+        x["aim"],
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal import __version__, health, seeds
 from kasal.agents.router import router as agents_router
@@ -32,14 +35,17 @@ from kasal.core.throttle import RateLimitMiddleware
 from kasal.crews.deps import MAX_IMPORT_REQUEST_BYTES
 from kasal.crews.router import router as crews_router
 from kasal.engine.paths import private_dir
+from kasal.executions import log as event_log
 from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
+from kasal.executions.queue import JobQueue, QueuedRuns
 from kasal.executions.router import router as executions_router
 from kasal.generate.router import router as generate_router
 from kasal.llms.router import router as models_router
 from kasal.mcp.router import router as mcp_router
 from kasal.openapi.router import router as openapi_sources_router
 from kasal.realtime.bus import EventBus
+from kasal.realtime.postgres import PostgresBus
 from kasal.secrets.router import router as api_keys_router
 from kasal.tasks.router import router as tasks_router
 from kasal.templates.router import router as templates_router
@@ -89,16 +95,65 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await seeds.run_all(session, settings)
     if generated:
         _announce_admin(settings.admin_email, generated)
-    app.state.bus = EventBus()
+    app.state.bus = _bus(settings, app.state.sessionmaker, listen=True)
+    await app.state.bus.start()
+    queue = JobQueue(settings.db_url) if settings.queue == "procrastinate" else None
     app.state.dispatcher = None
     if settings.workers > 0:
-        app.state.dispatcher = Dispatcher(settings, app.state.sessionmaker, app.state.bus)
+        app.state.dispatcher = Dispatcher(
+            settings, app.state.sessionmaker, app.state.bus, queue=queue
+        )
         await app.state.dispatcher.start()
+    elif queue is not None:
+        app.state.dispatcher = QueuedRuns(queue)
     try:
         yield
     finally:
-        if app.state.dispatcher is not None:
+        if isinstance(app.state.dispatcher, Dispatcher):
             await app.state.dispatcher.stop()
+        await app.state.bus.close()
+        await engine.dispose()
+        crypto.install(previous_box)
+
+
+def _bus(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], *, listen: bool
+) -> EventBus:
+    """One process's bus; across processes (the procrastinate backend) over PostgreSQL."""
+    if settings.queue == "procrastinate":
+        return PostgresBus(settings.db_url, event_log.reader(sessions), listen=listen)
+    return EventBus()
+
+
+async def run_workers(settings: Settings) -> None:
+    """`kasal worker`: warm worker processes taking runs from the procrastinate queue, and
+    no HTTP server, until SIGTERM or SIGINT. Its events reach the API processes through
+    the database (the event log, and LISTEN/NOTIFY)."""
+    private_dir(settings.data_dir)
+    previous_box = crypto.install(crypto.SecretBox.from_settings(settings))
+    password = settings.db_password()
+    await migrate.upgrade_on_start(settings.db_url, password)
+    engine = create_engine(settings.db_url, password)
+    sessions = create_sessionmaker(engine)
+    bus = _bus(settings, sessions, listen=False)
+    dispatcher = Dispatcher(settings, sessions, bus, queue=JobQueue(settings.db_url))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await bus.start()
+        await dispatcher.start()
+        log.info(
+            "kasal worker %s: %d worker processes x %d runs at once",
+            dispatcher.runner_id,
+            settings.workers,
+            settings.worker_concurrency,
+        )
+        await stop.wait()
+    finally:
+        await dispatcher.stop()
+        await bus.close()
         await engine.dispose()
         crypto.install(previous_box)
 

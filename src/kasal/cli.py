@@ -93,6 +93,30 @@ def serve(
         raise typer.Exit(3)  # uvicorn's code for a failed start-up; it logged why
 
 
+@app.command()
+def worker() -> None:
+    """Run warm worker processes for the runs of the procrastinate queue; no HTTP server.
+
+    Start as many as the load needs, on any host that reaches the database: each takes up
+    to KASAL_WORKERS x KASAL_WORKER_CONCURRENCY runs at once."""
+    from kasal.app import run_workers
+    from kasal.core.logging import configure_logging
+
+    settings = _settings()
+    if settings.queue != "procrastinate":
+        console.print(
+            "[red]error:[/red] kasal worker takes runs from the procrastinate queue: set "
+            "KASAL_QUEUE=procrastinate and a PostgreSQL KASAL_DATABASE_URL (on the API "
+            "processes too); with the local queue, kasal serve runs the workers itself"
+        )
+        raise typer.Exit(2)
+    if settings.workers == 0:
+        console.print("[red]error:[/red] KASAL_WORKERS=0: a worker needs at least one process")
+        raise typer.Exit(2)
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(run_workers(settings))
+
+
 def _listen(host: str, port: int) -> socket.socket:
     """The server's socket, bound now: a port in use stops `serve` before the app starts.
 

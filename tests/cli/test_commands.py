@@ -265,3 +265,17 @@ def test_a_bad_setting_stops_a_server_command_with_its_message(tmp_path: Path) -
     assert result.exit_code == 2
     assert "KASAL_CORS_ORIGINS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_procrastinate_queue_is_refused_without_postgresql(tmp_path: Path) -> None:
+    env = {"KASAL_DATA_DIR": str(tmp_path), "KASAL_QUEUE": "procrastinate"}
+    result = CliRunner().invoke(kasal_cli, ["worker"], env=env)
+    assert result.exit_code == 2
+    assert "KASAL_QUEUE=procrastinate needs PostgreSQL" in result.stderr
+
+
+def test_worker_says_it_needs_the_procrastinate_queue(tmp_path: Path) -> None:
+    result = CliRunner().invoke(kasal_cli, ["worker"], env={"KASAL_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "KASAL_QUEUE=procrastinate" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -41,7 +41,9 @@ def _tables(connection: Connection) -> set[str]:
 
 def _drift(connection: Connection) -> list[object]:
     load_all()
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": migrate.ours}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kasal import seeds
-from kasal.core.db import Base
+from kasal.core.db import Base, libpq_url
 from kasal.models import load_all
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -34,10 +34,6 @@ postgres_skipped: list[str] = []
 
 def postgres_server_url() -> str:
     return os.environ.get("KASAL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-
-
-def libpq_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @contextmanager

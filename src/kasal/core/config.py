@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     worker_heartbeat_timeout: float = Field(default=20, gt=0)
     lease_s: float = Field(default=30, gt=0, description="A run's claim without renewal")
     requeue_lost: bool = Field(default=False, description="Re-queue (once) runs a worker lost")
+    queue: Literal["local", "procrastinate"] = Field(
+        default="local",
+        description="How runs reach workers: local (each process's dispatcher claims queued "
+        "runs) or procrastinate (PostgreSQL: a job per run, `kasal worker` on any host, live "
+        "events over LISTEN/NOTIFY)",
+    )
     tools_http_allow_private: bool = False
     tools_search_endpoints: dict[str, str] = Field(
         default_factory=dict,
@@ -145,6 +151,17 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "KASAL_CORS_ORIGINS=* is refused: the API allows credentials (cookies, "
                 "Authorization), so every allowed origin must be named"
+            )
+        if self.queue == "procrastinate" and not self.db_url.startswith("postgresql"):
+            raise ConfigError(
+                "KASAL_QUEUE=procrastinate needs PostgreSQL: set KASAL_DATABASE_URL to a "
+                "postgresql+psycopg:// URL"
+            )
+        if self.queue == "procrastinate" and (self.database_password_file or self.lakebase):
+            raise ConfigError(
+                "KASAL_QUEUE=procrastinate takes the database password from "
+                "KASAL_DATABASE_URL: a password file or Lakebase's renewed token is not "
+                "supported with it"
             )
         if self.env == "prod" and self.jwt_secret is None:
             raise ConfigError("KASAL_JWT_SECRET must be set when KASAL_ENV=prod")

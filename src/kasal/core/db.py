@@ -133,6 +133,12 @@ def create_engine(url: str, password: PasswordSource | None = None) -> AsyncEngi
     return engine
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq writes it, for code that connects with psycopg
+    itself (procrastinate, LISTEN/NOTIFY)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     """Foreign keys on (SQLite's default is off); WAL so readers don't block the writer,
     with synchronous=NORMAL, WAL's usual partner: never corrupt, one fsync per checkpoint

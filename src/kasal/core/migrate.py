@@ -16,6 +16,13 @@ from kasal.core.db import private_sqlite_file
 from kasal.core.dbpassword import PasswordSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+# Tables a migration creates from a library's own SQL (procrastinate's queue): not models.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: compare only Kasal's models' tables with the database."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 
 def alembic_config(url: str, password: PasswordSource | None = None) -> Config:

@@ -1,7 +1,10 @@
 """Drives runs: claims queued executions into free worker slots, records what the workers
 report, and makes sure no run is left `running` forever.
 
-One dispatcher per API process. It is the only writer of worker events: the pool's
+One dispatcher per process that runs workers: `kasal serve` with workers, or `kasal worker`.
+On the local backend it claims the oldest queued runs itself; on the procrastinate backend
+(`queue.JobQueue`) it takes runs as procrastinate hands it their jobs, one per free slot,
+and claims them the same way. Either way it is the only writer of its workers' events: the pool's
 callbacks put into one bounded inbox, and a single writer task empties it in batches, one
 transaction per batch, then announces what it wrote. A slow database slows the inbox, the
 inbox slows the pool's readers, and the workers' pipes push back: nothing piles up unbounded.
@@ -40,6 +43,7 @@ from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
+from kasal.executions.queue import JobQueue
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
@@ -133,8 +137,10 @@ class Dispatcher:
         *,
         runner: str | None = None,
         warmup: str | None = "kasal.engine.warmup",
+        queue: JobQueue | None = None,
     ) -> None:
         self.settings = settings
+        self.queue = queue
         self.sessions = sessions
         self.bus = bus
         self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -155,6 +161,7 @@ class Dispatcher:
         self._ending: set[uuid.UUID] = set()  # final report received, not yet written
         self._cancel_sent: set[uuid.UUID] = set()
         self._timed_out: set[uuid.UUID] = set()
+        self._settled: dict[uuid.UUID, asyncio.Event] = {}  # a job waits for its run's end
         self._db = _Reachability()
         self._tokens: dict[uuid.UUID, str] = {}  # Databricks on-behalf-of, memory only
         self._tasks: list[asyncio.Task[None]] = []
@@ -163,28 +170,42 @@ class Dispatcher:
     # Lifecycle
 
     async def start(self) -> None:
+        if self.queue is not None:
+            await self.queue.open()
         await self._recover_expired()
         await self.pool.start()
+        if self.queue is None:
+            taking = self._dispatch_loop()
+        else:
+            taking = self.queue.work(self._run_job, self.pool.free_slots())
         self._tasks = [
-            asyncio.create_task(self._dispatch_loop(), name="kasal-dispatch"),
+            asyncio.create_task(taking, name="kasal-dispatch"),
             asyncio.create_task(self._writer_loop(), name="kasal-writer"),
             asyncio.create_task(self._housekeeping_loop(), name="kasal-housekeeping"),
         ]
 
     async def stop(self) -> None:
-        """Stop taking work, let the pool report what it still had, write it all down."""
+        """Stop taking work, let the pool report what it still had, write it all down.
+        A procrastinate job ends with its run, so the jobs end once their runs are written."""
         if not self._tasks:
             return
         dispatch, writer, housekeeping = self._tasks
         for task in (dispatch, housekeeping):
             task.cancel()
-        await asyncio.gather(dispatch, housekeeping, return_exceptions=True)
+        await asyncio.gather(housekeeping, return_exceptions=True)
         await self.pool.stop()
         await self._inbox.join()
+        await asyncio.gather(dispatch, return_exceptions=True)
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
+        if self.queue is not None:
+            await self.queue.close()
 
     # What requests ask of it (service.Runs)
+
+    async def enqueue(self, session: AsyncSession, execution_id: uuid.UUID) -> None:
+        if self.queue is not None:
+            await self.queue.defer(session, execution_id)
 
     def wake(self) -> None:
         self._wake.set()
@@ -241,6 +262,17 @@ class Dispatcher:
                 return
             for execution_id in candidates:
                 await self._start_one(execution_id)
+
+    async def _run_job(self, execution_id: uuid.UUID) -> None:
+        """A procrastinate job: start its run here, and last until the run's end is on record.
+        A run already taken, cancelled or ended makes a job that ends at once."""
+        settled = self._settled[execution_id] = asyncio.Event()
+        try:
+            await self._start_one(execution_id)
+            if execution_id in self._started:
+                await settled.wait()
+        finally:
+            self._settled.pop(execution_id, None)
 
     async def _start_one(self, execution_id: uuid.UUID) -> None:
         now = utcnow()
@@ -390,6 +422,8 @@ class Dispatcher:
         self._ending.discard(execution_id)
         self._cancel_sent.discard(execution_id)
         self._timed_out.discard(execution_id)
+        if settled := self._settled.get(execution_id):
+            settled.set()
 
     async def _write(self, batch: list[_Report]) -> set[uuid.UUID]:
         announcements = log.Announcements()
@@ -451,10 +485,22 @@ class Dispatcher:
             )
         elif execution.status == Status.cancelling:
             await self._finish(session, execution, Status.cancelled, announcements, report.lost)
-        elif self.settings.requeue_lost and execution.attempts < 2:
-            await self._requeue(session, execution, announcements, report.lost or "")
         else:
-            await self._finish(session, execution, Status.interrupted, announcements, report.lost)
+            await self._lost(session, execution, announcements, report.lost)
+
+    async def _lost(
+        self,
+        session: AsyncSession,
+        execution: Execution,
+        announcements: log.Announcements,
+        reason: str | None,
+    ) -> None:
+        """A run its worker lost: re-queued once where configured, else `interrupted`."""
+        running = execution.status == Status.running
+        if running and self.settings.requeue_lost and execution.attempts < 2:
+            await self._requeue(session, execution, announcements, reason or "")
+        else:
+            await self._finish(session, execution, Status.interrupted, announcements, reason)
 
     async def _finish(
         self,
@@ -486,6 +532,7 @@ class Dispatcher:
         event = {"type": EventType.execution_requeued, "data": {"reason": reason}}
         await log.append(session, execution, [event], announcements)
         log.announce_status(execution, announcements)
+        await self.enqueue(session, execution.id)
 
     # Timeouts, leases, cancels asked of other processes, runs of dead processes
 
@@ -550,21 +597,24 @@ class Dispatcher:
         announcements.publish(self.bus)
 
     async def _recover_expired(self) -> None:
-        """Runs whose driving process stopped renewing its claim (crashed, killed, gone)."""
+        """Runs whose driving process stopped renewing its claim (crashed, killed, gone):
+        ended, or re-queued once where configured. Procrastinate's jobs of a worker that
+        stopped its heartbeats are closed alongside (the lease says what became of the run)."""
         announcements = log.Announcements()
         async with self.sessions() as session:
             for execution in await RunnerRepository(session).expired_leases(utcnow()):
                 if execution.id in self._started:
                     continue
-                await self._finish(
+                await self._lost(
                     session,
                     execution,
-                    Status.interrupted,
                     announcements,
                     "The process running this execution stopped before it finished",
                 )
             await session.commit()
         announcements.publish(self.bus)
+        if self.queue is not None:
+            await self.queue.close_stalled()
 
     def _lease_until(self) -> datetime:
         return utcnow() + timedelta(seconds=self.settings.lease_s)

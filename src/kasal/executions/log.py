@@ -11,13 +11,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal.events import EventType
 from kasal.executions.models import Execution, Status
 from kasal.executions.repository import EventRepository
 from kasal.executions.schemas import EventRead
 from kasal.realtime.bus import EventBus, execution_channel, group_channel
+from kasal.realtime.postgres import Fetch
+
+EVENT_PAGE = 1000
 
 
 @dataclass
@@ -29,13 +32,35 @@ class Announcements:
 
     def publish(self, bus: EventBus) -> None:
         for group_id, event in self.events:
-            channel = execution_channel(event["execution_id"])
-            # Serialised once here, not once per subscriber: fan-out is the hot path.
-            frame = json.dumps({"type": "event", "event": event})
-            message = {"kind": "event", "group_id": str(group_id), "event": event, "frame": frame}
-            bus.publish(channel, message)
+            bus.publish(execution_channel(event["execution_id"]), event_message(group_id, event))
         for status in self.statuses:
             bus.publish(group_channel(status["group_id"]), {"kind": "status", **status})
+
+
+def event_message(group_id: uuid.UUID, event: dict[str, Any]) -> dict[str, Any]:
+    # Serialised once here, not once per subscriber: fan-out is the hot path.
+    frame = json.dumps({"type": "event", "event": event})
+    return {"kind": "event", "group_id": str(group_id), "event": event, "frame": frame}
+
+
+def reader(sessions: async_sessionmaker[AsyncSession]) -> Fetch:
+    """How a process that did not write an execution's events reads them for its bus."""
+
+    async def fetch(channel: str, after: int | None) -> list[dict[str, Any]]:
+        execution_id = uuid.UUID(channel.removeprefix(execution_channel("")))
+        async with sessions() as session:
+            execution = await session.get(Execution, execution_id)
+            if execution is None:
+                return []
+            repository = EventRepository(session)
+            if after is None:
+                rows = await repository.latest(execution_id)
+            else:
+                rows = await repository.after(execution_id, after, EVENT_PAGE)
+        events = [EventRead.model_validate(row).model_dump(mode="json") for row in rows]
+        return [event_message(execution.group_id, event) for event in events]
+
+    return fetch
 
 
 async def append(

@@ -162,6 +162,15 @@ class EventRepository:
         )
         return list((await self.session.scalars(stmt)).all())
 
+    async def latest(self, execution_id: uuid.UUID) -> list[ExecutionEvent]:
+        stmt = (
+            select(ExecutionEvent)
+            .where(ExecutionEvent.execution_id == execution_id)
+            .order_by(ExecutionEvent.seq.desc())
+            .limit(1)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
     async def all_of(self, execution_id: uuid.UUID) -> list[ExecutionEvent]:
         stmt = (
             select(ExecutionEvent)

@@ -40,7 +40,7 @@ from kasal.executions.trace import build_trace
 from kasal.llms import service as llms
 from kasal.realtime.bus import EventBus, execution_channel
 
-EVENT_PAGE = 1000
+EVENT_PAGE = log.EVENT_PAGE
 MAX_ATTACHMENTS = 20
 MAX_ATTACHMENT_NAME = 255
 
@@ -54,7 +54,11 @@ class Upload:
 
 
 class Runs(Protocol):
-    """What requests need of the dispatcher (absent when this process runs no workers)."""
+    """What requests need of the queue backend: the local dispatcher, or the procrastinate
+    queue (absent when this process runs no workers on the local backend)."""
+
+    async def enqueue(self, session: AsyncSession, execution_id: uuid.UUID) -> None:
+        """Queue the run inside the transaction that stores it."""
 
     def wake(self) -> None: ...
 
@@ -123,6 +127,8 @@ async def start(
     announcements = log.Announcements()
     await log.append(session, execution, [log.status_event(Status.queued)], announcements)
     log.announce_status(execution, announcements)
+    if runs is not None:
+        await runs.enqueue(session, execution.id)
     await session.commit()
     announcements.publish(bus)
     if runs is not None:

@@ -58,13 +58,19 @@ class Subscription:
 
 
 class EventBus:
-    """In-process bus. With several API processes, a PostgreSQL LISTEN/NOTIFY bus would
-    carry `{channel, seq}` wake-ups and subscribers would read the log; one process needs
-    neither, so messages carry the events themselves."""
+    """In-process bus: messages carry the events themselves. Across processes,
+    `realtime.postgres.PostgresBus` carries `{channel, seq}` wake-ups and each process
+    reads the events from the log; its subscribers see the same messages."""
 
     def __init__(self, subscriber_queue: int = 1000) -> None:
         self._subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
         self._subscriber_queue = subscriber_queue
+
+    async def start(self) -> None:
+        """Nothing to connect to in one process."""
+
+    async def close(self) -> None:
+        """Nothing to let go of in one process."""
 
     def subscribe(self, *channels: str, maxsize: int | None = None) -> Subscription:
         return Subscription(self, channels, maxsize or self._subscriber_queue)
