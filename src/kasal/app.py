@@ -42,6 +42,8 @@ from kasal.realtime.bus import EventBus
 from kasal.secrets.router import router as api_keys_router
 from kasal.tasks.router import router as tasks_router
 from kasal.tools.router import router as tools_router
+from kasal.tracing.exporter import TraceExporter
+from kasal.tracing.router import router as tracing_router
 from kasal.web import mount_web_app
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ def api_router() -> APIRouter:
         tasks_router,
         crews_router,
         executions_router,
+        tracing_router,
     ):
         api.include_router(router)
     return api
@@ -90,9 +93,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.workers > 0:
         app.state.dispatcher = Dispatcher(settings, app.state.sessionmaker, app.state.bus)
         await app.state.dispatcher.start()
+    exporter = None
+    if settings.tracking_uri is not None:
+        exporter = TraceExporter(settings, app.state.sessionmaker)
+        await exporter.start()
     try:
         yield
     finally:
+        if exporter is not None:
+            await exporter.stop()
         if app.state.dispatcher is not None:
             await app.state.dispatcher.stop()
         await engine.dispose()
