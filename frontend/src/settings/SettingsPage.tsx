@@ -11,6 +11,7 @@ import McpTab from './McpTab';
 import ModelsTab from './ModelsTab';
 import OpenApiTab from './OpenApiTab';
 import ToolsTab from './ToolsTab';
+import TracingTab from './TracingTab';
 import UsersTab from './UsersTab';
 
 const TABS = [
@@ -20,6 +21,7 @@ const TABS = [
   { id: 'connections', label: 'Connections' },
   { id: 'openapi', label: 'OpenAPI tools' },
   { id: 'mcp', label: 'MCP servers' },
+  { id: 'tracing', label: 'Tracing' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -46,6 +48,7 @@ export default function SettingsPage() {
       {tab === 'connections' && <ConnectionsTab />}
       {tab === 'openapi' && <OpenApiTab />}
       {tab === 'mcp' && <McpTab />}
+      {tab === 'tracing' && <TracingTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>
