@@ -93,15 +93,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.workers > 0:
         app.state.dispatcher = Dispatcher(settings, app.state.sessionmaker, app.state.bus)
         await app.state.dispatcher.start()
-    exporter = None
+    app.state.trace_exporter = None
     if settings.tracking_uri is not None:
-        exporter = TraceExporter(settings, app.state.sessionmaker)
-        await exporter.start()
+        app.state.trace_exporter = TraceExporter(settings, app.state.sessionmaker)
+        await app.state.trace_exporter.start()
     try:
         yield
     finally:
-        if exporter is not None:
-            await exporter.stop()
+        if app.state.trace_exporter is not None:
+            await app.state.trace_exporter.stop()
         if app.state.dispatcher is not None:
             await app.state.dispatcher.stop()
         await engine.dispose()
