@@ -56,7 +56,8 @@ async def export_settled(
             response = await http.get(
                 f"/api/v1/tracing/executions/{execution_id}", headers=actor.headers
             )
-            if response.status_code == 200 and response.json()["status"] in statuses:
-                body: dict[str, Any] = response.json()
+            export = response.json()["export"]
+            if export is not None and export["status"] in statuses:
+                body: dict[str, Any] = export
                 return body
             await asyncio.sleep(0.1)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from mlflow.entities import TraceData, TraceInfo
 
 from tests.executions.support import create_crew, start, two_step_crew, use_scripted_model, wait_for
 from tests.factories import make_actor
@@ -65,6 +66,9 @@ async def test_a_traced_run_becomes_one_trace_of_crew_task_agent_llm_and_tool_sp
     assert export["attempts"] == 1
     assert status["recent"][0]["trace_id"] == export["trace_id"]
     [trace] = mlflow.traces_in(experiment)
+    # What was sent reads back as mlflow's own entities.
+    assert TraceInfo.from_dict(trace.info).trace_id == export["trace_id"]
+    assert len(TraceData.from_dict(trace.data or {}).spans) == len(trace.spans)
     assert trace.info["trace_id"] == export["trace_id"]
     assert trace.info["state"] == "OK"
     assert trace.info["client_request_id"] == done["id"]
@@ -107,8 +111,8 @@ async def test_a_group_without_tracing_sends_nothing(
         export = await http.get(f"/api/v1/tracing/executions/{done['id']}", headers=actor.headers)
 
     assert done["status"] == "succeeded"
-    assert export.status_code == 404
-    assert export.json()["error"]["code"] == "trace_export_not_found"
+    assert export.status_code == 200
+    assert export.json() == {"execution_id": done["id"], "export": None}
     assert len(mlflow.requests) == seen
     assert all(done["id"].encode() not in r.body for r in mlflow.requests)
 

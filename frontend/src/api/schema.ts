@@ -1008,7 +1008,8 @@ export interface paths {
         };
         /**
          * Get Trace Export
-         * @description What became of one run's export: its MLflow trace id, or why it failed.
+         * @description What became of one run's export: its MLflow trace id, or why it failed (null: the
+         *     run was not traced).
          */
         get: operations["tracing_get_trace_export"];
         put?: never;
@@ -2853,6 +2854,16 @@ export interface components {
              * @description True when the folder holds more than are listed
              */
             truncated: boolean;
+        };
+        /** RunTraceRead */
+        RunTraceRead: {
+            /**
+             * Execution Id
+             * Format: uuid
+             */
+            execution_id: string;
+            /** @description The run's export; null: never queued (tracing was off when it finished) */
+            export: components["schemas"]["TraceExportRead"] | null;
         };
         /** Span */
         Span: {
@@ -10051,7 +10062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TraceExportRead"];
+                    "application/json": components["schemas"]["RunTraceRead"];
                 };
             };
             /** @description Not signed in, or the token is not valid (or expired) */

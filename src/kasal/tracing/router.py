@@ -11,7 +11,7 @@ from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import InvalidInput
 from kasal.core.openapi import error_responses
 from kasal.tracing import service
-from kasal.tracing.schemas import TraceExportRead, TracingRead, TracingUpdate
+from kasal.tracing.schemas import RunTraceRead, TracingRead, TracingUpdate
 
 router = APIRouter(prefix="/tracing", tags=["tracing"])
 
@@ -34,6 +34,7 @@ async def update_tracing(
 @router.get("/executions/{execution_id}")
 async def get_trace_export(
     execution_id: uuid.UUID, ctx: GroupCtx, session: SessionDep
-) -> TraceExportRead:
-    """What became of one run's export: its MLflow trace id, or why it failed."""
+) -> RunTraceRead:
+    """What became of one run's export: its MLflow trace id, or why it failed (null: the
+    run was not traced)."""
     return await service.export_of(session, ctx, execution_id)

@@ -39,6 +39,13 @@ class TraceExportRead(BaseModel):
     exported_at: datetime | None
 
 
+class RunTraceRead(BaseModel):
+    execution_id: uuid.UUID
+    export: TraceExportRead | None = Field(
+        description="The run's export; null: never queued (tracing was off when it finished)"
+    )
+
+
 class TracingRead(BaseModel):
     available: bool = Field(
         description="Whether this server can trace at all (KASAL_MLFLOW_TRACKING_URI)"

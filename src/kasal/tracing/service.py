@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kasal.core.config import Settings
 from kasal.core.context import GroupContext
 from kasal.core.db import committed_unless_taken, utcnow
-from kasal.core.errors import Conflict, InvalidInput, NotFound
-from kasal.tracing.models import TraceExport, TracingSetting
+from kasal.core.errors import Conflict, InvalidInput
+from kasal.executions import service as executions
+from kasal.tracing.models import TracingSetting
 from kasal.tracing.repository import TraceExportRepository, TracingSettingRepository
-from kasal.tracing.schemas import TraceExportRead, TracingRead, TracingUpdate
+from kasal.tracing.schemas import RunTraceRead, TraceExportRead, TracingRead, TracingUpdate
 
 RECENT = 20
 
@@ -58,13 +59,11 @@ async def update(
 
 async def export_of(
     session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUID
-) -> TraceExportRead:
-    row: TraceExport | None = await TraceExportRepository(session, ctx.group_id).of_execution(
-        execution_id
-    )
-    if row is None:
-        raise NotFound("trace_export_not_found", "This run has not been queued for tracing")
-    return TraceExportRead.model_validate(row)
+) -> RunTraceRead:
+    await executions.get(session, ctx, execution_id)  # another group's run: 404
+    row = await TraceExportRepository(session, ctx.group_id).of_execution(execution_id)
+    export = TraceExportRead.model_validate(row) if row is not None else None
+    return RunTraceRead(execution_id=execution_id, export=export)
 
 
 def destination_label(tracking_uri: str | None) -> str | None:
