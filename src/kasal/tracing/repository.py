@@ -88,12 +88,17 @@ class ExportQueueRepository(Repository[TraceExport]):
 
     async def claim(self, row: TraceExport, until: datetime) -> bool:
         """Compare-and-set on (status, attempts) as read: of two processes, one wins."""
-        return await self._set(
-            row,
-            status=ExportStatus.exporting,
-            attempts=row.attempts + 1,
-            claimed_until=until,
+        result = await self.session.execute(
+            update(TraceExport)
+            .where(
+                TraceExport.execution_id == row.execution_id,
+                TraceExport.status == row.status,
+                TraceExport.attempts == row.attempts,
+            )
+            .values(status=ExportStatus.exporting, attempts=row.attempts + 1, claimed_until=until)
+            .execution_options(synchronize_session=False)
         )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def record(self, execution_id: uuid.UUID, attempts: int, **values: Any) -> None:
         """The outcome of the attempt numbered `attempts`, unless another process has since
@@ -107,16 +112,3 @@ class ExportQueueRepository(Repository[TraceExport]):
             )
             .values(claimed_until=None, **values)
         )
-
-    async def _set(self, row: TraceExport, **values: Any) -> bool:
-        result = await self.session.execute(
-            update(TraceExport)
-            .where(
-                TraceExport.execution_id == row.execution_id,
-                TraceExport.status == row.status,
-                TraceExport.attempts == row.attempts,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(getattr(result, "rowcount", 0) == 1)
