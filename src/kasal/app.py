@@ -50,6 +50,8 @@ from kasal.secrets.router import router as api_keys_router
 from kasal.tasks.router import router as tasks_router
 from kasal.templates.router import router as templates_router
 from kasal.tools.router import router as tools_router
+from kasal.tracing.exporter import TraceExporter
+from kasal.tracing.router import router as tracing_router
 from kasal.web import mount_web_app
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ def api_router() -> APIRouter:
         generate_router,
         templates_router,
         executions_router,
+        tracing_router,
     ):
         api.include_router(router)
     return api
@@ -106,9 +109,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.dispatcher.start()
     elif queue is not None:
         app.state.dispatcher = QueuedRuns(queue)
+    app.state.trace_exporter = None
+    if settings.tracking_uri is not None:
+        app.state.trace_exporter = TraceExporter(settings, app.state.sessionmaker)
+        await app.state.trace_exporter.start()
     try:
         yield
     finally:
+        if app.state.trace_exporter is not None:
+            await app.state.trace_exporter.stop()
         if isinstance(app.state.dispatcher, Dispatcher):
             await app.state.dispatcher.stop()
         await app.state.bus.close()

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "kasal.openapi.models",
     "kasal.executions.models",
     "kasal.templates.models",
+    "kasal.tracing.models",
 )
 
 

@@ -32,6 +32,8 @@ import type {
   RunFiles,
   Tool,
   Trace,
+  Tracing,
+  TracingUpdate,
   User,
   ValidationResult,
 } from './types';
@@ -160,6 +162,11 @@ export const mcpServersApi = {
   test: (id: string) => api.post<McpServerTools>(`/mcp-servers/${id}/test`),
   /** What the last test found. */
   tools: (id: string) => api.get<McpServerTools>(`/mcp-servers/${id}/tools`),
+};
+
+export const tracingApi = {
+  get: () => api.get<Tracing>('/tracing'),
+  update: (body: TracingUpdate) => api.put<Tracing>('/tracing', body),
 };
 
 export const executionsApi = {

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../auth/session';
-import { connectionsApi, groupsApi, libraryApi, mcpServersApi, modelsApi, openApiSourcesApi, toolsApi } from './endpoints';
+import { connectionsApi, groupsApi, libraryApi, mcpServersApi, modelsApi, openApiSourcesApi, toolsApi, tracingApi } from './endpoints';
 import type { Group, Role } from './types';
 
 export const keys = {
@@ -19,6 +19,7 @@ export const keys = {
   openApiTools: (id: string) => ['openapi-sources', id, 'tools'] as const,
   mcpServers: ['mcp-servers'] as const,
   mcpTools: (id: string) => ['mcp-servers', id, 'tools'] as const,
+  tracing: ['tracing'] as const,
   tokens: ['tokens'] as const,
   users: ['users'] as const,
   libraryAgents: ['library', 'agents'] as const,
@@ -94,6 +95,10 @@ export function useOpenApiTools(sourceId: string, enabled = true) {
 
 export function useMcpServers() {
   return useQuery({ queryKey: keys.mcpServers, queryFn: mcpServersApi.list, staleTime: 60_000 });
+}
+
+export function useTracing() {
+  return useQuery({ queryKey: keys.tracing, queryFn: tracingApi.get, staleTime: 10_000 });
 }
 
 export function useMcpTools(serverId: string, enabled = true) {

@@ -133,6 +133,11 @@ export type McpTransport = McpServer['transport'];
 export type McpServerTools = Schemas['McpServerTools'];
 export type McpTool = Schemas['McpToolRead'];
 
+/** The group's tracing to MLflow, and what became of its latest runs' exports. */
+export type Tracing = Schemas['TracingRead'];
+export type TracingUpdate = Schemas['TracingUpdate'];
+export type TraceExport = Schemas['TraceExportRead'];
+
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;
 

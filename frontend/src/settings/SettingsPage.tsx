@@ -12,6 +12,7 @@ import ModelsTab from './ModelsTab';
 import OpenApiTab from './OpenApiTab';
 import PromptsTab from './PromptsTab';
 import ToolsTab from './ToolsTab';
+import TracingTab from './TracingTab';
 import UsersTab from './UsersTab';
 
 const TABS = [
@@ -22,6 +23,7 @@ const TABS = [
   { id: 'openapi', label: 'OpenAPI tools' },
   { id: 'mcp', label: 'MCP servers' },
   { id: 'prompts', label: 'Prompts' },
+  { id: 'tracing', label: 'Tracing' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -49,6 +51,7 @@ export default function SettingsPage() {
       {tab === 'openapi' && <OpenApiTab />}
       {tab === 'mcp' && <McpTab />}
       {tab === 'prompts' && <PromptsTab />}
+      {tab === 'tracing' && <TracingTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>

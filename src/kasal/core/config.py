@@ -119,6 +119,22 @@ class Settings(BaseSettings):
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"
     )
 
+    # Tracing to MLflow: groups opt in (docs/tracing.md); the operator says where to.
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="An http(s) MLflow tracking server, or databricks (the default in a "
+        "Databricks App); none: tracing cannot be enabled",
+    )
+    mlflow_tracking_token: SecretStr | None = Field(
+        default=None, description="Bearer token for an http(s) tracking server"
+    )
+    trace_export_interval_s: float = Field(
+        default=5, gt=0, description="Seconds between looks for finished runs to export"
+    )
+    trace_export_attempts: int = Field(
+        default=5, ge=1, description="Tries per run before its export is given up"
+    )
+
     def __init__(self, **values: Any) -> None:
         """Settings that cannot work stop the process with a ConfigError naming the variable,
         rather than a pydantic dump an operator has to decode."""
@@ -190,6 +206,13 @@ class Settings(BaseSettings):
     @property
     def is_databricks_app(self) -> bool:
         return self.databricks_app_port is not None
+
+    @property
+    def tracking_uri(self) -> str | None:
+        """Where traces go: the configured server, else the workspace of the Databricks App."""
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return "databricks" if self.is_databricks_app else None
 
     @property
     def lakebase(self) -> bool:

@@ -36,7 +36,7 @@ from kasal.executions.schemas import (
     RunFiles,
     Trace,
 )
-from kasal.executions.trace import build_trace
+from kasal.executions.trace import TracedSpan, build_trace, trace_spans
 from kasal.llms import service as llms
 from kasal.realtime.bus import EventBus, execution_channel
 
@@ -297,6 +297,18 @@ async def trace(session: AsyncSession, ctx: GroupContext, execution_id: uuid.UUI
     execution = await _get(session, ctx, execution_id)
     events = await EventRepository(session).all_of(execution.id)
     return build_trace(execution, [EventRead.model_validate(e) for e in events])
+
+
+async def traced_run(
+    session: AsyncSession, group_id: uuid.UUID, execution_id: uuid.UUID
+) -> tuple[Execution, list[TracedSpan]] | None:
+    """A run and its spans with the events behind them, for the MLflow export (no caller:
+    the exporter works for the group after the run)."""
+    execution = await ExecutionRepository(session, group_id).get(execution_id)
+    if execution is None:
+        return None
+    events = await EventRepository(session).all_of(execution.id)
+    return execution, trace_spans(execution, [EventRead.model_validate(e) for e in events])
 
 
 async def events_page(

@@ -8,6 +8,7 @@ crew > task > agent > llm | tool.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,24 @@ _ENDINGS = {"completed": "completed", "failed": "failed"}
 _NAME_FIELDS = {"llm": "model", "tool": "tool"}
 
 
+@dataclass(frozen=True)
+class TracedSpan:
+    """A span with the events that opened and closed it (None: never closed), for
+    readers that need more of them than the timeline shows (the MLflow export)."""
+
+    span: Span
+    started: EventRead
+    ended: EventRead | None
+
+
 def build_trace(execution: Execution, events: list[EventRead]) -> Trace:
+    return Trace(spans=[traced.span for traced in trace_spans(execution, events)])
+
+
+def trace_spans(execution: Execution, events: list[EventRead]) -> list[TracedSpan]:
     spans: list[dict[str, Any]] = []
+    started: list[EventRead] = []
+    ended: dict[str, EventRead] = {}
     open_spans: defaultdict[tuple[str, str | None, str | None], list[dict[str, Any]]] = defaultdict(
         list
     )
@@ -32,10 +49,16 @@ def build_trace(execution: Execution, events: list[EventRead]) -> Trace:
         if phase == "started":
             span = _open(kind, event, execution, len(spans), _parent(open_spans, event, kind))
             spans.append(span)
+            started.append(event)
             open_spans[key].append(span)
         elif phase in _ENDINGS and open_spans[key]:
-            _close(open_spans[key].pop(), event, _ENDINGS[phase])
-    return Trace(spans=[Span.model_validate(s) for s in spans])
+            span = open_spans[key].pop()
+            _close(span, event, _ENDINGS[phase])
+            ended[span["id"]] = event
+    return [
+        TracedSpan(Span.model_validate(span), start, ended.get(span["id"]))
+        for span, start in zip(spans, started, strict=True)
+    ]
 
 
 def _open(

@@ -1,0 +1,1 @@
+"""Runs traced to MLflow: a group opts in, and each finished run is exported once."""
