@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "kasal.crews.models",
     "kasal.openapi.models",
     "kasal.executions.models",
+    "kasal.chats.models",
 )
 
 
