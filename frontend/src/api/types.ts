@@ -170,3 +170,11 @@ export type ServerMessage =
   | { type: 'execution.status'; execution_id: Uuid; crew_id: Uuid | null; status: ExecutionStatus }
   | { type: 'ping' }
   | { type: 'error'; code: string; message: string };
+
+/** A chat with a crew or a library agent: the caller's own; `crew_id`/`agent_id` turn null when the target is deleted. */
+export type Chat = Schemas['ChatRead'];
+export type ChatCreate = Schemas['ChatCreate'];
+export type ChatUpdate = Schemas['ChatUpdate'];
+/** An assistant message is `pending` (and empty) until its run ends; its tokens stream on the run's events. */
+export type ChatMessage = Schemas['MessageRead'];
+export type ChatTurn = Schemas['Turn'];
