@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Sequence
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.agents import service as agents
@@ -168,9 +169,43 @@ async def post(
         raise Conflict("turn_in_progress", "The previous answer is still being written")
     snapshot = await _target_snapshot(session, ctx, chat, databricks_token)
     window = await _context_window(session, ctx, snapshot.spec, databricks_token)
+    inputs, omitted = _turn_inputs(snapshot, history, body.content, window)
+    queued = await executions.enqueue(session, ctx, snapshot, inputs, databricks_token)
+    position = history[-1].position + 1 if history else 0
+    messages = MessageRepository(session, ctx.group_id)
+    try:
+        user = await messages.add(
+            ChatMessage(chat_id=chat.id, position=position, role="user", content=body.content)
+        )
+        assistant = await messages.add(
+            ChatMessage(
+                chat_id=chat.id,
+                position=position + 1,
+                role="assistant",
+                status=MessageStatus.pending,
+                execution_id=queued.execution.id,
+                omitted=omitted,
+            )
+        )
+        chat.updated_at = utcnow()
+        await session.commit()
+    except IntegrityError:  # another message took this place between the check and now
+        await session.rollback()
+        raise Conflict("turn_in_progress", "Another message was posted at the same time") from None
+    queued.launch(bus, runs)
+    return Turn(
+        user=MessageRead.model_validate(user), assistant=MessageRead.model_validate(assistant)
+    )
+
+
+def _turn_inputs(
+    snapshot: crews.CrewSnapshot, history: Sequence[ChatMessage], content: str, window: int
+) -> tuple[dict[str, str], int]:
+    """The run's inputs for a new message (see the module's docstring), and how many earlier
+    messages were left out of them."""
     message_input = next((name for name in MESSAGE_INPUTS if name in snapshot.inputs), None)
     talk = [{"role": m.role, "content": m.content} for m in history if m.content]
-    latest = {"role": "user", "content": body.content}
+    latest = {"role": "user", "content": content}
     budget = window // 2 - tokens_of(latest)
     if budget < 0:
         raise InvalidInput(
@@ -181,31 +216,10 @@ async def post(
     kept, omitted = fit(talk, budget)
     if message_input is None:
         kept.append(latest)
-    inputs = {message_input: body.content} if message_input else {}
+    inputs = {message_input: content} if message_input else {}
     if kept:
         inputs[HISTORY_INPUT] = json.dumps(kept, ensure_ascii=False)
-    queued = await executions.enqueue(session, ctx, snapshot, inputs, databricks_token)
-    position = history[-1].position + 1 if history else 0
-    messages = MessageRepository(session, ctx.group_id)
-    user = await messages.add(
-        ChatMessage(chat_id=chat.id, position=position, role="user", content=body.content)
-    )
-    assistant = await messages.add(
-        ChatMessage(
-            chat_id=chat.id,
-            position=position + 1,
-            role="assistant",
-            status=MessageStatus.pending,
-            execution_id=queued.execution.id,
-            omitted=omitted,
-        )
-    )
-    chat.updated_at = utcnow()
-    await session.commit()
-    queued.launch(bus, runs)
-    return Turn(
-        user=MessageRead.model_validate(user), assistant=MessageRead.model_validate(assistant)
-    )
+    return inputs, omitted
 
 
 def tokens_of(message: dict[str, str]) -> int:
