@@ -5,7 +5,7 @@ own SQL for the version in uv.lock; a later procrastinate that changes it ships 
 migrations (procrastinate/sql/migrations), applied by a later migration here.
 
 Revision ID: b9d4e2a7c220
-Revises: b7d4e1a2c140
+Revises: c4a7e2b9d201
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from procrastinate.schema import SchemaManager
 
 revision: str = "b9d4e2a7c220"
-down_revision: str | None = "b7d4e1a2c140"
+down_revision: str | None = "c4a7e2b9d201"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

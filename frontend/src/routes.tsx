@@ -9,6 +9,7 @@ const CrewsPage = lazy(() => import('./crews/CrewsPage'));
 const EditorPage = lazy(() => import('./canvas/EditorPage'));
 const ExecutionsPage = lazy(() => import('./executions/ExecutionsPage'));
 const ExecutionDetailPage = lazy(() => import('./executions/ExecutionDetailPage'));
+const ChatsPage = lazy(() => import('./chats/ChatsPage'));
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
 const NotFoundPage = lazy(() => import('./common/NotFoundPage'));
 
@@ -29,6 +30,7 @@ export const router = createBrowserRouter([
       { path: 'crews/:crewId', element: page(<EditorPage />) },
       { path: 'executions', element: page(<ExecutionsPage />) },
       { path: 'executions/:executionId', element: page(<ExecutionDetailPage />) },
+      { path: 'chats/:chatId?', element: page(<ChatsPage />) },
       { path: 'settings', element: <Navigate to="/settings/models" replace /> },
       { path: 'settings/:tab', element: page(<SettingsPage />) },
       { path: '*', element: page(<NotFoundPage />) },

@@ -20,6 +20,7 @@ from kasal.auth import service as auth
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
 from kasal.auth.router import router as auth_router
+from kasal.chats.router import router as chats_router
 from kasal.connections.router import router as connections_router
 from kasal.core import crypto, migrate, openapi
 from kasal.core.config import Settings
@@ -78,6 +79,7 @@ def api_router() -> APIRouter:
         templates_router,
         executions_router,
         tracing_router,
+        chats_router,
     ):
         api.include_router(router)
     return api

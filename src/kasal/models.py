@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "kasal.executions.models",
     "kasal.templates.models",
     "kasal.tracing.models",
+    "kasal.chats.models",
 )
 
 

@@ -114,6 +114,12 @@ async def seed_connection(client: httpx.AsyncClient, world: Tenancy) -> dict[str
     return {"connection_id": (await _post(client, world, "/api/v1/connections", body))["id"]}
 
 
+async def seed_chat(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    crew = await seed_crew(client, world)
+    chat = await _post(client, world, "/api/v1/chats", {"crew_id": crew["crew_id"]})
+    return {"chat_id": chat["id"]}
+
+
 async def seed_group(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     return {"group_id": str(world.team), "user_id": str(world.member.user.id)}
 
@@ -130,6 +136,7 @@ SEEDERS: dict[str, Seeder] = {
     "group_id": seed_group,
     "source_id": seed_openapi_source,
     "connection_id": seed_connection,
+    "chat_id": seed_chat,
 }
 NOT_GROUP_DATA = {
     "tool_id": "built-in tools are one catalogue for every group; a group only switches them",
@@ -147,6 +154,7 @@ BODIES: dict[str, Callable[[Tenancy], Any]] = {
     "GroupUpdate": lambda _: {"name": "Renamed"},
     "MemberAdd": lambda world: {"email": world.stranger.user.email, "role": "viewer"},
     "MemberUpdate": lambda _: {"role": "viewer"},
+    "MessageCreate": lambda _: {"content": "Hello"},
 }
 
 

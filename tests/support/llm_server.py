@@ -56,10 +56,12 @@ class Reply:
     status: int = 200
     error: str | None = None
     delay: float | None = None  # seconds; None means the server-wide delay
+    chunk_delay: float = 0.0  # seconds between the chunks of a streamed answer
 
 
-def text(content: str, *, delay: float | None = None) -> Reply:
-    return Reply(content=content, delay=delay)
+def text(content: str, *, delay: float | None = None, chunk_delay: float = 0.0) -> Reply:
+    """A text answer; with `chunk_delay`, a streamed one arrives piece by piece, slowly."""
+    return Reply(content=content, delay=delay, chunk_delay=chunk_delay)
 
 
 def tool_call(name: str, arguments: dict[str, Any] | str | None = None, **kw: Any) -> Reply:
@@ -266,7 +268,9 @@ class ScriptedLLMServer:
         if recorded.body.get("stream"):
             include_usage = bool((recorded.body.get("stream_options") or {}).get("include_usage"))
             chunks = _stream_chunks(model, reply.content, calls, usage if include_usage else None)
-            return StreamingResponse(_sse(chunks), media_type="text/event-stream")
+            return StreamingResponse(
+                _sse(chunks, reply.chunk_delay), media_type="text/event-stream"
+            )
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
         if calls:
             message["tool_calls"] = calls
@@ -369,7 +373,9 @@ def _stream_chunks(
         yield tail
 
 
-async def _sse(chunks: Iterable[dict[str, Any]]) -> AsyncIterator[bytes]:
-    for item in chunks:
+async def _sse(chunks: Iterable[dict[str, Any]], chunk_delay: float) -> AsyncIterator[bytes]:
+    for index, item in enumerate(chunks):
+        if index and chunk_delay:
+            await asyncio.sleep(chunk_delay)
         yield f"data: {json.dumps(item)}\n\n".encode()
     yield b"data: [DONE]\n\n"

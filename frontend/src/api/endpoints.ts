@@ -2,6 +2,11 @@
 import { api } from './client';
 import type {
   ApiKey,
+  Chat,
+  ChatCreate,
+  ChatMessage,
+  ChatTurn,
+  ChatUpdate,
   Connection,
   ConnectionCheck,
   ConnectionCreate,
@@ -189,4 +194,16 @@ export const executionsApi = {
   /** `path` as the listing gives it: each of its parts is encoded, its slashes are kept. */
   downloadFile: (id: string, path: string) =>
     api.download(`/executions/${id}/files/${path.split('/').map(encodeURIComponent).join('/')}`),
+};
+
+export const chatsApi = {
+  list: () => fetchAll<Chat>('/chats'),
+  get: (id: string) => api.get<Chat>(`/chats/${id}`),
+  create: (body: ChatCreate) => api.post<Chat>('/chats', body),
+  update: (id: string, body: ChatUpdate) => api.patch<Chat>(`/chats/${id}`, body),
+  remove: (id: string) => api.delete(`/chats/${id}`),
+  messages: (id: string) => fetchAll<ChatMessage>(`/chats/${id}/messages`),
+  /** Answers at once: follow `assistant.execution_id` for the streamed answer. */
+  say: (id: string, content: string) => api.post<ChatTurn>(`/chats/${id}/messages`, { content }),
+  saveAsCrew: (id: string, name?: string) => api.post<CrewDocument>(`/chats/${id}/crew`, name ? { name } : {}),
 };

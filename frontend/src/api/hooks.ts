@@ -25,6 +25,8 @@ export const keys = {
   libraryAgents: ['library', 'agents'] as const,
   libraryTasks: ['library', 'tasks'] as const,
   executions: ['executions'] as const,
+  chats: ['chats'] as const,
+  chatMessages: (id: string) => ['chats', id, 'messages'] as const,
   execution: (id: string) => ['execution', id] as const,
   trace: (id: string) => ['execution', id, 'trace'] as const,
   files: (id: string) => ['execution', id, 'files'] as const,

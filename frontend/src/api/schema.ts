@@ -1098,6 +1098,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Chats
+         * @description The caller's own chats in this group, the most recently active first.
+         */
+        get: operations["chats_list"];
+        put?: never;
+        /** Create Chat */
+        post: operations["chats_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Chat */
+        get: operations["chats_get"];
+        put?: never;
+        post?: never;
+        /** Delete Chat */
+        delete: operations["chats_delete"];
+        options?: never;
+        head?: never;
+        /** Update Chat */
+        patch: operations["chats_update"];
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Messages
+         * @description The talk in order. An answer whose run has not ended is `pending` and empty: its
+         *     tokens stream on the run's event stream (`llm.chunk`).
+         */
+        get: operations["chats_list_messages"];
+        put?: never;
+        /**
+         * Post Message
+         * @description Store the message and start the run that answers it; answers at once.
+         */
+        post: operations["chats_post_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/crew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save As Crew
+         * @description Save this conversation as a new crew (see docs/chat.md for the mapping).
+         */
+        post: operations["chats_save_as_crew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1445,6 +1530,75 @@ export interface components {
          * @enum {string}
          */
         Category: "web" | "files" | "data" | "code" | "utilities" | "integrations" | "mcp";
+        /**
+         * ChatCreate
+         * @description A chat talks to exactly one target: a crew, or an agent of the group's library.
+         */
+        ChatCreate: {
+            /** Crew Id */
+            crew_id?: string | null;
+            /** Agent Id */
+            agent_id?: string | null;
+            /**
+             * Title
+             * @description Defaults to the target's name
+             */
+            title?: string | null;
+            /**
+             * Model
+             * @description A chat model every agent of the target uses instead of its own
+             */
+            model?: string | null;
+        };
+        /** ChatRead */
+        ChatRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "crew" | "agent";
+            /**
+             * Crew Id
+             * @description Null once the crew is deleted
+             */
+            crew_id: string | null;
+            /**
+             * Agent Id
+             * @description Null once the agent is deleted
+             */
+            agent_id: string | null;
+            /** Target Name */
+            target_name: string;
+            /** Model */
+            model: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ChatUpdate
+         * @description Rename, or change the model (null: each agent's own model again).
+         */
+        ChatUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Model */
+            model?: string | null;
+        };
         /**
          * ConnectionCheck
          * @description What `POST /connections/{id}/test` found. A failure is an answer, not an error.
@@ -2493,6 +2647,51 @@ export interface components {
         MemberUpdate: {
             role: components["schemas"]["Role"];
         };
+        /** MessageCreate */
+        MessageCreate: {
+            /** Content */
+            content: string;
+        };
+        /** MessageRead */
+        MessageRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Position */
+            position: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Content */
+            content: string;
+            status: components["schemas"]["MessageStatus"];
+            /** Error */
+            error: string | null;
+            /**
+             * Execution Id
+             * @description The run that answers (assistant only)
+             */
+            execution_id: string | null;
+            /**
+             * Omitted
+             * @description Earlier messages the run left out to fit the model's context window
+             */
+            omitted: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * MessageStatus
+         * @enum {string}
+         */
+        MessageStatus: "pending" | "done" | "failed";
         /** ModelCreate */
         ModelCreate: {
             /** Key */
@@ -2786,6 +2985,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ChatRead] */
+        Page_ChatRead_: {
+            /** Items */
+            items: components["schemas"]["ChatRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ConnectionRead] */
         Page_ConnectionRead_: {
             /** Items */
@@ -2832,6 +3038,13 @@ export interface components {
         Page_MemberRead_: {
             /** Items */
             items: components["schemas"]["MemberRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MessageRead] */
+        Page_MessageRead_: {
+            /** Items */
+            items: components["schemas"]["MessageRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3024,6 +3237,14 @@ export interface components {
             execution_id: string;
             /** @description The run's export; null: never queued (tracing was off when it finished) */
             export: components["schemas"]["TraceExportRead"] | null;
+        };
+        /** SaveAsCrew */
+        SaveAsCrew: {
+            /**
+             * Name
+             * @description Defaults to the chat's title
+             */
+            name?: string | null;
         };
         /** Span */
         Span: {
@@ -3430,6 +3651,15 @@ export interface components {
              * @description The MLflow experiment the group's runs go to, created if missing (on Databricks a workspace path such as /Shared/kasal)
              */
             experiment_name: string;
+        };
+        /**
+         * Turn
+         * @description A posted message and the answer being written: follow `assistant.execution_id`'s
+         *     event stream for its tokens, then read the message again for the final text.
+         */
+        Turn: {
+            user: components["schemas"]["MessageRead"];
+            assistant: components["schemas"]["MessageRead"];
         };
         /** UsageRead */
         UsageRead: {
@@ -10726,6 +10956,627 @@ export interface operations {
             };
         };
     };
+    chats_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ChatRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_list_messages: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MessageRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_post_message: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Turn"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chats_save_as_crew: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveAsCrew"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrewRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -10749,6 +11600,7 @@ export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<com
 export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["type"]> = ["none", "api_key", "bearer"];
 export const authReadLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["location"]> = ["header", "query"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
+export const chatReadTarget_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatRead"]["target_kind"]> = ["crew", "agent"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
 export const crewPatchProcessAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewPatch"]["process"]> = ["sequential", "hierarchical"];
@@ -10766,6 +11618,8 @@ export const exportStatusValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const mcpServerCreateTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerCreate"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerReadTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerRead"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerUpdateTransportAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerUpdate"]["transport"]> = ["stdio", "sse", "streamable_http"];
+export const messageReadRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageRead"]["role"]> = ["user", "assistant"];
+export const messageStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageStatus"]> = ["pending", "done", "failed"];
 export const modelCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"];
 export const modelCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelCreate"]["kind"]> = ["chat", "embedding"];
 export const modelUpdateProviderAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelUpdate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"];

@@ -189,3 +189,10 @@ export type GenerateEvent =
 
 /** A prompt template as the group uses it (its own text, or the shipped default). */
 export type PromptTemplate = Schemas['TemplateRead'];
+/** A chat with a crew or a library agent: the caller's own; `crew_id`/`agent_id` turn null when the target is deleted. */
+export type Chat = Schemas['ChatRead'];
+export type ChatCreate = Schemas['ChatCreate'];
+export type ChatUpdate = Schemas['ChatUpdate'];
+/** An assistant message is `pending` (and empty) until its run ends; its tokens stream on the run's events. */
+export type ChatMessage = Schemas['MessageRead'];
+export type ChatTurn = Schemas['Turn'];

@@ -10,6 +10,7 @@ import UserMenu from './UserMenu';
 
 const NAV = [
   { to: '/crews', label: 'Crews' },
+  { to: '/chats', label: 'Chat' },
   { to: '/executions', label: 'Executions' },
   { to: '/settings', label: 'Settings' },
 ];

@@ -61,9 +61,10 @@ NAME_LIMIT = 200
 
 @dataclass(frozen=True)
 class CrewSnapshot:
-    """What a run needs of a crew: the spec of one version, frozen at that moment."""
+    """What a run needs of a crew: the spec of one version, frozen at that moment. A
+    draft that no crew stores (a chat with a library agent) has no `crew_id`."""
 
-    crew_id: uuid.UUID
+    crew_id: uuid.UUID | None
     name: str
     version: int
     spec: CrewSpec
@@ -185,6 +186,28 @@ async def snapshot_for_run(
         content, number = crew.content, crew.version
     else:
         content, number = (await _version(session, ctx, crew_id, version)).content, version
+    return await _snapshot(session, ctx, content, crew.id, number, databricks_token)
+
+
+async def snapshot_of_draft(
+    session: AsyncSession,
+    ctx: GroupContext,
+    draft: CrewBody,
+    *,
+    databricks_token: str | None = None,
+) -> CrewSnapshot:
+    """An unsaved document, checked exactly as a stored crew is before it runs."""
+    return await _snapshot(session, ctx, _content(draft), None, 1, databricks_token)
+
+
+async def _snapshot(
+    session: AsyncSession,
+    ctx: GroupContext,
+    content: dict[str, Any],
+    crew_id: uuid.UUID | None,
+    version: int,
+    databricks_token: str | None,
+) -> CrewSnapshot:
     catalog = await catalog_of(session, ctx, databricks_token)
     body, found, spec = await asyncio.to_thread(_checked, content, catalog)
     if validation.has_errors(found):
@@ -195,9 +218,9 @@ async def snapshot_for_run(
             [p.model_dump() for p in found],
         )
     return CrewSnapshot(
-        crew_id=crew.id,
+        crew_id=crew_id,
         name=body.name,
-        version=number,
+        version=version,
         spec=spec,
         inputs=required_inputs(spec),
         default_inputs=body.default_inputs,

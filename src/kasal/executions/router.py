@@ -16,21 +16,11 @@ from kasal.core.errors import Conflict, InvalidInput
 from kasal.core.openapi import error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
+from kasal.executions.deps import bus_of, runs_of
 from kasal.executions.models import Status
 from kasal.executions.schemas import EventPage, ExecutionCreate, ExecutionRead, RunFiles, Trace
-from kasal.realtime.bus import EventBus
 
 router = APIRouter(prefix="/executions", tags=["executions"])
-
-
-def _bus(request: Request) -> EventBus:
-    bus: EventBus = request.app.state.bus
-    return bus
-
-
-def _runs(request: Request) -> service.Runs | None:
-    runs: service.Runs | None = request.app.state.dispatcher
-    return runs
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
@@ -41,7 +31,9 @@ async def start_execution(
     request: Request,
     databricks_token: DatabricksToken,
 ) -> ExecutionRead:
-    return await service.start(session, ctx, body, _bus(request), _runs(request), databricks_token)
+    return await service.start(
+        session, ctx, body, bus_of(request), runs_of(request), databricks_token
+    )
 
 
 @router.post(
@@ -63,7 +55,7 @@ async def start_execution_with_files(
     parsed = ExecutionCreate.model_validate_json(body)
     uploads = [service.Upload(f.filename or "", await f.read()) for f in files]
     return await service.start(
-        session, ctx, parsed, _bus(request), _runs(request), databricks_token, uploads
+        session, ctx, parsed, bus_of(request), runs_of(request), databricks_token, uploads
     )
 
 
@@ -104,7 +96,7 @@ async def delete_execution(
 async def cancel_execution(
     execution_id: uuid.UUID, ctx: OperatorCtx, session: SessionDep, request: Request
 ) -> ExecutionRead:
-    return await service.cancel(session, ctx, execution_id, _bus(request), _runs(request))
+    return await service.cancel(session, ctx, execution_id, bus_of(request), runs_of(request))
 
 
 @router.get("/{execution_id}/trace")
@@ -164,7 +156,7 @@ async def get_events(
     last_event_id: Annotated[int | None, Header(ge=0, le=MAX_INT)] = None,
 ) -> EventPage | StreamingResponse:
     if "text/event-stream" not in accept:
-        return await service.events_page(session, ctx, execution_id, after, wait, _bus(request))
+        return await service.events_page(session, ctx, execution_id, after, wait, bus_of(request))
     await service.get(session, ctx, execution_id)  # 404 before the stream starts
     await session.close()
     start = last_event_id if last_event_id is not None else after
@@ -174,7 +166,7 @@ async def get_events(
 
 
 async def _sse(request: Request, execution_id: uuid.UUID, after: int) -> AsyncIterator[str]:
-    events = service.stream(request.app.state.sessionmaker, execution_id, after, _bus(request))
+    events = service.stream(request.app.state.sessionmaker, execution_id, after, bus_of(request))
     async for event in events:
         if event is None:
             yield ": keep-alive\n\n"

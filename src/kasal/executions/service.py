@@ -95,7 +95,41 @@ async def start(
     snapshot = await crews.snapshot_for_run(
         session, ctx, body.crew_id, body.version, databricks_token=databricks_token
     )
-    inputs = _with_defaults(body.inputs, snapshot.default_inputs)
+    queued = await enqueue(session, ctx, snapshot, body.inputs, runs, databricks_token, attachments)
+    await session.commit()
+    return queued.launch(bus, runs)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A run inserted but not yet committed; `launch` it once the transaction is."""
+
+    execution: Execution
+    announcements: log.Announcements
+    databricks_token: str | None
+
+    def launch(self, bus: EventBus, runs: Runs | None) -> ExecutionRead:
+        self.announcements.publish(bus)
+        if runs is not None:
+            if self.databricks_token:
+                runs.lend_token(self.execution.id, self.databricks_token)
+            runs.wake()
+        return ExecutionRead.model_validate(self.execution)
+
+
+async def enqueue(
+    session: AsyncSession,
+    ctx: GroupContext,
+    snapshot: crews.CrewSnapshot,
+    given: Mapping[str, str],
+    runs: Runs | None,
+    databricks_token: str | None = None,
+    attachments: Sequence[Upload] = (),
+) -> Queued:
+    """Queue a run of `snapshot` in the caller's transaction (with the procrastinate backend,
+    its job too): a domain that starts runs (chats) commits its own rows with the run's,
+    then launches it."""
+    inputs = _with_defaults(given, snapshot.default_inputs)
     missing = [name for name in snapshot.inputs if not inputs.get(name, "").strip()]
     if missing:
         raise InvalidInput(
@@ -129,13 +163,7 @@ async def start(
     log.announce_status(execution, announcements)
     if runs is not None:
         await runs.enqueue(session, execution.id)
-    await session.commit()
-    announcements.publish(bus)
-    if runs is not None:
-        if databricks_token:
-            runs.lend_token(execution.id, databricks_token)
-        runs.wake()
-    return ExecutionRead.model_validate(execution)
+    return Queued(execution, announcements, databricks_token)
 
 
 def _check_uploads(uploads: Sequence[Upload]) -> None:
