@@ -37,6 +37,7 @@ from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.router import router as executions_router
 from kasal.llms.router import router as models_router
 from kasal.mcp.router import router as mcp_router
+from kasal.memory.router import router as memory_router
 from kasal.openapi.router import router as openapi_sources_router
 from kasal.realtime.bus import EventBus
 from kasal.secrets.router import router as api_keys_router
@@ -65,6 +66,7 @@ def api_router() -> APIRouter:
         tasks_router,
         crews_router,
         executions_router,
+        memory_router,
     ):
         api.include_router(router)
     return api

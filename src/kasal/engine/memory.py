@@ -14,10 +14,19 @@ Where the store lives is the caller's choice (`RunRequest.memory_dir`, built fro
 run's group and crew, never from user input); without one it is in the run folder and
 lasts for the run. Every save is announced on crewai's bus as `MemoryRecordsSaved` with
 the saved texts, which the capture turns into a `memory.saved` event with a preview.
+
+Recall blocks the run's event loop: crewai's agents call the synchronous `recall` from
+`aexecute_task`, so while it runs no other run of the worker moves and no heartbeat goes
+out. Kasal keeps recall to one embedding and vector searches: no LLM query analysis
+(`query_analysis_threshold`) and no LLM-driven deeper exploration (`exploration_budget`).
+Saving (the LLM analysis) runs in crewai's background thread and keeps its LLM calls.
+What a first recall would load on the loop (LanceDB, the offline model) `preload` loads
+in a thread before the run starts.
 """
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +43,7 @@ from kasal.engine.spec import LLMConfig
 from kasal.engine.vectors import LanceStore, Record, Where
 
 RUN_MEMORY_DIR = ".memory"  # in the run folder, for `run` scope
+NO_LLM_IN_RECALL = {"query_analysis_threshold": 1_000_000_000, "exploration_budget": 0}
 SCAN_LIMIT = 100_000  # records read at most to answer scope questions
 
 
@@ -54,7 +64,15 @@ def build_memory(
         llm=analysis_llm,
         embedder=embedder_for(embedder).embed,
         storage=MemoryStorage(LanceStore(folder), embedder.key),
+        **NO_LLM_IN_RECALL,
     )
+
+
+def preload(embedder: LLMConfig) -> None:
+    """Import LanceDB and load the offline model now, off the event loop (see above)."""
+    importlib.import_module("lancedb")
+    if embedder.provider == "demo":
+        embedder_for(embedder).embed(["ready"])
 
 
 def scope_source(scope: str | None) -> str:

@@ -46,6 +46,7 @@ from kasal.engine.build import BuiltCrew, build_crew
 from kasal.engine.capture import Emit, RunCapture, capturing, install
 from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
+from kasal.engine.memory import preload as preload_memory
 from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.redact import Redactor
@@ -90,6 +91,9 @@ async def _run(
     started: float,
     servers: Mapping[str, mcp_tools.ConnectedServer],
 ) -> RunResult:
+    spec = request.crew
+    if spec.memory != "off" and spec.embedder in request.llms:
+        await asyncio.to_thread(preload_memory, request.llms[spec.embedder])
     try:
         built = build_crew(request, servers)
     except (ValidationError, ValueError, LookupError) as exc:  # crewai refusing the objects
