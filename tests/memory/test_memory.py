@@ -58,9 +58,8 @@ async def run_and_events(
 
 
 def recalled(events: list[dict[str, Any]]) -> list[str]:
-    return [
-        m["preview"] for e in events if e["type"] == "memory.recalled" for m in e["data"]["memories"]
-    ]
+    found = [e["data"]["memories"] for e in events if e["type"] == "memory.recalled"]
+    return [memory["preview"] for memories in found for memory in memories]
 
 
 async def test_a_crew_remembers_across_runs_and_only_for_itself(
