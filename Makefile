@@ -61,6 +61,7 @@ api-types:
 # Performance, as ratios and percentiles of one run on this machine (not part of `make test`).
 bench: install-dev
 	$(VENV)/bin/python -m benchmarks.run
+	$(VENV)/bin/python -m benchmarks.memory_retrieval
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist

@@ -44,6 +44,7 @@ from kasal.executions.router import router as executions_router
 from kasal.generate.router import router as generate_router
 from kasal.llms.router import router as models_router
 from kasal.mcp.router import router as mcp_router
+from kasal.memory.router import router as memory_router
 from kasal.openapi.router import router as openapi_sources_router
 from kasal.realtime.bus import EventBus
 from kasal.realtime.postgres import PostgresBus
@@ -80,6 +81,7 @@ def api_router() -> APIRouter:
         executions_router,
         tracing_router,
         chats_router,
+        memory_router,
     ):
         api.include_router(router)
     return api

@@ -1,6 +1,6 @@
 """The event catalogue: every `type` an execution's event log can hold, named once.
 
-The engine emits the crew/task/agent/tool/llm events and `log`, the dispatcher and the
+The engine emits the crew/task/agent/tool/llm/memory events and `log`, the dispatcher and the
 executions service write the `execution.*` status events, the Python client and the SDK
 read them, and the web app gets the same list as the `EventType` enum of the OpenAPI
 document (through its generated types). A string typed by hand anywhere else drifts.
@@ -41,6 +41,8 @@ class EventType(enum.StrEnum):
     llm_completed = "llm.completed"
     llm_failed = "llm.failed"
     llm_chunk = "llm.chunk"
+    memory_recalled = "memory.recalled"
+    memory_saved = "memory.saved"
     log = "log"
 
     @classmethod

@@ -21,6 +21,8 @@ import type {
   LibraryAgent,
   LibraryTask,
   McpServer,
+  MemoryList,
+  SharedMemoryScope,
   McpServerCreate,
   McpServerTools,
   McpServerUpdate,
@@ -156,6 +158,14 @@ export const openApiSourcesApi = {
   remove: (id: string) => api.delete(`/openapi-sources/${id}`),
   /** Every operation of the document: one page holds them all. */
   tools: (id: string) => api.get<Page<OpenApiTool>>(`/openapi-sources/${id}/tools`).then((p) => p.items),
+};
+
+export const memoryApi = {
+  list: (crewId: string, scope: SharedMemoryScope, q: string | null, signal?: AbortSignal) =>
+    api.get<MemoryList>('/memory', { crew_id: crewId, scope, q: q || undefined, limit: 100 }, signal),
+  remove: (id: string, crewId: string, scope: SharedMemoryScope) =>
+    api.delete(`/memory/${encodeURIComponent(id)}?${new URLSearchParams({ crew_id: crewId, scope })}`),
+  reset: (crewId: string, scope: SharedMemoryScope) => api.post<{ deleted: number }>('/memory/reset', { scope, crew_id: crewId }),
 };
 
 export const mcpServersApi = {

@@ -1183,6 +1183,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Memory */
+        get: operations["memory_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memory/{memory_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Memory */
+        delete: operations["memory_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memory/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset Memory */
+        post: operations["memory_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1777,9 +1828,11 @@ export interface components {
             planning: boolean;
             /**
              * Memory
-             * @default false
+             * @description off; run (the run's own); crew (every run of this crew); group (the group's crews). Older documents' true/false mean run/off.
+             * @default off
+             * @enum {string}
              */
-            memory: boolean;
+            memory: "off" | "run" | "crew" | "group";
             /** Embedder */
             embedder?: string | null;
             /** Max Rpm */
@@ -1827,8 +1880,11 @@ export interface components {
             manager_llm: string | null;
             /** Planning */
             planning: boolean;
-            /** Memory */
-            memory: boolean;
+            /**
+             * Memory
+             * @enum {string}
+             */
+            memory: "off" | "run" | "crew" | "group";
             /** Embedder */
             embedder: string | null;
             /** Max Rpm */
@@ -1882,7 +1938,7 @@ export interface components {
             /** Planning */
             planning?: boolean | null;
             /** Memory */
-            memory?: boolean | null;
+            memory?: ("off" | "run" | "crew" | "group") | null;
             /** Embedder */
             embedder?: string | null;
             /** Max Rpm */
@@ -1921,8 +1977,11 @@ export interface components {
             manager_llm: string | null;
             /** Planning */
             planning: boolean;
-            /** Memory */
-            memory: boolean;
+            /**
+             * Memory
+             * @enum {string}
+             */
+            memory: "off" | "run" | "crew" | "group";
             /** Embedder */
             embedder: string | null;
             /** Max Rpm */
@@ -1983,9 +2042,11 @@ export interface components {
             planning: boolean;
             /**
              * Memory
-             * @default false
+             * @description off; run (the run's own); crew (every run of this crew); group (the group's crews). Older documents' true/false mean run/off.
+             * @default off
+             * @enum {string}
              */
-            memory: boolean;
+            memory: "off" | "run" | "crew" | "group";
             /** Embedder */
             embedder?: string | null;
             /** Max Rpm */
@@ -2123,8 +2184,11 @@ export interface components {
             manager_llm: string | null;
             /** Planning */
             planning: boolean;
-            /** Memory */
-            memory: boolean;
+            /**
+             * Memory
+             * @enum {string}
+             */
+            memory: "off" | "run" | "crew" | "group";
             /** Embedder */
             embedder: string | null;
             /** Max Rpm */
@@ -2295,7 +2359,7 @@ export interface components {
          * EventType
          * @enum {string}
          */
-        EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "log";
+        EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "memory.recalled" | "memory.saved" | "log";
         /** ExecutionCreate */
         ExecutionCreate: {
             /**
@@ -2646,6 +2710,75 @@ export interface components {
         /** MemberUpdate */
         MemberUpdate: {
             role: components["schemas"]["Role"];
+        };
+        /** MemoryItem */
+        MemoryItem: {
+            /** Id */
+            id: string;
+            /** Text */
+            text: string;
+            /**
+             * Path
+             * @description crewai's scope path inside the store (e.g. /project/x)
+             */
+            path: string;
+            /** Categories */
+            categories: string[];
+            /** Importance */
+            importance: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Embedder
+             * @description Model key of the embedding model that indexed it
+             */
+            embedder: string | null;
+            /**
+             * Score
+             * @description Cosine similarity to q, when searching
+             */
+            score?: number | null;
+        };
+        /** MemoryList */
+        MemoryList: {
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "crew" | "group";
+            /**
+             * Total
+             * @description How many memories the scope holds
+             */
+            total: number;
+            /** Items */
+            items: components["schemas"]["MemoryItem"][];
+        };
+        /** MemoryReset */
+        MemoryReset: {
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "crew" | "group";
+            /**
+             * Crew Id
+             * @description Needed for scope crew
+             */
+            crew_id?: string | null;
+        };
+        /** MemoryResetResult */
+        MemoryResetResult: {
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "crew" | "group";
+            /** Deleted */
+            deleted: number;
         };
         /** MessageCreate */
         MessageCreate: {
@@ -11577,6 +11710,245 @@ export interface operations {
             };
         };
     };
+    memory_list: {
+        parameters: {
+            query?: {
+                /** @description The crew: needed for scope crew and for a search (its embedder) */
+                crew_id?: string | null;
+                /** @description crew or group; by default the crew's own memory setting */
+                scope?: ("crew" | "group") | null;
+                q?: string | null;
+                limit?: number;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryList"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    memory_delete: {
+        parameters: {
+            query?: {
+                crew_id?: string | null;
+                scope?: ("crew" | "group") | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                memory_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    memory_reset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemoryReset"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryResetResult"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -11593,6 +11965,8 @@ export const pathsApiV1AgentsGetParametersQuerySortValues: ReadonlyArray<Flatten
 export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/tasks"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
+export const pathsApiV1MemoryGetParametersQueryScopeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/memory"]["get"]["parameters"]["query"]["scope"]> = ["crew", "group"];
+export const pathsApiV1MemoryMemory_idDeleteParametersQueryScopeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/memory/{memory_id}"]["delete"]["parameters"]["query"]["scope"]> = ["crew", "group"];
 export const agentEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AgentEvent"]["type"]> = ["agent"];
 export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "serper", "tavily", "brave"];
 export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["type"]> = ["none", "api_key", "bearer"];
@@ -11602,22 +11976,31 @@ export const authReadLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<c
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
 export const chatReadTarget_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatRead"]["target_kind"]> = ["crew", "agent"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
+export const crewCreateMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["memory"]> = ["off", "run", "crew", "group"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
+export const crewImportedMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["memory"]> = ["off", "run", "crew", "group"];
 export const crewPatchProcessAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewPatch"]["process"]> = ["sequential", "hierarchical"];
+export const crewPatchMemoryAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewPatch"]["memory"]> = ["off", "run", "crew", "group"];
 export const crewReadProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewRead"]["process"]> = ["sequential", "hierarchical"];
+export const crewReadMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewRead"]["memory"]> = ["off", "run", "crew", "group"];
 export const crewReplaceProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewReplace"]["process"]> = ["sequential", "hierarchical"];
+export const crewReplaceMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewReplace"]["memory"]> = ["off", "run", "crew", "group"];
 export const crewSummaryProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewSummary"]["process"]> = ["sequential", "hierarchical"];
 export const crewTaskOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewTask"]["output_format"]> = ["text", "json"];
 export const crewVersionReadProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewVersionRead"]["process"]> = ["sequential", "hierarchical"];
+export const crewVersionReadMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewVersionRead"]["memory"]> = ["off", "run", "crew", "group"];
 export const discoveredModelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DiscoveredModel"]["kind"]> = ["chat", "embedding"];
 export const doneEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DoneEvent"]["type"]> = ["done"];
 export const edgeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Edge"]["kind"]> = ["assignment", "context"];
 export const errorEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorEvent"]["type"]> = ["error"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "log"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "memory.recalled", "memory.saved", "log"];
 export const exportStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExportStatus"]> = ["pending", "exporting", "exported", "failed"];
 export const mcpServerCreateTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerCreate"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerReadTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerRead"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerUpdateTransportAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerUpdate"]["transport"]> = ["stdio", "sse", "streamable_http"];
+export const memoryListScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MemoryList"]["scope"]> = ["crew", "group"];
+export const memoryResetScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MemoryReset"]["scope"]> = ["crew", "group"];
+export const memoryResetResultScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MemoryResetResult"]["scope"]> = ["crew", "group"];
 export const messageReadRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageRead"]["role"]> = ["user", "assistant"];
 export const messageStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageStatus"]> = ["pending", "done", "failed"];
 export const modelCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "demo"];

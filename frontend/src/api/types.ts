@@ -63,7 +63,11 @@ export type Severity = Problem['severity'];
 
 type CrewRead = Schemas['CrewRead'];
 export type Process = CrewRead['process'];
-export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'max_rpm' | 'verbose'> &
+export type MemoryScope = CrewRead['memory'];
+export type MemoryList = Schemas['MemoryList'];
+export type MemoryItem = Schemas['MemoryItem'];
+export type SharedMemoryScope = MemoryList['scope'];
+export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'embedder' | 'max_rpm' | 'verbose'> &
   Partial<Pick<CrewRead, 'default_inputs'>>;
 
 /** A crew as the canvas holds it: what the server answered, or a draft not saved yet. */

@@ -3,11 +3,18 @@ import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
-import type { Model, Process } from '../api/types';
+import type { MemoryScope, Model, Process } from '../api/types';
 import CommitTextField from '../common/CommitTextField';
 import type { EditableCrew } from './model';
 import ModelPicker from './ModelPicker';
 import { optionalPositiveInt, parseOptionalInt, required } from './validation';
+
+const MEMORY_HELP: Record<MemoryScope, string> = {
+  off: 'Nothing is remembered',
+  run: 'Remembered while the run lasts; more LLM calls',
+  crew: 'Every run of this crew recalls what earlier runs saved',
+  group: "Shared by the group's crews that use group memory",
+};
 
 interface Props {
   doc: EditableCrew;
@@ -17,7 +24,7 @@ interface Props {
 }
 
 export default function CrewSettingsForm({ doc, models, onChange, readOnly }: Props) {
-  const toggle = (field: 'planning' | 'memory' | 'verbose', label: string, help?: string) => (
+  const toggle = (field: 'planning' | 'verbose', label: string, help?: string) => (
     <FormControlLabel
       control={
         <Switch
@@ -77,7 +84,31 @@ export default function CrewSettingsForm({ doc, models, onChange, readOnly }: Pr
         slotProps={{ htmlInput: { inputMode: 'numeric' } }}
       />
       {toggle('planning', 'Planning', 'plan before each iteration')}
-      {toggle('memory', 'Memory', 'needs an embedder; more LLM calls')}
+      <TextField
+        select
+        label="Memory"
+        value={doc.memory}
+        onChange={(e) => onChange({ memory: e.target.value as MemoryScope })}
+        disabled={readOnly}
+        helperText={MEMORY_HELP[doc.memory]}
+      >
+        <MenuItem value="off">Off</MenuItem>
+        <MenuItem value="run">This run only</MenuItem>
+        <MenuItem value="crew">This crew (every run)</MenuItem>
+        <MenuItem value="group">The group's crews</MenuItem>
+      </TextField>
+      {doc.memory !== 'off' && (
+        <ModelPicker
+          label="Embedding model"
+          kind="embedding"
+          value={doc.embedder ?? null}
+          models={models}
+          onChange={(embedder) => onChange({ embedder })}
+          disabled={readOnly}
+          allowNone
+          error={doc.embedder ? null : 'Memory needs an embedding model'}
+        />
+      )}
       {toggle('verbose', 'Verbose')}
     </Box>
   );

@@ -16,12 +16,14 @@ interface Props {
   /** Offer "None" (an optional model, e.g. the manager); an agent must have a model. */
   allowNone?: boolean;
   error?: string | null;
+  /** Which models to offer: chat models (agents, manager) or embedding models (memory). */
+  kind?: 'chat' | 'embedding';
 }
 
 /** Model select: disabled models can't be picked, models without a provider key say so; the
  * group's default (the server's choice of the first model that can run now) comes first. */
-export default function ModelPicker({ label, value, models: allModels, onChange, disabled, allowNone = false, error }: Props) {
-  const chat = allModels?.filter((m) => !m.kind || m.kind === 'chat');
+export default function ModelPicker({ label, value, models: allModels, onChange, disabled, allowNone = false, error, kind = 'chat' }: Props) {
+  const chat = allModels?.filter((m) => (m.kind ?? 'chat') === kind);
   const models = chat && [...chat.filter((m) => m.is_default), ...chat.filter((m) => !m.is_default)];
   const providers = [...new Set((models ?? []).map((m) => m.provider))];
   const items: ReactNode[] = [];

@@ -21,6 +21,7 @@ import { keys } from '../api/hooks';
 import type { Model, Tool } from '../api/types';
 import { notify } from '../common/notify';
 import AgentForm from './AgentForm';
+import MemoryPanel from '../memory/MemoryPanel';
 import CrewSettingsForm from './CrewSettingsForm';
 import DefaultInputs from './DefaultInputs';
 import { allKeys, deriveInputs, disconnect, normalizeAgent, normalizeTask, parseEdgeId, removeNodes, updateAgent, updateSettings, updateTask } from './model';
@@ -63,6 +64,7 @@ function ProblemList({ problems }: { problems: KeyedProblem[] }) {
 
 export default function PropertiesPanel({ readOnly, models, tools, problems }: Props) {
   const doc = useEditor(selectDoc);
+  const crewId = useEditor((s) => s.crewId);
   const selection = useEditor((s) => s.selection);
   const apply = useEditor((s) => s.apply);
   const select = useEditor((s) => s.select);
@@ -201,6 +203,12 @@ export default function PropertiesPanel({ readOnly, models, tools, problems }: P
         Crew settings
       </Typography>
       <CrewSettingsForm doc={doc} models={models} readOnly={readOnly} onChange={(patch) => apply((d) => updateSettings(d, patch))} />
+      {crewId && (doc.memory === 'crew' || doc.memory === 'group') && (
+        <>
+          <Divider sx={{ my: 2 }} />
+          <MemoryPanel crewId={crewId} scope={doc.memory} readOnly={readOnly} />
+        </>
+      )}
       <Divider sx={{ my: 2 }} />
       <Typography variant="subtitle2" component="h3" gutterBottom>
         Inputs

@@ -288,10 +288,10 @@ describe('editor store', () => {
 
 describe('unknown fields', () => {
   it('keeps fields of a newer server and sends them back', () => {
-    const original = { ...sampleDoc(), embedder: { provider: 'x' } } as ReturnType<typeof sampleDoc> & { embedder: unknown };
+    const original = { ...sampleDoc(), knowledge_config: { provider: 'x' } } as ReturnType<typeof sampleDoc> & { knowledge_config: unknown };
     original.agents[0] = { ...original.agents[0], temperature: 0.2 } as (typeof original.agents)[0];
     const payload = toSavePayload(toEditable(original), 3) as unknown as Record<string, unknown>;
-    expect(payload.embedder).toEqual({ provider: 'x' });
+    expect(payload.knowledge_config).toEqual({ provider: 'x' });
     expect((payload.agents as Record<string, unknown>[])[0].temperature).toBe(0.2);
   });
   it('adds library items with known fields only', () => {

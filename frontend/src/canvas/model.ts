@@ -4,7 +4,7 @@
  * stack of snapshots and React can compare by reference.
  */
 import { patterns } from '../api/schema';
-import type { Agent, CrewDocument, Position, Task, ToolRef } from '../api/types';
+import type { Agent, CrewDocument, MemoryScope, Position, Task, ToolRef } from '../api/types';
 
 export type NodeKind = 'agent' | 'task';
 
@@ -25,7 +25,8 @@ export function toEditable(doc: CrewDocument): EditableCrew {
     process: doc.process ?? 'sequential',
     manager_llm: doc.manager_llm ?? null,
     planning: Boolean(doc.planning),
-    memory: Boolean(doc.memory),
+    memory: memoryScope(doc.memory),
+    embedder: doc.embedder ?? null,
     max_rpm: doc.max_rpm ?? null,
     verbose: Boolean(doc.verbose),
     agents: (doc.agents ?? []).map((a) => normalizeAgent(a)),
@@ -35,6 +36,12 @@ export function toEditable(doc: CrewDocument): EditableCrew {
       viewport: doc.layout?.viewport ?? { x: 0, y: 0, zoom: 1 },
     },
   };
+}
+
+/** Documents from before memory scopes said true/false: the run's own memory, or none. */
+function memoryScope(value: MemoryScope | boolean | undefined): MemoryScope {
+  if (typeof value === 'boolean') return value ? 'run' : 'off';
+  return value ?? 'off';
 }
 
 /** An agent with every field set. `strict` drops fields this client does not know. */

@@ -10,7 +10,8 @@ export function sampleDoc(): CrewDocument {
     process: 'sequential',
     manager_llm: null,
     planning: false,
-    memory: false,
+    memory: 'off',
+    embedder: null,
     max_rpm: null,
     verbose: false,
     agents: [

@@ -12,6 +12,7 @@ const KINDS: { kind: LogKind; label: string }[] = [
   { kind: 'agent', label: 'Agents' },
   { kind: 'tool', label: 'Tools' },
   { kind: 'llm', label: 'LLM' },
+  { kind: 'memory', label: 'Memory' },
   { kind: 'log', label: 'Logs' },
   { kind: 'crew', label: 'Crew' },
 ];

@@ -209,3 +209,21 @@ describe('the event catalogue', () => {
     }
   });
 });
+
+describe('memory events', () => {
+  it('shows what was recalled, with scores, and what was saved, under the Memory kind', () => {
+    const recalled = ev(1, 'memory.recalled', {
+      task_key: 'research',
+      data: { query: 'Research tides', count: 1, memories: [{ id: 'm1', preview: 'Spring tides rise 13 m.', score: 0.8123 }] },
+    });
+    const saved = ev(2, 'memory.saved', { data: { count: 1, memories: [{ preview: 'Tea comes from China.' }] } });
+    expect(describeEvent(recalled)).toEqual({
+      text: 'Memory recalled 1 for "Research tides": Spring tides rise 13 m. (0.81)',
+      level: 'info',
+    });
+    expect(describeEvent(saved)?.text).toBe('Memory saved 1: Tea comes from China.');
+    const s = applyEvents(fresh(), [recalled, saved]);
+    const lines = filterLog(s.log, { kinds: new Set(['memory']), taskKey: null, agentKey: null });
+    expect(lines.map((l) => l.type)).toEqual(['memory.recalled', 'memory.saved']);
+  });
+});

@@ -7,7 +7,7 @@
 import type { EventType, ExecutionEvent, ExecutionStatus } from '../api/types';
 
 export type NodeRunState = 'queued' | 'running' | 'done' | 'failed';
-export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'llm' | 'log';
+export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'llm' | 'memory' | 'log';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
 export interface LogLine {
@@ -85,9 +85,18 @@ function clip(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** The previews of a memory event, each with its score when recalled. */
+function memories(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((m: { preview?: unknown; score?: unknown }) => {
+    const score = typeof m.score === 'number' ? ` (${m.score.toFixed(2)})` : '';
+    return `${clip(str(m.preview), 120)}${score}`;
+  });
+}
+
 function kindOf(type: EventType): LogKind {
   const prefix = type.split('.')[0];
-  if (prefix === 'execution' || prefix === 'crew' || prefix === 'task' || prefix === 'agent' || prefix === 'tool' || prefix === 'llm')
+  if (prefix === 'execution' || prefix === 'crew' || prefix === 'task' || prefix === 'agent' || prefix === 'tool' || prefix === 'llm' || prefix === 'memory')
     return prefix;
   return 'log';
 }
@@ -152,6 +161,18 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
     }
     case 'llm.failed':
       return { text: `LLM ${str(d.model)} failed: ${str(d.error)}`, level: 'error' };
+    case 'memory.recalled': {
+      const found = memories(d.memories);
+      const n = num(d.count);
+      return {
+        text: `Memory recalled ${n} for "${clip(str(d.query), 80)}"${found.length ? `: ${found.join('; ')}` : ''}`,
+        level: 'info',
+      };
+    }
+    case 'memory.saved': {
+      const found = memories(d.memories);
+      return { text: `Memory saved ${num(d.count)}${found.length ? `: ${found.join('; ')}` : ''}`, level: 'info' };
+    }
     case 'log': {
       const level = str(d.level).toLowerCase();
       return {

@@ -110,7 +110,7 @@ class CrewDocument(APIModel):
     process: Literal["sequential", "hierarchical"] = "sequential"
     manager_llm: str | None = None
     planning: bool = False
-    memory: bool = False
+    memory: Literal["off", "run", "crew", "group"] | bool = "off"  # bool: older servers
     embedder: str | None = None
     max_rpm: int | None = None
     verbose: bool = False

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from kasal.agents.schemas import AgentFields, LongText, ModelKey, Strict
+from kasal.engine.spec import MemorySetting
 from kasal.tasks.schemas import TaskFields
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -77,7 +78,11 @@ class CrewSettings(Strict):
     process: Process = "sequential"
     manager_llm: ModelKey | None = None
     planning: bool = False
-    memory: bool = False
+    memory: MemorySetting = Field(
+        "off",
+        description="off; run (the run's own); crew (every run of this crew); "
+        "group (the group's crews). Older documents' true/false mean run/off.",
+    )
     embedder: ModelKey | None = None
     max_rpm: int | None = Field(None, ge=1, le=100_000)
     verbose: bool = False
@@ -138,7 +143,7 @@ class CrewPatch(Strict):
     process: Process | None = None
     manager_llm: ModelKey | None = None
     planning: bool | None = None
-    memory: bool | None = None
+    memory: MemorySetting | None = None
     embedder: ModelKey | None = None
     max_rpm: int | None = Field(None, ge=1, le=100_000)
     verbose: bool | None = None
@@ -185,7 +190,7 @@ class CrewRead(BaseModel):
     process: Process
     manager_llm: str | None
     planning: bool
-    memory: bool
+    memory: MemorySetting
     embedder: str | None
     max_rpm: int | None
     verbose: bool

@@ -15,6 +15,7 @@ from typing import Any
 
 from crewai import Agent, Crew, Process, Task
 from crewai.llms.base_llm import BaseLLM
+from crewai.memory.unified_memory import Memory
 from crewai.tools import BaseTool
 from crewai.utilities.pydantic_schema_utils import create_model_from_schema
 from crewai.utilities.string_utils import sanitize_tool_name
@@ -23,7 +24,14 @@ from pydantic import BaseModel, ConfigDict
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
-from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec, ToolRef
+from kasal.engine.spec import (
+    PERSISTENT_SCOPES,
+    AgentSpec,
+    LLMConfig,
+    RunRequest,
+    TaskSpec,
+    ToolRef,
+)
 from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import ToolOrigin, build_tools, tool_origin
@@ -53,6 +61,7 @@ class BuiltCrew:
     llms: list[tuple[str, BaseLLM]]  # (model key, LLM object) for every object built
     tools: dict[str, ToolOrigin]  # the name crewai's events give a tool → what it is
     output_files: dict[str, str]  # spec key → file in the run folder, inputs filled in
+    memory: Memory | None = None  # closed when the run ends: its saves run in a thread
 
 
 class _RunLLMs:
@@ -128,13 +137,19 @@ def build_crew(
         tasks[task_spec.key] = _task(task_spec, agents, tasks, tools)
     first_llm = spec.manager_llm or (spec.agents[0].llm if spec.agents else None)
     options: dict[str, Any] = {}
+    memory: Memory | None = None
     if spec.process == "hierarchical":
         options["manager_llm"] = llms.new(spec.manager_llm)
     if spec.planning:  # the planning itself runs before kickoff: see planning.py
         options["planning_llm"] = llms.new(first_llm)
-    if spec.memory and spec.embedder is not None:
-        embedder = request.llms[spec.embedder]
-        options["memory"] = build_memory(embedder, llms.new(first_llm), work_dir)
+    if spec.memory != "off" and spec.embedder is not None:
+        shared = request.memory_dir if spec.memory in PERSISTENT_SCOPES else None
+        options["memory"] = memory = build_memory(
+            request.llms[spec.embedder],
+            llms.new(first_llm),
+            work_dir,
+            Path(shared) if shared is not None else None,
+        )
     crew = Crew(
         name=spec.name,
         agents=list(agents.values()),
@@ -152,6 +167,7 @@ def build_crew(
         llms=llms.built,
         tools=tools.origins,
         output_files=output_files,
+        memory=memory,
     )
 
 

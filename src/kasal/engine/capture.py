@@ -47,6 +47,11 @@ from crewai.events.types.llm_events import (
     LLMCallType,
     LLMStreamChunkEvent,
 )
+from crewai.events.types.memory_events import (
+    MemoryQueryCompletedEvent,
+    MemoryQueryFailedEvent,
+    MemorySaveFailedEvent,
+)
 from crewai.events.types.task_events import TaskCompletedEvent, TaskFailedEvent, TaskStartedEvent
 from crewai.events.types.tool_usage_events import (
     ToolSelectionErrorEvent,
@@ -56,6 +61,7 @@ from crewai.events.types.tool_usage_events import (
     ToolValidateInputErrorEvent,
 )
 
+from kasal.engine.memory import MemoryRecordsSaved
 from kasal.engine.redact import Redactor
 from kasal.engine.spec import EngineEvent
 from kasal.engine.tools.base import ToolError
@@ -65,6 +71,8 @@ from kasal.events import EventType
 HOLD_S = 0.05
 MAX_TEXT = 20_000
 PREVIEW_CHARS = 2_000  # of each argument, result or error of a tool call
+MEMORY_PREVIEW_CHARS = 200  # of each memory saved or recalled
+MEMORY_PREVIEWS = 10  # memories listed at most per event
 
 Emit = Callable[[EngineEvent], None]
 Data = dict[str, Any]
@@ -295,6 +303,36 @@ def _chunk(event: LLMStreamChunkEvent) -> tuple[EventType, Data] | None:
     return EventType.llm_chunk, {"text": event.chunk, "call_id": event.call_id}
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= MEMORY_PREVIEW_CHARS else text[:MEMORY_PREVIEW_CHARS] + "…"
+
+
+def _recalled(event: MemoryQueryCompletedEvent) -> tuple[EventType, Data]:
+    matches = list(event.results or [])
+    return EventType.memory_recalled, {
+        "query": _short(event.query),
+        "count": len(matches),
+        "memories": [
+            {"id": m.record.id, "preview": _short(m.record.content), "score": round(m.score, 4)}
+            for m in matches[:MEMORY_PREVIEWS]
+        ],
+    }
+
+
+def _saved(event: MemoryRecordsSaved) -> tuple[EventType, Data]:
+    return EventType.memory_saved, {
+        "count": len(event.contents),
+        "memories": [{"preview": _short(text)} for text in event.contents[:MEMORY_PREVIEWS]],
+    }
+
+
+def _memory_warning(what: str) -> Converter:
+    return lambda e: (
+        EventType.log,
+        {"level": "warning", "message": _clip(f"{what} failed: {e.error}")},
+    )
+
+
 Converter = Callable[[Any], tuple[EventType, Data] | None]
 
 _CONVERTERS: dict[type[BaseEvent], Converter] = {
@@ -346,4 +384,8 @@ _CONVERTERS: dict[type[BaseEvent], Converter] = {
         {"model": e.model, "call_id": e.call_id, "error": _clip(e.error)},
     ),
     LLMStreamChunkEvent: _chunk,
+    MemoryQueryCompletedEvent: _recalled,
+    MemoryRecordsSaved: _saved,
+    MemoryQueryFailedEvent: _memory_warning("Memory recall"),
+    MemorySaveFailedEvent: _memory_warning("Memory save"),
 }

@@ -8,6 +8,9 @@ Failures never raise: a bad spec, a provider that is down or refuses the key, a
 tool that breaks the run... all return `RunResult(status="failed", error=...)`
 with a message the user can act on, after a `crew.failed` event.
 
+Memory: its saves run in a background thread; the run waits for them before it reports
+its end (see `_close_memory`).
+
 Storage: crewai's kickoff task-output store lives in the run's folder while the run
 lasts (see `_private_task_outputs`); nothing of a run is left in crewai's shared
 storage dir for another run, of any group, to find.
@@ -43,6 +46,7 @@ from kasal.engine.build import BuiltCrew, build_crew
 from kasal.engine.capture import Emit, RunCapture, capturing, install
 from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
+from kasal.engine.memory import preload as preload_memory
 from kasal.engine.paths import private_dir
 from kasal.engine.planning import plan_tasks
 from kasal.engine.redact import Redactor
@@ -87,6 +91,9 @@ async def _run(
     started: float,
     servers: Mapping[str, mcp_tools.ConnectedServer],
 ) -> RunResult:
+    spec = request.crew
+    if spec.memory != "off" and spec.embedder in request.llms:
+        await asyncio.to_thread(preload_memory, request.llms[spec.embedder])
     try:
         built = build_crew(request, servers)
     except (ValidationError, ValueError, LookupError) as exc:  # crewai refusing the objects
@@ -114,12 +121,14 @@ async def _run(
         capture.close()
         raise
     except Exception as exc:  # a failed run is a result, not a crash of the worker
+        await _close_memory(built)
         await _drain(capture, pump)
         message = explain(exc, request.llms, capture.failed_model)
         # The tasks that finished keep their files, as with crewai.
         unwritten = await asyncio.to_thread(_write_output_files, built, Path(request.work_dir))
         message = " ".join([message, *unwritten])
         return _failed(emit, message, _usage(built.llms, request.llms), started)
+    await _close_memory(built)
     await _drain(capture, pump)
     # Off the event loop: the worker's other runs go on while a large output is written.
     unwritten = await asyncio.to_thread(_write_output_files, built, Path(request.work_dir))
@@ -168,6 +177,13 @@ def _private_task_outputs(crew: Crew, work_dir: Path) -> Iterator[None]:
         yield
     finally:
         shutil.rmtree(store, ignore_errors=True)
+
+
+async def _close_memory(built: BuiltCrew) -> None:
+    """Wait for the memory's background saves, so that a run reported as ended has saved
+    all it remembers (the next run recalls it) and their events are in its log."""
+    if built.memory is not None:
+        await asyncio.to_thread(built.memory.close)
 
 
 async def _pump(capture: RunCapture) -> None:

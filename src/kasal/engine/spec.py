@@ -9,12 +9,27 @@ build and validate specs without importing it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from kasal.engine.openapi_spec import OpenApiSource
 from kasal.events import EventType
+
+MemoryScope = Literal["off", "run", "crew", "group"]
+PERSISTENT_SCOPES: frozenset[MemoryScope] = frozenset({"crew", "group"})
+
+
+def _memory_scope(value: Any) -> Any:
+    """Documents written before memory had scopes say `memory: true/false`: true was
+    the run's own memory, so old versions and imported YAML keep meaning the same."""
+    if isinstance(value, bool):
+        return "run" if value else "off"
+    return value
+
+
+# `off`; `run` (the run's folder); `crew` (every run of the crew); `group` (the group's crews).
+MemorySetting = Annotated[MemoryScope, BeforeValidator(_memory_scope)]
 
 
 class _Spec(BaseModel):
@@ -64,7 +79,7 @@ class CrewSpec(_Spec):
     process: Literal["sequential", "hierarchical"] = "sequential"
     manager_llm: str | None = None
     planning: bool = False
-    memory: bool = False
+    memory: MemorySetting = "off"
     embedder: str | None = None  # model key of an embedding model; memory needs one
     max_rpm: int | None = None
     verbose: bool = False
@@ -139,6 +154,9 @@ class RunRequest(_Spec):
     inputs: dict[str, str] = Field(default_factory=dict)
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
+    # Where a `crew` or `group` memory lives (chosen by the caller from the run's group and
+    # crew); None keeps memory in the run folder, for the run only.
+    memory_dir: str | None = None
     tools: ToolSettings = Field(default_factory=ToolSettings)
     mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)  # by name
     connections: dict[str, DatabaseConnection] = Field(default_factory=dict)

@@ -263,7 +263,7 @@ class _Rules:
             )
         if crew.manager_llm is not None:
             yield from self._model("/manager_llm", crew.manager_llm, "chat")
-        if crew.memory and crew.embedder is None:
+        if crew.memory != "off" and crew.embedder is None:
             yield Finding(
                 "/embedder",
                 "memory_without_embedder",

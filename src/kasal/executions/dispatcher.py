@@ -27,6 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,7 +38,14 @@ from kasal.connections import service as connections
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, StoredDataInvalid
-from kasal.engine.spec import CrewSpec, EngineEvent, RunRequest, RunResult, ToolSettings
+from kasal.engine.spec import (
+    PERSISTENT_SCOPES,
+    CrewSpec,
+    EngineEvent,
+    RunRequest,
+    RunResult,
+    ToolSettings,
+)
 from kasal.engine.tools.refs import referenced_sources
 from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
@@ -48,6 +56,8 @@ from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
 from kasal.llms import service as llms
 from kasal.mcp import service as mcp
+from kasal.memory import folders as memory_folders
+from kasal.memory.folders import SharedScope
 from kasal.openapi import service as openapi
 from kasal.realtime.bus import EventBus
 from kasal.runtime import NoFreeSlot, WorkerPool
@@ -319,6 +329,7 @@ class Dispatcher:
             session, execution.group_id, self.settings, referenced_sources(spec, "mcp")
         )
         work_dir = await self.run_folders.create(execution.id)
+        memory_dir = await self._memory_dir(execution, spec)
         attached = await AttachmentRepository(session).of(execution.id)
         await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
         return RunRequest(
@@ -327,6 +338,7 @@ class Dispatcher:
             inputs={k: str(v) for k, v in execution.inputs.items()},
             llms=configs,
             work_dir=str(work_dir),
+            memory_dir=str(memory_dir) if memory_dir is not None else None,
             tools=ToolSettings(
                 http_allow_private=self.settings.tools_http_allow_private,
                 search_endpoints=self.settings.tools_search_endpoints,
@@ -336,6 +348,22 @@ class Dispatcher:
             openapi=await openapi.for_run(session, execution.group_id, spec),
             connections=databases,
             mcp_servers=servers,
+        )
+
+    async def _memory_dir(self, execution: Execution, spec: CrewSpec) -> Path | None:
+        """The run's lasting memory folder, from its own group and crew (see memory.folders);
+        None for `off`/`run`, and for a run whose crew is gone (its memory went with it)."""
+        if spec.memory not in PERSISTENT_SCOPES or (
+            spec.memory == "crew" and execution.crew_id is None
+        ):
+            return None
+        scope: SharedScope = "crew" if spec.memory == "crew" else "group"
+        return await asyncio.to_thread(
+            memory_folders.prepare,
+            self.settings.data_dir,
+            execution.group_id,
+            scope,
+            execution.crew_id,
         )
 
     # Writing what the workers report

@@ -68,8 +68,10 @@ class Runs(Protocol):
 
 
 def model_keys(spec: CrewSpec) -> set[str]:
+    """The models a run uses: its agents', its manager's, and its embedder when memory is on."""
     keys = {agent.llm for agent in spec.agents if agent.llm}
-    return keys | ({spec.manager_llm} if spec.manager_llm else set())
+    keys |= {spec.manager_llm} if spec.manager_llm else set()
+    return keys | ({spec.embedder} if spec.embedder and spec.memory != "off" else set())
 
 
 def _with_defaults(given: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:

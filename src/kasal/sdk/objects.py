@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from kasal.engine.spec import MemorySetting
 from kasal.sdk.definition import CrewDefinitionError, crew_body
 from kasal.sdk.output import CrewOutput
 
@@ -116,7 +117,7 @@ class Crew(BaseModel):
     process: Literal["sequential", "hierarchical"] = "sequential"
     manager_llm: str | None = None
     planning: bool = False
-    memory: bool = False
+    memory: MemorySetting = "off"  # True/False as in crewai: run/off
     embedder: str | None = None
     max_rpm: int | None = None
     verbose: bool = True
