@@ -41,6 +41,7 @@ class EventType(enum.StrEnum):
     llm_completed = "llm.completed"
     llm_failed = "llm.failed"
     llm_chunk = "llm.chunk"
+    knowledge_retrieved = "knowledge.retrieved"
     log = "log"
 
     @classmethod

@@ -42,6 +42,7 @@ from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
+from kasal.knowledge import service as knowledge
 from kasal.llms import service as llms
 from kasal.mcp import service as mcp
 from kasal.openapi import service as openapi
@@ -304,6 +305,9 @@ class Dispatcher:
             openapi=await openapi.for_run(session, execution.group_id, spec),
             connections=databases,
             mcp_servers=servers,
+            knowledge=await knowledge.resolve_for_run(
+                session, execution.group_id, self.settings, spec.knowledge_bases()
+            ),
         )
 
     # Writing what the workers report
