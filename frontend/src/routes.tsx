@@ -9,6 +9,7 @@ const CrewsPage = lazy(() => import('./crews/CrewsPage'));
 const EditorPage = lazy(() => import('./canvas/EditorPage'));
 const ExecutionsPage = lazy(() => import('./executions/ExecutionsPage'));
 const ExecutionDetailPage = lazy(() => import('./executions/ExecutionDetailPage'));
+const KnowledgePage = lazy(() => import('./knowledge/KnowledgePage'));
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
 const NotFoundPage = lazy(() => import('./common/NotFoundPage'));
 
@@ -29,6 +30,7 @@ export const router = createBrowserRouter([
       { path: 'crews/:crewId', element: page(<EditorPage />) },
       { path: 'executions', element: page(<ExecutionsPage />) },
       { path: 'executions/:executionId', element: page(<ExecutionDetailPage />) },
+      { path: 'knowledge', element: page(<KnowledgePage />) },
       { path: 'settings', element: <Navigate to="/settings/models" replace /> },
       { path: 'settings/:tab', element: page(<SettingsPage />) },
       { path: '*', element: page(<NotFoundPage />) },

@@ -64,7 +64,7 @@ export type Severity = Problem['severity'];
 type CrewRead = Schemas['CrewRead'];
 export type Process = CrewRead['process'];
 export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'max_rpm' | 'verbose'> &
-  Partial<Pick<CrewRead, 'default_inputs'>>;
+  Partial<Pick<CrewRead, 'default_inputs' | 'knowledge'>>;
 
 /** A crew as the canvas holds it: what the server answered, or a draft not saved yet. */
 export type CrewDocument = CrewSettings &
@@ -78,7 +78,8 @@ export type CrewSummary = Schemas['CrewSummary'];
 export type CrewVersion = Schemas['VersionSummary'];
 export type ValidationResult = Schemas['ValidationReport'];
 
-export type LibraryAgent = Omit<Agent, 'key'> & { id: Uuid };
+/** Knowledge bases belong to a crew's agents: a library agent has none. */
+export type LibraryAgent = Omit<Agent, 'key' | 'knowledge'> & { id: Uuid };
 export type LibraryTask = Omit<Task, 'key' | 'agent' | 'context'> & { id: Uuid };
 
 export type Provider = Schemas['ModelCreate']['provider'];
@@ -132,6 +133,14 @@ export type McpTransport = McpServer['transport'];
 /** What a test found, or the last discovery (`ok` false: the server could not be reached). */
 export type McpServerTools = Schemas['McpServerTools'];
 export type McpTool = Schemas['McpToolRead'];
+
+/** A knowledge base of the group: documents chunked and embedded for agents to search. */
+export type KnowledgeBase = Schemas['KnowledgeBaseRead'];
+export type KnowledgeBaseCreate = Schemas['KnowledgeBaseCreate'];
+export type KnowledgeBaseUpdate = Schemas['KnowledgeBaseUpdate'];
+export type KnowledgeFile = Schemas['KnowledgeFileRead'];
+export type KnowledgeFileStatus = Schemas['FileStatus'];
+export type KnowledgeHit = Schemas['SearchHit'];
 
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;

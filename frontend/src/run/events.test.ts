@@ -186,7 +186,7 @@ describe('filterLog', () => {
     expect(tools.map((l) => l.type)).toEqual(['tool.started', 'tool.completed']);
   });
   it('filters by task and agent', () => {
-    const all = new Set(['execution', 'crew', 'task', 'agent', 'tool', 'llm', 'log'] as const);
+    const all = new Set(['execution', 'crew', 'task', 'agent', 'tool', 'knowledge', 'llm', 'log'] as const);
     const write = filterLog(s.log, { kinds: all, taskKey: 'write', agentKey: null });
     expect(write.every((l) => l.taskKey === 'write')).toBe(true);
     expect(write.length).toBe(3);

@@ -11,6 +11,7 @@ import UserMenu from './UserMenu';
 const NAV = [
   { to: '/crews', label: 'Crews' },
   { to: '/executions', label: 'Executions' },
+  { to: '/knowledge', label: 'Knowledge' },
   { to: '/settings', label: 'Settings' },
 ];
 
