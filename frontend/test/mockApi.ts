@@ -119,7 +119,8 @@ export class MockApi {
     if (route === 'GET /groups/g1/members') return json(200, page([{ user_id: 'u1', email: 'ada@example.org', name: 'Ada', role: 'admin' }]));
     if (route === 'GET /models') return json(200, page(this.models));
     if (route === 'GET /tools') return json(200, page(this.tools));
-    if (route === 'GET /agents' || route === 'GET /tasks' || route === 'GET /api-keys' || route === 'GET /auth/tokens' || route === 'GET /users') return json(200, page([]));
+    if (route === 'GET /agents' || route === 'GET /tasks' || route === 'GET /api-keys' || route === 'GET /auth/tokens' || route === 'GET /users' || route === 'GET /knowledge')
+      return json(200, page([]));
     if (route === 'GET /crews')
       return json(200, page([...this.crews.values()].map(({ id, name, description, version, process, updated_at, created_at }) => ({ id, name, description, version, process, updated_at, created_at }))));
 
