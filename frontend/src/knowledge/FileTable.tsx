@@ -12,7 +12,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../api/client';
 import { knowledgeApi } from '../api/endpoints';
 import { keys } from '../api/hooks';
@@ -65,6 +65,12 @@ export default function FileTable({ baseId, canEdit }: { baseId: string; canEdit
     refetchInterval: (query) => (pending(query.state.data) ? POLL_MS : false),
   });
   const refresh = () => qc.invalidateQueries({ queryKey: keys.knowledge });
+  // Each new answer on the files (a poll while they are ingested) brings the bases' counts up
+  // to date; only the list of bases, or the files would be fetched again at once.
+  const { dataUpdatedAt } = files;
+  useEffect(() => {
+    void qc.invalidateQueries({ queryKey: keys.knowledge, exact: true });
+  }, [qc, dataUpdatedAt]);
   const remove = useMutation({
     mutationFn: (fileId: string) => knowledgeApi.removeFile(baseId, fileId),
     onSuccess: () => {
