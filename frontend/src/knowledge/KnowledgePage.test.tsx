@@ -44,14 +44,11 @@ beforeEach(() => {
   api.install();
   const user = { id: 'u1', email: 'ada@example.org', name: 'Ada', is_admin: false, is_active: true, personal_group_id: 'g1', created_at: stamp.created_at };
   useSession.setState({ status: 'signedIn', user, groupId: 'g1' });
-  api.overrides.set('GET /knowledge', json(200, { items: [base], next_cursor: null }));
-  api.overrides.set(
-    'GET /knowledge/kb1/files',
-    json(200, {
-      items: [file('manual.pdf', {}), file('broken.pdf', { status: 'failed', error: "'broken.pdf' is not a readable PDF file", chunks_done: 0, chunks_total: null })],
-      next_cursor: null,
-    }),
-  );
+  api.knowledgeBases = [base];
+  api.knowledgeFiles.set('kb1', [
+    file('manual.pdf', {}),
+    file('broken.pdf', { status: 'failed', error: "'broken.pdf' is not a readable PDF file", chunks_done: 0, chunks_total: null }),
+  ]);
 });
 afterEach(() => vi.unstubAllGlobals());
 
