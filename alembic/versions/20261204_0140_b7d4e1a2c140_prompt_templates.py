@@ -1,7 +1,7 @@
 """Prompt templates: a group's own text of a shipped template
 
 Revision ID: b7d4e1a2c140
-Revises: f1a2b3c4d350
+Revises: b7d2e4f60120
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import kasal.core.db
 
 revision: str = "b7d4e1a2c140"
-down_revision: str | None = "f1a2b3c4d350"
+down_revision: str | None = "b7d2e4f60120"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

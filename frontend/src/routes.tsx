@@ -10,6 +10,7 @@ const EditorPage = lazy(() => import('./canvas/EditorPage'));
 const ExecutionsPage = lazy(() => import('./executions/ExecutionsPage'));
 const ExecutionDetailPage = lazy(() => import('./executions/ExecutionDetailPage'));
 const ChatsPage = lazy(() => import('./chats/ChatsPage'));
+const KnowledgePage = lazy(() => import('./knowledge/KnowledgePage'));
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
 const NotFoundPage = lazy(() => import('./common/NotFoundPage'));
 
@@ -31,6 +32,7 @@ export const router = createBrowserRouter([
       { path: 'executions', element: page(<ExecutionsPage />) },
       { path: 'executions/:executionId', element: page(<ExecutionDetailPage />) },
       { path: 'chats/:chatId?', element: page(<ChatsPage />) },
+      { path: 'knowledge', element: page(<KnowledgePage />) },
       { path: 'settings', element: <Navigate to="/settings/models" replace /> },
       { path: 'settings/:tab', element: page(<SettingsPage />) },
       { path: '*', element: page(<NotFoundPage />) },

@@ -10,6 +10,8 @@ import type {
   EventsPage,
   Execution,
   ExecutionEvent,
+  KnowledgeBase,
+  KnowledgeFile,
   McpServer,
   McpServerTools,
   Model,
@@ -61,6 +63,9 @@ export class MockApi {
   connectionCheck: ConnectionCheck = { ok: true, server_version: 'SQLite 3.46.1', error: null, elapsed_ms: 3 };
   openApiTools = new Map<string, OpenApiTool[]>();
   mcpTools = new Map<string, McpServerTools>();
+  knowledgeBases: KnowledgeBase[] = [];
+  /** Each knowledge base's files, by base id. */
+  knowledgeFiles = new Map<string, KnowledgeFile[]>();
   /** Answers that replace the mock's own for a route (`POST /connections`), once each. */
   overrides = new Map<string, Response>();
 
@@ -120,6 +125,9 @@ export class MockApi {
     if (route === 'GET /models') return json(200, page(this.models));
     if (route === 'GET /tools') return json(200, page(this.tools));
     if (route === 'GET /agents' || route === 'GET /tasks' || route === 'GET /api-keys' || route === 'GET /auth/tokens' || route === 'GET /users') return json(200, page([]));
+    if (route === 'GET /knowledge') return json(200, page(this.knowledgeBases));
+    const knowledgeFiles = /^\/knowledge\/([^/]+)\/files$/.exec(path);
+    if (knowledgeFiles && method === 'GET') return json(200, page(this.knowledgeFiles.get(knowledgeFiles[1]) ?? []));
     if (route === 'GET /crews')
       return json(200, page([...this.crews.values()].map(({ id, name, description, version, process, updated_at, created_at }) => ({ id, name, description, version, process, updated_at, created_at }))));
 

@@ -42,6 +42,8 @@ from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.queue import JobQueue, QueuedRuns
 from kasal.executions.router import router as executions_router
 from kasal.generate.router import router as generate_router
+from kasal.knowledge.ingestion import Ingestion
+from kasal.knowledge.router import router as knowledge_router
 from kasal.llms.router import router as models_router
 from kasal.mcp.router import router as mcp_router
 from kasal.memory.router import router as memory_router
@@ -59,6 +61,7 @@ from kasal.web import mount_web_app
 log = logging.getLogger(__name__)
 
 DOCS_PATH = "/api/docs"
+MULTIPART_OVERHEAD = 64 * 1024  # an upload's form fields and boundaries, beyond the file
 
 
 def api_router() -> APIRouter:
@@ -73,6 +76,7 @@ def api_router() -> APIRouter:
         tools_router,
         openapi_sources_router,
         mcp_router,
+        knowledge_router,
         agents_router,
         tasks_router,
         crews_router,
@@ -105,6 +109,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.bus = _bus(settings, app.state.sessionmaker, listen=True)
     await app.state.bus.start()
     queue = JobQueue(settings.db_url) if settings.queue == "procrastinate" else None
+    app.state.ingestion = Ingestion(settings, app.state.sessionmaker)
+    await app.state.ingestion.start()
     app.state.dispatcher = None
     if settings.workers > 0:
         app.state.dispatcher = Dispatcher(
@@ -124,6 +130,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await app.state.trace_exporter.stop()
         if isinstance(app.state.dispatcher, Dispatcher):
             await app.state.dispatcher.stop()
+        await app.state.ingestion.stop()
         await app.state.bus.close()
         await engine.dispose()
         crypto.install(previous_box)
@@ -212,13 +219,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _path_of(app: FastAPI, name: str, *params: str) -> str:
+    """The path template of the route called `name`: each parameter stands for itself
+    (`/api/v1/knowledge/{base_id}/files`)."""
+    return str(app.url_path_for(name, **{param: f"{{{param}}}" for param in params}))
+
+
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Outermost last. Security headers wrap everything, errors included; CORS headers reach
     every answer a browser must read; the request id covers the 500s; a throttled client's
     body is never read; the body guard is the last step before the routes."""
     route_limits = {
-        str(app.url_path_for("import_crew")): MAX_IMPORT_REQUEST_BYTES,
-        str(app.url_path_for("start_execution_with_files")): settings.attachments_max_bytes,
+        _path_of(app, "import_crew"): MAX_IMPORT_REQUEST_BYTES,
+        _path_of(app, "start_execution_with_files"): settings.attachments_max_bytes,
+        _path_of(app, "upload_knowledge_file", "base_id"): (
+            settings.knowledge_max_upload_bytes + MULTIPART_OVERHEAD
+        ),
     }
     app.add_middleware(
         RequestGuardMiddleware, max_bytes=settings.max_body_bytes, route_limits=route_limits

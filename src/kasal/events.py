@@ -43,6 +43,7 @@ class EventType(enum.StrEnum):
     llm_chunk = "llm.chunk"
     memory_recalled = "memory.recalled"
     memory_saved = "memory.saved"
+    knowledge_retrieved = "knowledge.retrieved"
     log = "log"
 
     @classmethod

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "kasal.connections.models",
     "kasal.tools.models",
     "kasal.mcp.models",
+    "kasal.knowledge.models",
     "kasal.agents.models",
     "kasal.tasks.models",
     "kasal.crews.models",

@@ -120,6 +120,17 @@ async def seed_chat(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]
     return {"chat_id": chat["id"]}
 
 
+async def seed_knowledge_base(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    base = await _post(client, world, "/api/v1/knowledge", {"name": f"kb-{next(_names)}"})
+    response = await client.post(
+        f"/api/v1/knowledge/{base['id']}/files",
+        files={"file": ("secret.md", b"# Secret")},
+        headers=world.owner.in_group(world.team),
+    )
+    assert response.status_code == 201, f"seeding a knowledge file: {response.text}"
+    return {"base_id": base["id"], "file_id": response.json()["id"]}
+
+
 async def seed_group(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     return {"group_id": str(world.team), "user_id": str(world.member.user.id)}
 
@@ -137,6 +148,7 @@ SEEDERS: dict[str, Seeder] = {
     "source_id": seed_openapi_source,
     "connection_id": seed_connection,
     "chat_id": seed_chat,
+    "base_id": seed_knowledge_base,
 }
 NOT_GROUP_DATA = {
     "tool_id": "built-in tools are one catalogue for every group; a group only switches them",
@@ -155,6 +167,7 @@ BODIES: dict[str, Callable[[Tenancy], Any]] = {
     "MemberAdd": lambda world: {"email": world.stranger.user.email, "role": "viewer"},
     "MemberUpdate": lambda _: {"role": "viewer"},
     "MessageCreate": lambda _: {"content": "Hello"},
+    "SearchRequest": lambda _: {"query": "secret"},
 }
 
 
@@ -185,8 +198,13 @@ def id_operations(document: dict[str, Any]) -> list[Operation]:
 def request_body(
     operation: Operation, document: dict[str, Any], world: Tenancy
 ) -> tuple[bool, Any]:
-    """(whether to send a body, the body) for an operation, from its request schema."""
+    """(whether to send a body, the body) for an operation, from its request schema. A form
+    (an upload) gets a small text file in each of its fields."""
     content = operation.definition.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content:
+        ref = content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        fields = document["components"]["schemas"][ref]["properties"]
+        return True, {"files": dict.fromkeys(fields, ("tenant.md", b"# tenant"))}
     if "application/json" not in content:
         return False, None
     schema = content["application/json"]["schema"]
@@ -205,7 +223,9 @@ async def _call(
     client: httpx.AsyncClient, operation: Operation, url: str, body: tuple[bool, Any], **kw: Any
 ) -> httpx.Response:
     send, payload = body
-    if send:
+    if send and isinstance(payload, dict) and set(payload) == {"files"}:
+        kw["files"] = payload["files"]
+    elif send:
         kw["json"] = payload
     return await client.request(operation.method, url, **kw)
 

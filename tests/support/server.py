@@ -69,16 +69,19 @@ class LiveServer:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
 
     def pause(self) -> None:
-        """Stop claiming queued runs and keeping house (its workers stay warm). The session's
-        server shares the test database with the in-process app and with servers a test starts
-        itself; paused, it cannot take a run meant for them."""
+        """Stop claiming queued runs and keeping house (its workers stay warm), and stop
+        ingesting knowledge files. The session's server shares the test database with the
+        in-process app and with servers a test starts itself; paused, it cannot take a run
+        or a file meant for them (a file's original is in the data dir it was uploaded to)."""
         dispatcher = self.app.state.dispatcher
         dispatcher._fill_slots = dispatcher._housekeeping = _idle
+        self.app.state.ingestion.round = _idle
 
     def resume(self) -> None:
         dispatcher = self.app.state.dispatcher
         for name in ("_fill_slots", "_housekeeping"):
             vars(dispatcher).pop(name, None)
+        vars(self.app.state.ingestion).pop("round", None)
         dispatcher.wake()
 
     @property

@@ -203,6 +203,35 @@ export class ApiClient {
   upload<T>(path: string, form: FormData): Promise<T> {
     return this.request<T>('POST', path, { form });
   }
+  /**
+   * POST a form with upload progress (`fetch` reports none): `onProgress` gets the fraction
+   * sent, from 0 to 1. The token is made fresh first, so no 401 needs a second upload.
+   */
+  async uploadWithProgress<T>(path: string, form: FormData, onProgress: (sent: number) => void): Promise<T> {
+    await this.freshToken();
+    const headers = this.headers({ form });
+    const xhr = new XMLHttpRequest();
+    const done = new Promise<T>((resolve, reject) => {
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload did not reach the server'));
+      xhr.onload = () => {
+        const res = new Response(xhr.responseText || null, { status: xhr.status, statusText: xhr.statusText });
+        if (xhr.status === 401) this.onAuthFailure();
+        if (xhr.status < 200 || xhr.status >= 300) {
+          void toApiError(res).then(reject);
+          return;
+        }
+        resolve((xhr.responseText ? JSON.parse(xhr.responseText) : undefined) as T);
+      };
+    });
+    xhr.open('POST', buildUrl(path));
+    xhr.withCredentials = true;
+    headers.forEach((value, name) => xhr.setRequestHeader(name, value));
+    xhr.send(form);
+    return done;
+  }
   async download(path: string, query?: Query): Promise<{ blob: Blob; filename: string | null }> {
     const res = await this.request<Response>('GET', path, { query, raw: true, headers: { Accept: '*/*' } });
     const disposition = res.headers.get('Content-Disposition') ?? '';

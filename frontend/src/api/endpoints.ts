@@ -18,6 +18,11 @@ import type {
   Execution,
   ExecutionStatus,
   Group,
+  KnowledgeBase,
+  KnowledgeBaseCreate,
+  KnowledgeBaseUpdate,
+  KnowledgeFile,
+  KnowledgeHit,
   LibraryAgent,
   LibraryTask,
   McpServer,
@@ -182,6 +187,23 @@ export const mcpServersApi = {
 export const tracingApi = {
   get: () => api.get<Tracing>('/tracing'),
   update: (body: TracingUpdate) => api.put<Tracing>('/tracing', body),
+};
+
+export const knowledgeApi = {
+  list: () => fetchAll<KnowledgeBase>('/knowledge'),
+  create: (body: KnowledgeBaseCreate) => api.post<KnowledgeBase>('/knowledge', body),
+  update: (id: string, body: KnowledgeBaseUpdate) => api.patch<KnowledgeBase>(`/knowledge/${id}`, body),
+  remove: (id: string) => api.delete(`/knowledge/${id}`),
+  files: (id: string) => fetchAll<KnowledgeFile>(`/knowledge/${id}/files`),
+  /** One file per request, so each has its own progress and its own error. */
+  upload: (id: string, file: File, onProgress: (sent: number) => void) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return api.uploadWithProgress<KnowledgeFile>(`/knowledge/${id}/files`, form, onProgress);
+  },
+  removeFile: (id: string, fileId: string) => api.delete(`/knowledge/${id}/files/${fileId}`),
+  search: (id: string, query: string, k: number) =>
+    api.post<{ hits: KnowledgeHit[] }>(`/knowledge/${id}/search`, { query, k }).then((r) => r.hits),
 };
 
 export const executionsApi = {

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../auth/session';
-import { connectionsApi, groupsApi, libraryApi, mcpServersApi, modelsApi, openApiSourcesApi, toolsApi, tracingApi } from './endpoints';
+import { connectionsApi, groupsApi, knowledgeApi, libraryApi, mcpServersApi, modelsApi, openApiSourcesApi, toolsApi, tracingApi } from './endpoints';
 import type { Group, Role } from './types';
 
 export const keys = {
@@ -20,6 +20,9 @@ export const keys = {
   mcpServers: ['mcp-servers'] as const,
   mcpTools: (id: string) => ['mcp-servers', id, 'tools'] as const,
   tracing: ['tracing'] as const,
+  knowledge: ['knowledge'] as const,
+  /** Under `knowledge`: a change of the bases refreshes their files too. */
+  knowledgeFiles: (id: string) => ['knowledge', id, 'files'] as const,
   tokens: ['tokens'] as const,
   users: ['users'] as const,
   libraryAgents: ['library', 'agents'] as const,
@@ -105,4 +108,8 @@ export function useTracing() {
 
 export function useMcpTools(serverId: string, enabled = true) {
   return useQuery({ queryKey: keys.mcpTools(serverId), queryFn: () => mcpServersApi.tools(serverId), enabled, staleTime: 60_000 });
+}
+
+export function useKnowledgeBases() {
+  return useQuery({ queryKey: keys.knowledge, queryFn: knowledgeApi.list, staleTime: 30_000 });
 }

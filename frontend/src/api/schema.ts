@@ -599,6 +599,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Knowledge Bases */
+        get: operations["knowledge_list_knowledge_bases"];
+        put?: never;
+        /** Create Knowledge Base */
+        post: operations["knowledge_create_knowledge_base"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/{base_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Knowledge Base */
+        get: operations["knowledge_get_knowledge_base"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Knowledge Base
+         * @description The base, its files and their chunks.
+         */
+        delete: operations["knowledge_delete_knowledge_base"];
+        options?: never;
+        head?: never;
+        /** Update Knowledge Base */
+        patch: operations["knowledge_update_knowledge_base"];
+        trace?: never;
+    };
+    "/api/v1/knowledge/{base_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Knowledge Files
+         * @description Oldest first, each with its status, progress and, when it failed, why.
+         */
+        get: operations["knowledge_list_knowledge_files"];
+        put?: never;
+        /** Upload a file (PDF, DOCX, Markdown, text, HTML, CSV); it is ingested in the background */
+        post: operations["knowledge_upload_knowledge_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/{base_id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Knowledge File */
+        get: operations["knowledge_get_knowledge_file"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Knowledge File
+         * @description The file and its chunks.
+         */
+        delete: operations["knowledge_delete_knowledge_file"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/{base_id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search Knowledge Base
+         * @description The chunks nearest the query, best first, with their scores and sources.
+         */
+        post: operations["knowledge_search_knowledge_base"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -1575,6 +1677,14 @@ export interface components {
              */
             files: string[];
         };
+        /** Body_knowledge_upload_knowledge_file */
+        Body_knowledge_upload_knowledge_file: {
+            /**
+             * File
+             * @description At most KASAL_KNOWLEDGE_MAX_UPLOAD_MB
+             */
+            file: string;
+        };
         /**
          * Category
          * @description How the canvas groups the tool picker.
@@ -1798,6 +1908,11 @@ export interface components {
              * @default false
              */
             verbose: boolean;
+            /**
+             * Knowledge
+             * @description Ids of knowledge bases to search
+             */
+            knowledge?: string[];
         };
         /** CrewCreate */
         CrewCreate: {
@@ -1842,6 +1957,11 @@ export interface components {
              * @default false
              */
             verbose: boolean;
+            /**
+             * Knowledge
+             * @description Ids of knowledge bases to search
+             */
+            knowledge?: string[];
             /** Name */
             name: string;
             /** Agents */
@@ -1891,6 +2011,8 @@ export interface components {
             max_rpm: number | null;
             /** Verbose */
             verbose: boolean;
+            /** Knowledge */
+            knowledge: string[];
             /** Agents */
             agents: components["schemas"]["CrewAgent"][];
             /** Tasks */
@@ -1945,6 +2067,8 @@ export interface components {
             max_rpm?: number | null;
             /** Verbose */
             verbose?: boolean | null;
+            /** Knowledge */
+            knowledge?: string[] | null;
             /** Agents */
             agents?: components["schemas"]["CrewAgent"][] | null;
             /** Tasks */
@@ -1988,6 +2112,8 @@ export interface components {
             max_rpm: number | null;
             /** Verbose */
             verbose: boolean;
+            /** Knowledge */
+            knowledge: string[];
             /** Agents */
             agents: components["schemas"]["CrewAgent"][];
             /** Tasks */
@@ -2056,6 +2182,11 @@ export interface components {
              * @default false
              */
             verbose: boolean;
+            /**
+             * Knowledge
+             * @description Ids of knowledge bases to search
+             */
+            knowledge?: string[];
             /** Name */
             name: string;
             /** Agents */
@@ -2195,6 +2326,8 @@ export interface components {
             max_rpm: number | null;
             /** Verbose */
             verbose: boolean;
+            /** Knowledge */
+            knowledge: string[];
             /** Agents */
             agents: components["schemas"]["CrewAgent"][];
             /** Tasks */
@@ -2359,7 +2492,7 @@ export interface components {
          * EventType
          * @enum {string}
          */
-        EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "memory.recalled" | "memory.saved" | "log";
+        EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "memory.recalled" | "memory.saved" | "knowledge.retrieved" | "log";
         /** ExecutionCreate */
         ExecutionCreate: {
             /**
@@ -2418,6 +2551,34 @@ export interface components {
          * @enum {string}
          */
         ExportStatus: "pending" | "exporting" | "exported" | "failed";
+        /** FileCounts */
+        FileCounts: {
+            /**
+             * Queued
+             * @default 0
+             */
+            queued: number;
+            /**
+             * Processing
+             * @default 0
+             */
+            processing: number;
+            /**
+             * Ready
+             * @default 0
+             */
+            ready: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+        };
+        /**
+         * FileStatus
+         * @enum {string}
+         */
+        FileStatus: "queued" | "processing" | "ready" | "failed";
         /** GenerateRequest */
         GenerateRequest: {
             /**
@@ -2498,6 +2659,124 @@ export interface components {
             database: string;
             /** Auth Mode */
             auth_mode: string;
+        };
+        /** KnowledgeBaseCreate */
+        KnowledgeBaseCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Embedding Model
+             * @description Key of an embedding model of the group's catalog
+             * @default wordllama-l2-256
+             */
+            embedding_model: string;
+            /**
+             * Chunk Size
+             * @description Characters per chunk
+             * @default 1000
+             */
+            chunk_size: number;
+            /**
+             * Chunk Overlap
+             * @description Characters a chunk repeats of the one before
+             * @default 150
+             */
+            chunk_overlap: number;
+        };
+        /** KnowledgeBaseRead */
+        KnowledgeBaseRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Embedding Model */
+            embedding_model: string;
+            /** Chunk Size */
+            chunk_size: number;
+            /** Chunk Overlap */
+            chunk_overlap: number;
+            /** @description How many files are in each status */
+            files: components["schemas"]["FileCounts"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * KnowledgeBaseUpdate
+         * @description Only what is sent changes. The embedding model and the chunking are fixed when the
+         *     base is made: chunks embedded by one model cannot be searched with another's vectors
+         *     (make a new base and upload the files again to change them).
+         */
+        KnowledgeBaseUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+        };
+        /** KnowledgeFileRead */
+        KnowledgeFileRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Base Id
+             * Format: uuid
+             */
+            base_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description Bytes
+             */
+            size: number;
+            /** Content Type */
+            content_type: string;
+            status: components["schemas"]["FileStatus"];
+            /**
+             * Error
+             * @description Why ingestion failed, when it did
+             */
+            error: string | null;
+            /**
+             * Chunks Done
+             * @description Chunks embedded and stored so far
+             */
+            chunks_done: number;
+            /**
+             * Chunks Total
+             * @description Chunks of the file; null until it is chunked
+             */
+            chunks_total: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** Layout */
         Layout: {
@@ -3160,6 +3439,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[KnowledgeBaseRead] */
+        Page_KnowledgeBaseRead_: {
+            /** Items */
+            items: components["schemas"]["KnowledgeBaseRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[KnowledgeFileRead] */
+        Page_KnowledgeFileRead_: {
+            /** Items */
+            items: components["schemas"]["KnowledgeFileRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[McpServerRead] */
         Page_McpServerRead_: {
             /** Items */
@@ -3378,6 +3671,54 @@ export interface components {
              * @description Defaults to the chat's title
              */
             name?: string | null;
+        };
+        /** SearchHit */
+        SearchHit: {
+            /** Text */
+            text: string;
+            /**
+             * Score
+             * @description Cosine similarity to the query, 1 = same direction
+             */
+            score: number;
+            /**
+             * File Id
+             * Format: uuid
+             */
+            file_id: string;
+            /** File Name */
+            file_name: string;
+            /**
+             * Page
+             * @description The PDF page the chunk is from
+             */
+            page: number | null;
+            /**
+             * Section
+             * @description The heading the chunk is under
+             */
+            section: string | null;
+            /**
+             * Chunk
+             * @description The chunk's number in its file, from 0
+             */
+            chunk: number;
+        };
+        /** SearchRequest */
+        SearchRequest: {
+            /** Query */
+            query: string;
+            /**
+             * K
+             * @description How many chunks to answer
+             * @default 5
+             */
+            k: number;
+        };
+        /** SearchResult */
+        SearchResult: {
+            /** Hits */
+            hits: components["schemas"]["SearchHit"][];
         };
         /** Span */
         Span: {
@@ -7906,6 +8247,775 @@ export interface operations {
             };
         };
     };
+    knowledge_list_knowledge_bases: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_KnowledgeBaseRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_create_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeBaseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_get_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_delete_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_update_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeBaseUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeBaseRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_list_knowledge_files: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_KnowledgeFileRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_upload_knowledge_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_knowledge_upload_knowledge_file"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeFileRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_get_knowledge_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeFileRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_delete_knowledge_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    knowledge_search_knowledge_base: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     agents_list: {
         parameters: {
             query?: {
@@ -11993,8 +13103,9 @@ export const discoveredModelKindValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const doneEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DoneEvent"]["type"]> = ["done"];
 export const edgeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Edge"]["kind"]> = ["assignment", "context"];
 export const errorEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorEvent"]["type"]> = ["error"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "memory.recalled", "memory.saved", "log"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "memory.recalled", "memory.saved", "knowledge.retrieved", "log"];
 export const exportStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExportStatus"]> = ["pending", "exporting", "exported", "failed"];
+export const fileStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FileStatus"]> = ["queued", "processing", "ready", "failed"];
 export const mcpServerCreateTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerCreate"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerReadTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerRead"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerUpdateTransportAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerUpdate"]["transport"]> = ["stdio", "sse", "streamable_http"];

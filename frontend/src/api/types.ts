@@ -68,7 +68,7 @@ export type MemoryList = Schemas['MemoryList'];
 export type MemoryItem = Schemas['MemoryItem'];
 export type SharedMemoryScope = MemoryList['scope'];
 export type CrewSettings = Pick<CrewRead, 'name' | 'description' | 'process' | 'manager_llm' | 'planning' | 'memory' | 'embedder' | 'max_rpm' | 'verbose'> &
-  Partial<Pick<CrewRead, 'default_inputs'>>;
+  Partial<Pick<CrewRead, 'default_inputs' | 'knowledge'>>;
 
 /** A crew as the canvas holds it: what the server answered, or a draft not saved yet. */
 export type CrewDocument = CrewSettings &
@@ -82,7 +82,8 @@ export type CrewSummary = Schemas['CrewSummary'];
 export type CrewVersion = Schemas['VersionSummary'];
 export type ValidationResult = Schemas['ValidationReport'];
 
-export type LibraryAgent = Omit<Agent, 'key'> & { id: Uuid };
+/** Knowledge bases belong to a crew's agents: a library agent has none. */
+export type LibraryAgent = Omit<Agent, 'key' | 'knowledge'> & { id: Uuid };
 export type LibraryTask = Omit<Task, 'key' | 'agent' | 'context'> & { id: Uuid };
 
 export type Provider = Schemas['ModelCreate']['provider'];
@@ -141,6 +142,13 @@ export type McpTool = Schemas['McpToolRead'];
 export type Tracing = Schemas['TracingRead'];
 export type TracingUpdate = Schemas['TracingUpdate'];
 export type TraceExport = Schemas['TraceExportRead'];
+/** A knowledge base of the group: documents chunked and embedded for agents to search. */
+export type KnowledgeBase = Schemas['KnowledgeBaseRead'];
+export type KnowledgeBaseCreate = Schemas['KnowledgeBaseCreate'];
+export type KnowledgeBaseUpdate = Schemas['KnowledgeBaseUpdate'];
+export type KnowledgeFile = Schemas['KnowledgeFileRead'];
+export type KnowledgeFileStatus = Schemas['FileStatus'];
+export type KnowledgeHit = Schemas['SearchHit'];
 
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;

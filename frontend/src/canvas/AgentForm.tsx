@@ -5,6 +5,7 @@ import Switch from '@mui/material/Switch';
 import Typography from '@mui/material/Typography';
 import type { Agent, Model, Tool } from '../api/types';
 import CommitTextField from '../common/CommitTextField';
+import KnowledgePicker from './KnowledgePicker';
 import ModelPicker from './ModelPicker';
 import ToolsPicker from './ToolsPicker';
 import { optionalPositiveInt, parseOptionalInt, positiveInt, required, validateKey } from './validation';
@@ -67,6 +68,13 @@ export default function AgentForm({ agent, otherKeys, models, tools, onChange, r
         <Typography variant="caption">Tools</Typography>
       </Divider>
       <ToolsPicker value={agent.tools} tools={tools} onChange={(t) => onChange({ tools: t })} readOnly={readOnly} />
+      <KnowledgePicker
+        label="Knowledge"
+        value={agent.knowledge}
+        onChange={(knowledge) => onChange({ knowledge })}
+        helperText="Bases this agent searches (with knowledge_search), besides the crew's"
+        disabled={readOnly}
+      />
       <Divider textAlign="left">
         <Typography variant="caption">Advanced</Typography>
       </Divider>

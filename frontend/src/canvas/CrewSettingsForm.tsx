@@ -6,6 +6,7 @@ import TextField from '@mui/material/TextField';
 import type { MemoryScope, Model, Process } from '../api/types';
 import CommitTextField from '../common/CommitTextField';
 import type { EditableCrew } from './model';
+import KnowledgePicker from './KnowledgePicker';
 import ModelPicker from './ModelPicker';
 import { optionalPositiveInt, parseOptionalInt, required } from './validation';
 
@@ -82,6 +83,13 @@ export default function CrewSettingsForm({ doc, models, onChange, readOnly }: Pr
         validate={optionalPositiveInt('Max requests per minute')}
         disabled={readOnly}
         slotProps={{ htmlInput: { inputMode: 'numeric' } }}
+      />
+      <KnowledgePicker
+        label="Knowledge"
+        value={doc.knowledge ?? []}
+        onChange={(knowledge) => onChange({ knowledge })}
+        helperText="Bases every agent of the crew searches (with knowledge_search)"
+        disabled={readOnly}
       />
       {toggle('planning', 'Planning', 'plan before each iteration')}
       <TextField

@@ -83,7 +83,8 @@ export default function PropertiesPanel({ readOnly, models, tools, problems }: P
   const saveToLibrary = async () => {
     try {
       if (agent) {
-        const { key: _key, ...fields } = normalizeAgent(agent, true);
+        // Knowledge bases are the crew's choice: a library agent has none.
+        const { key: _key, knowledge: _knowledge, ...fields } = normalizeAgent(agent, true);
         await libraryApi.saveAgent(fields);
         void qc.invalidateQueries({ queryKey: keys.libraryAgents });
       } else if (task) {

@@ -54,6 +54,7 @@ export function normalizeAgent(a: Partial<Agent> & { key: string }, strict = fal
     backstory: a.backstory ?? '',
     llm: a.llm ?? null,
     tools: (a.tools ?? []).map(normalizeToolRef),
+    knowledge: [...(a.knowledge ?? [])],
     allow_delegation: Boolean(a.allow_delegation),
     max_iter: a.max_iter ?? 20,
     max_rpm: a.max_rpm ?? null,

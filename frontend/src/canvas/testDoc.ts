@@ -22,6 +22,7 @@ export function sampleDoc(): CrewDocument {
         backstory: '',
         llm: 'demo',
         tools: [{ tool_id: 'http_request', config: {} }],
+        knowledge: [],
         allow_delegation: false,
         max_iter: 20,
         max_rpm: null,

@@ -11,6 +11,7 @@ const KINDS: { kind: LogKind; label: string }[] = [
   { kind: 'task', label: 'Tasks' },
   { kind: 'agent', label: 'Agents' },
   { kind: 'tool', label: 'Tools' },
+  { kind: 'knowledge', label: 'Knowledge' },
   { kind: 'llm', label: 'LLM' },
   { kind: 'memory', label: 'Memory' },
   { kind: 'log', label: 'Logs' },

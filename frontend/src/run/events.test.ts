@@ -73,6 +73,16 @@ describe('applyEvent', () => {
     expect(s.lastSeq).toBe(18);
   });
 
+  it('names the sources of a knowledge search: file, page or section, and score', () => {
+    const hits = [
+      { file: 'manual.pdf', page: 1, section: null, score: 0.8312 },
+      { file: 'policy.docx', page: null, section: 'Refunds', score: 0.5 },
+    ];
+    const found = describeEvent(ev(3, 'knowledge.retrieved', { agent_key: 'researcher', data: { query: 'warranty?', bases: ['Manuals'], hits } }));
+    expect(found).toEqual({ text: 'Knowledge search "warranty?": manual.pdf p. 1 (0.83); policy.docx § Refunds (0.50)', level: 'info' });
+    expect(describeEvent(ev(4, 'knowledge.retrieved', { data: { query: 'x', hits: [] } }))?.text).toBe('Knowledge search "x": nothing found');
+  });
+
   it('appends llm.chunk text to one streaming line, closed by llm.completed', () => {
     const s = applyEvents(fresh(), script().slice(0, 9));
     const streamed = s.log.filter((l) => l.type === 'llm.chunk');
@@ -186,7 +196,7 @@ describe('filterLog', () => {
     expect(tools.map((l) => l.type)).toEqual(['tool.started', 'tool.completed']);
   });
   it('filters by task and agent', () => {
-    const all = new Set(['execution', 'crew', 'task', 'agent', 'tool', 'llm', 'log'] as const);
+    const all = new Set(['execution', 'crew', 'task', 'agent', 'tool', 'knowledge', 'llm', 'log'] as const);
     const write = filterLog(s.log, { kinds: all, taskKey: 'write', agentKey: null });
     expect(write.every((l) => l.taskKey === 'write')).toBe(true);
     expect(write.length).toBe(3);

@@ -7,7 +7,7 @@
 import type { EventType, ExecutionEvent, ExecutionStatus } from '../api/types';
 
 export type NodeRunState = 'queued' | 'running' | 'done' | 'failed';
-export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'llm' | 'memory' | 'log';
+export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'knowledge' | 'llm' | 'memory' | 'log';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
 export interface LogLine {
@@ -96,7 +96,16 @@ function memories(v: unknown): string[] {
 
 function kindOf(type: EventType): LogKind {
   const prefix = type.split('.')[0];
-  if (prefix === 'execution' || prefix === 'crew' || prefix === 'task' || prefix === 'agent' || prefix === 'tool' || prefix === 'llm' || prefix === 'memory')
+  if (
+    prefix === 'execution' ||
+    prefix === 'crew' ||
+    prefix === 'task' ||
+    prefix === 'agent' ||
+    prefix === 'tool' ||
+    prefix === 'knowledge' ||
+    prefix === 'llm' ||
+    prefix === 'memory'
+  )
     return prefix;
   return 'log';
 }
@@ -104,6 +113,20 @@ function kindOf(type: EventType): LogKind {
 function ms(v: unknown): string {
   const n = num(v);
   return n ? ` in ${n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`}` : '';
+}
+
+/** One chunk a knowledge search found, as the `knowledge.retrieved` event names it. */
+interface KnowledgeSource {
+  file?: string;
+  page?: number | null;
+  section?: string | null;
+  score?: number;
+}
+
+/** `guide.pdf p. 3 (0.82)`, `notes.md § Setup (0.74)`: where a retrieved chunk comes from. */
+export function sourceLabel(hit: KnowledgeSource): string {
+  const where = hit.page ? ` p. ${hit.page}` : hit.section ? ` § ${hit.section}` : '';
+  return `${hit.file ?? '?'}${where} (${num(hit.score).toFixed(2)})`;
 }
 
 /** The text of a log line for an event, or null for events that only change state. */
@@ -152,6 +175,11 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
       return { text: `Tool ${str(d.tool)} returned${ms(d.duration_ms)}: ${clip(str(d.output))}`, level: 'info' };
     case 'tool.failed':
       return { text: `Tool ${str(d.tool)} failed${ms(d.duration_ms)}: ${str(d.error)}`, level: 'error' };
+    case 'knowledge.retrieved': {
+      const hits = Array.isArray(d.hits) ? (d.hits as KnowledgeSource[]) : [];
+      const found = hits.length ? `: ${hits.map(sourceLabel).join('; ')}` : ': nothing found';
+      return { text: `Knowledge search "${clip(str(d.query), 120)}"${found}`, level: 'info' };
+    }
     case 'llm.started':
       return { text: `LLM call to ${str(d.model) || 'model'}`, level: 'debug' };
     case 'llm.completed': {

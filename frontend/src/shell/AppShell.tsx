@@ -12,6 +12,7 @@ const NAV = [
   { to: '/crews', label: 'Crews' },
   { to: '/chats', label: 'Chat' },
   { to: '/executions', label: 'Executions' },
+  { to: '/knowledge', label: 'Knowledge' },
   { to: '/settings', label: 'Settings' },
 ];
 

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Executables stdio MCP servers may run on this host (exact match); none",
     )
+    knowledge_max_upload_mb: int = Field(
+        default=50, ge=1, le=4096, description="Largest file uploaded to a knowledge base (MiB)"
+    )
     run_retention_s: float = Field(
         default=7 * 24 * 3600, gt=0, description="Seconds a finished run's folder is kept"
     )
@@ -198,6 +201,10 @@ class Settings(BaseSettings):
         if "auth_mode" not in given:
             self.auth_mode = "databricks"
         return self
+
+    @property
+    def knowledge_max_upload_bytes(self) -> int:
+        return self.knowledge_max_upload_mb * 1024 * 1024
 
     @property
     def is_dev(self) -> bool:

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasal.core.errors import KasalError, RateLimited, error_body
@@ -149,15 +150,25 @@ class RequestGuardMiddleware:
     def __init__(
         self, app: ASGIApp, max_bytes: int, route_limits: Mapping[str, int] | None = None
     ) -> None:
+        """`route_limits`: path templates as routes write them (`/knowledge/{base_id}/files`)
+        → the largest body of a request to such a path."""
         self.app = app
         self._max_bytes = max_bytes
-        self._route_limits = dict(route_limits or {})
+        self._route_limits = [
+            (compile_path(path)[0], limit) for path, limit in (route_limits or {}).items()
+        ]
+
+    def _limit(self, path: str) -> int:
+        return next(
+            (limit for pattern, limit in self._route_limits if pattern.match(path)),
+            self._max_bytes,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._route_limits.get(scope["path"], self._max_bytes)
+        limit = self._limit(scope["path"])
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         declared = dict(headers).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:

@@ -56,6 +56,7 @@ def to_spec(body: CrewBody) -> CrewSpec:
         embedder=body.embedder,
         max_rpm=body.max_rpm,
         verbose=body.verbose,
+        knowledge=body.knowledge,
         agents=[
             AgentSpec.model_validate({**a.model_dump(exclude={"tools"}), "tools": _tools(a.tools)})
             for a in body.agents

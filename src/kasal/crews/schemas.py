@@ -24,6 +24,7 @@ KEY_RE = re.compile(KEY_PATTERN)
 MAX_AGENTS = 100
 MAX_TASKS = 200
 MAX_LAYOUT_NODES = 1_000
+MAX_KNOWLEDGE = 20
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 CrewName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -40,8 +41,17 @@ class _Keyed(Strict):
     key: Key
 
 
+# The id of one of the group's knowledge bases (`/api/v1/knowledge`); the rules check it.
+KnowledgeIds = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+    Field(max_length=MAX_KNOWLEDGE, description="Ids of knowledge bases to search"),
+]
+
+
 class CrewAgent(AgentFields, _Keyed):
     """An agent of one crew. `key` names it within the crew (tasks refer to it)."""
+
+    knowledge: KnowledgeIds = Field(default_factory=list)
 
 
 class CrewTask(TaskFields, _Keyed):
@@ -86,6 +96,7 @@ class CrewSettings(Strict):
     embedder: ModelKey | None = None
     max_rpm: int | None = Field(None, ge=1, le=100_000)
     verbose: bool = False
+    knowledge: KnowledgeIds = Field(default_factory=list)
 
 
 class CrewBody(CrewSettings):
@@ -147,6 +158,7 @@ class CrewPatch(Strict):
     embedder: ModelKey | None = None
     max_rpm: int | None = Field(None, ge=1, le=100_000)
     verbose: bool | None = None
+    knowledge: KnowledgeIds | None = None
     agents: list[CrewAgent] | None = Field(None, max_length=MAX_AGENTS)
     tasks: list[CrewTask] | None = Field(None, max_length=MAX_TASKS)
     layout: Layout | None = None
@@ -194,6 +206,7 @@ class CrewRead(BaseModel):
     embedder: str | None
     max_rpm: int | None
     verbose: bool
+    knowledge: list[str]
     agents: list[CrewAgent]
     tasks: list[CrewTask]
     edges: list[Edge]

@@ -50,6 +50,7 @@ from kasal.crews.schemas import (
 from kasal.crews.validation import Catalog, ModelFacts
 from kasal.engine.spec import CrewSpec
 from kasal.engine.validate import required_inputs
+from kasal.knowledge import service as knowledge
 from kasal.llms import service as llms
 from kasal.mcp import service as mcp
 from kasal.openapi import service as openapi
@@ -82,9 +83,9 @@ class CrewSnapshot:
 async def catalog_of(
     session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
 ) -> Catalog:
-    """The group's models, tools, keys, tool sources (MCP servers, OpenAPI documents) and
-    database connections, as validation sees them. In Databricks Apps mode the request's
-    forwarded token counts as the key of Databricks models."""
+    """The group's models, tools, keys, tool sources (MCP servers, OpenAPI documents),
+    database connections and knowledge bases, as validation sees them. In Databricks Apps
+    mode the request's forwarded token counts as the key of Databricks models."""
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
@@ -94,6 +95,7 @@ async def catalog_of(
         },
         tool_keys=frozenset(await secrets.providers_with_keys(session, ctx.group_id)),
         connections=await connections.names(session, ctx),
+        knowledge_bases=await knowledge.base_ids(session, ctx),
     )
 
 

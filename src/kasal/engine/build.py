@@ -35,6 +35,7 @@ from kasal.engine.spec import (
 from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.factory import ToolOrigin, build_tools, tool_origin
+from kasal.engine.tools.knowledge import TOOL_NAME, knowledge_tool
 from kasal.engine.tools.openapi import source_facts
 from kasal.engine.validate import (
     PLACEHOLDER,
@@ -95,11 +96,22 @@ class _RunTools:
         tools = []
         for ref in refs:
             for tool in build_tools([ref], self.ctx):
-                origin = tool_origin(ref, tool)
-                # Native function calls report the sanitised name, crewai's text path its own.
-                self.origins[tool.name] = self.origins[sanitize_tool_name(tool.name)] = origin
+                self._remember(tool, tool_origin(ref, tool))
                 tools.append(tool)
         return tools
+
+    def knowledge(self, agent_key: str, base_ids: list[str]) -> list[BaseTool]:
+        """The agent's `knowledge_search` over its bases; none when it has no base."""
+        if not base_ids:
+            return []
+        bases = [self.ctx.request.knowledge[base_id] for base_id in base_ids]
+        tool = knowledge_tool(bases, agent_key)
+        self._remember(tool, ToolOrigin(TOOL_NAME))
+        return [tool]
+
+    def _remember(self, tool: BaseTool, origin: ToolOrigin) -> None:
+        # Native function calls report the sanitised name, crewai's text path its own.
+        self.origins[tool.name] = self.origins[sanitize_tool_name(tool.name)] = origin
 
 
 def build_crew(
@@ -116,6 +128,7 @@ def build_crew(
         sources={**source_facts(request), **mcp.source_facts(servers)},
         tool_keys=request.tool_keys.keys(),
         connections=request.connections.keys(),
+        knowledge_bases=request.knowledge.keys(),
     )
     found = errors(check(spec, facts))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
@@ -131,7 +144,7 @@ def build_crew(
     work_dir.mkdir(parents=True, exist_ok=True)
     llms = _RunLLMs(dict(request.llms))
     tools = _RunTools(ToolContext(request, work_dir, servers))
-    agents = {a.key: _agent(a, llms, tools) for a in spec.agents}
+    agents = {a.key: _agent(a, llms, tools, spec.knowledge_of(a)) for a in spec.agents}
     tasks: dict[str, Task] = {}
     for task_spec in spec.tasks:
         tasks[task_spec.key] = _task(task_spec, agents, tasks, tools)
@@ -185,7 +198,7 @@ def _output_files(tasks: list[TaskSpec], inputs: Mapping[str, str]) -> dict[str,
     }
 
 
-def _agent(spec: AgentSpec, llms: _RunLLMs, tools: _RunTools) -> Agent:
+def _agent(spec: AgentSpec, llms: _RunLLMs, tools: _RunTools, knowledge: list[str]) -> Agent:
     # max_retry_limit=0: the SDKs already retry transient HTTP errors; re-running a
     # whole task after that (crewai's default, twice) only repeats a failure slowly.
     return Agent(
@@ -193,7 +206,7 @@ def _agent(spec: AgentSpec, llms: _RunLLMs, tools: _RunTools) -> Agent:
         goal=spec.goal,
         backstory=spec.backstory,
         llm=llms.new(spec.llm),
-        tools=tools.build(spec.tools),
+        tools=tools.build(spec.tools) + tools.knowledge(spec.key, knowledge),
         allow_delegation=spec.allow_delegation,
         max_iter=spec.max_iter,
         max_rpm=spec.max_rpm,

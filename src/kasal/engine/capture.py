@@ -14,6 +14,9 @@ sees are contiguous: an event is released as soon as its predecessor has been,
 and a number that never comes holds the rest back for at most `HOLD_S`.
 Conversion happens at release, in emission order, so start/end pairs give durations.
 
+A knowledge search (`knowledge.retrieved`) carries the query and the source and score of every
+chunk found, attributed to the agent whose tool searched.
+
 Tool events name the tool as the crew does (`tool_id`, and `source` for a configured source's
 tool such as an MCP server's), and carry the arguments and a preview of the result or error:
 secrets redacted (see redact.py) before long values are cut, so a cut never leaves half a key.
@@ -66,6 +69,7 @@ from kasal.engine.redact import Redactor
 from kasal.engine.spec import EngineEvent
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.factory import ToolOrigin
+from kasal.engine.tools.knowledge import KnowledgeRetrievedEvent
 from kasal.events import EventType
 
 HOLD_S = 0.05
@@ -189,7 +193,7 @@ class RunCapture:
         agent_id = event.agent_id or _id(agent)
         return (
             self._task_keys.get(task_id) if task_id else None,
-            self._agent_keys.get(agent_id) if agent_id else None,
+            self._agent_keys.get(agent_id) if agent_id else getattr(event, "agent_key", None),
         )
 
     def _duration_ms(self, event: BaseEvent) -> int | None:
@@ -388,4 +392,8 @@ _CONVERTERS: dict[type[BaseEvent], Converter] = {
     MemoryRecordsSaved: _saved,
     MemoryQueryFailedEvent: _memory_warning("Memory recall"),
     MemorySaveFailedEvent: _memory_warning("Memory save"),
+    KnowledgeRetrievedEvent: lambda e: (
+        EventType.knowledge_retrieved,
+        {"query": _clip(e.query), "bases": e.bases, "hits": e.hits},
+    ),
 }

@@ -50,6 +50,7 @@ class AgentSpec(_Spec):
     backstory: str = ""
     llm: str | None = None  # model key; resolved through RunRequest.llms
     tools: list[ToolRef] = Field(default_factory=list)
+    knowledge: list[str] = Field(default_factory=list)  # ids of knowledge bases it searches
     allow_delegation: bool = False
     max_iter: int = 20
     max_rpm: int | None = None
@@ -83,6 +84,7 @@ class CrewSpec(_Spec):
     embedder: str | None = None  # model key of an embedding model; memory needs one
     max_rpm: int | None = None
     verbose: bool = False
+    knowledge: list[str] = Field(default_factory=list)  # knowledge bases every agent searches
     agents: list[AgentSpec]
     tasks: list[TaskSpec]
 
@@ -90,6 +92,14 @@ class CrewSpec(_Spec):
         """Every tool use of the crew, its agents' then its tasks'."""
         uses = [use for agent in self.agents for use in agent.tools]
         return uses + [use for task in self.tasks for use in task.tools]
+
+    def knowledge_of(self, agent: AgentSpec) -> list[str]:
+        """The knowledge bases `agent` searches: the crew's, then its own, each once."""
+        return list(dict.fromkeys([*self.knowledge, *agent.knowledge]))
+
+    def knowledge_bases(self) -> set[str]:
+        """Every knowledge base the crew or one of its agents names."""
+        return {*self.knowledge, *(base for agent in self.agents for base in agent.knowledge)}
 
 
 class LLMConfig(_Spec):
@@ -148,6 +158,16 @@ class McpServerConfig(_Spec):
     call_timeout_s: float = 60.0
 
 
+class KnowledgeBaseConfig(_Spec):
+    """A group's knowledge base, resolved for one run: where its vectors are and the model
+    that embedded them (queries must be embedded by the same one)."""
+
+    id: str
+    name: str
+    folder: str  # the LanceDB folder of its chunks
+    embedder: LLMConfig
+
+
 class RunRequest(_Spec):
     execution_id: str
     crew: CrewSpec
@@ -163,10 +183,12 @@ class RunRequest(_Spec):
     openapi: dict[str, OpenApiSource] = Field(default_factory=dict)  # by name, as crews use them
     # The group's keys for the services this run's tool uses call (provider → key), only those.
     tool_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    knowledge: dict[str, KnowledgeBaseConfig] = Field(default_factory=dict)  # by id
 
     def secrets(self) -> list[str]:
         """Every credential of the run in clear, so that what it reports can leave them out."""
-        keys = [c.api_key for c in self.llms.values() if c.api_key is not None]
+        models = [*self.llms.values(), *(base.embedder for base in self.knowledge.values())]
+        keys = [c.api_key for c in models if c.api_key is not None]
         keys += self.tool_keys.values()
         keys += [c.url for c in self.connections.values()]
         keys += [

@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "missing_tool_key": "A tool use calling a service whose API key the group has not set.",
     "unknown_connection": "A tool naming a database connection the group does not have.",
     "duplicate_tool": "The same tool is given twice to one agent or task.",
+    "unknown_knowledge_base": "A knowledge base id the group does not have.",
     "task_without_agent": "A task with no agent (a warning in a hierarchical crew).",
     "unknown_agent": "A task assigned to a key that is not an agent of the crew.",
     "unused_agent": "An agent no task is assigned to (sequential crews).",
@@ -116,16 +117,21 @@ class Facts(Protocol):
         """Whether the group has a database connection of this name."""
         ...
 
+    def has_knowledge_base(self, base_id: str) -> bool:
+        """Whether the group has a knowledge base of this id."""
+        ...
+
 
 @dataclass(frozen=True, kw_only=True)
 class ToolFacts:
     """The part of `Facts` both callers know the same way: the tool sources, the API-key
-    providers with a key and the database connections there are (for the group, or for
-    this run)."""
+    providers with a key, the database connections and the knowledge bases there are (for
+    the group, or for this run)."""
 
     sources: Mapping[tuple[str, str], SourceFacts] = field(default_factory=dict)
     tool_keys: Collection[str] = frozenset()
     connections: Collection[str] = frozenset()
+    knowledge_bases: Collection[str] = frozenset()
 
     def source(self, kind: str, name: str) -> SourceFacts | None:
         return self.sources.get((kind, name))
@@ -135,6 +141,9 @@ class ToolFacts:
 
     def has_connection(self, name: str) -> bool:
         return name in self.connections
+
+    def has_knowledge_base(self, base_id: str) -> bool:
+        return base_id in self.knowledge_bases
 
 
 @dataclass(frozen=True)
@@ -239,6 +248,7 @@ class _Rules:
                     f"{where}/llm", "agent_without_model", f"Agent {agent.key!r} has no model."
                 )
             yield from self._tools(where, f"agent {agent.key!r}", agent.tools)
+            yield from self._knowledge(where, agent.knowledge)
         yield from self._unused_agents()
         for index, task in enumerate(self.crew.tasks):
             yield from self._task_rules(index, task)
@@ -271,6 +281,16 @@ class _Rules:
             )
         if crew.embedder is not None:
             yield from self._model("/embedder", crew.embedder, "embedding")
+        yield from self._knowledge("", crew.knowledge)
+
+    def _knowledge(self, where: str, base_ids: list[str]) -> Iterator[Finding]:
+        for index, base_id in enumerate(base_ids):
+            if not self.facts.has_knowledge_base(base_id):
+                yield Finding(
+                    f"{where}/knowledge/{index}",
+                    "unknown_knowledge_base",
+                    f"There is no knowledge base {base_id!r} in this group.",
+                )
 
     def _model(self, pointer: str, key: str, kind: ModelKind) -> Iterator[Finding]:
         problem = self.facts.model_problem(key, kind)

@@ -126,9 +126,14 @@ class LanceStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         table = self._table()
         if table is None:
-            lancedb.connect(str(self.folder)).create_table(TABLE, rows)
-        else:
-            table.add(rows)
+            try:
+                lancedb.connect(str(self.folder)).create_table(TABLE, rows)
+                return
+            except ValueError:  # another process created it first: add to theirs
+                table = self._table()
+                if table is None:
+                    raise
+        table.add(rows)
 
     def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[Hit]:
         table = self._table()

@@ -54,6 +54,7 @@ from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.queue import JobQueue
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
+from kasal.knowledge import service as knowledge
 from kasal.llms import service as llms
 from kasal.mcp import service as mcp
 from kasal.memory import folders as memory_folders
@@ -348,6 +349,9 @@ class Dispatcher:
             openapi=await openapi.for_run(session, execution.group_id, spec),
             connections=databases,
             mcp_servers=servers,
+            knowledge=await knowledge.resolve_for_run(
+                session, execution.group_id, self.settings, spec.knowledge_bases()
+            ),
         )
 
     async def _memory_dir(self, execution: Execution, spec: CrewSpec) -> Path | None:

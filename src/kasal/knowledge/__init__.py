@@ -1,0 +1,1 @@
+"""Knowledge bases: a group's documents, chunked and embedded for agents to search."""
