@@ -17,6 +17,9 @@ MODEL_MODULES = (
     "kasal.crews.models",
     "kasal.openapi.models",
     "kasal.executions.models",
+    "kasal.schedules.models",
+    "kasal.triggers.models",
+    "kasal.webhooks.models",
 )
 
 
