@@ -12,6 +12,7 @@ import ModelsTab from './ModelsTab';
 import OpenApiTab from './OpenApiTab';
 import ToolsTab from './ToolsTab';
 import UsersTab from './UsersTab';
+import WebhooksTab from './WebhooksTab';
 
 const TABS = [
   { id: 'models', label: 'Models' },
@@ -20,6 +21,7 @@ const TABS = [
   { id: 'connections', label: 'Connections' },
   { id: 'openapi', label: 'OpenAPI tools' },
   { id: 'mcp', label: 'MCP servers' },
+  { id: 'webhooks', label: 'Webhooks' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -46,6 +48,7 @@ export default function SettingsPage() {
       {tab === 'connections' && <ConnectionsTab />}
       {tab === 'openapi' && <OpenApiTab />}
       {tab === 'mcp' && <McpTab />}
+      {tab === 'webhooks' && <WebhooksTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>
