@@ -89,6 +89,7 @@ async def test_a_wrong_or_missing_token_starts_nothing(
         await _fire(client, created, other["token"]),  # another trigger's secret
         await _fire(client, created, actor.headers["Authorization"].split()[1]),  # a user's
         await _fire(client, {"fire_url": f"{API}/{uuid.uuid4()}/fire"}, created["token"]),
+        await _fire(client, created, "kasal_trg_wrong", ["not", "inputs"]),  # auth comes first
     ]
     for response in attempts:
         assert response.status_code == 401, response.text

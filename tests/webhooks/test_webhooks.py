@@ -4,6 +4,7 @@ the operator allows private addresses, the secret encrypted and shown once."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -17,7 +18,7 @@ from sqlalchemy import text
 
 from kasal.core import crypto
 from kasal.core.config import Settings
-from kasal.core.db import utcnow
+from kasal.core.db import create_engine, create_sessionmaker, utcnow
 from kasal.webhooks.delivery import deliver_due
 from tests.factories import Actor, make_actor, make_crew, seed_database
 from tests.support.web_servers import Answer, Recorded, serving
@@ -58,6 +59,7 @@ async def _webhook(
     response = await client.post(API, json=body, headers=actor.headers)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
+    assert (created["secret"] is None) == (body["secret"] is not None)  # given: not echoed
     return created
 
 
@@ -198,6 +200,29 @@ async def test_a_signed_delivery_is_retried_after_a_500(
     assert payload["type"] == "execution.cancelled"
     assert payload["execution"]["id"] == run_id
     assert payload["data"] == {"reason": "cancelled before it started"}
+
+
+async def test_two_replicas_send_a_delivery_once(
+    app: FastAPI, client: httpx.AsyncClient, private_allowed: Settings
+) -> None:
+    """Two senders, each with its own engine (as two API processes), claim at once."""
+    await seed_database(app)
+    actor = await make_actor(app, client)
+    settings = _sender_settings(app)
+    other_engine = create_engine(settings.db_url)
+    try:
+        with serving({"/hook": Receiver(200)}) as receiver:
+            hook = await _webhook(client, actor, f"{receiver.url}/hook")
+            await _cancelled_run(app, client, actor)
+            now = utcnow()
+            replicas = [app.state.sessionmaker, create_sessionmaker(other_engine)]
+            sent = await asyncio.gather(*(deliver_due(s, settings, now) for s in replicas * 2))
+    finally:
+        await other_engine.dispose()
+    assert sorted(sent) == [0, 0, 0, 1]
+    assert len(receiver.requests) == 1
+    [delivery] = await _deliveries(client, actor, hook["id"])
+    assert (delivery["status"], delivery["attempts"]) == ("delivered", 1)
 
 
 async def test_repeated_failures_disable_the_webhook_with_the_reason(

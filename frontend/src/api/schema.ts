@@ -3681,9 +3681,9 @@ export interface components {
             updated_at: string;
             /**
              * Secret
-             * @description The signing secret. Shown this once: store it now
+             * @description The secret Kasal generated, shown this once: store it now (none when the request gave one)
              */
-            secret: string;
+            secret: string | null;
         };
         /** WebhookRead */
         WebhookRead: {

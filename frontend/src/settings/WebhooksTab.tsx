@@ -79,7 +79,7 @@ export default function WebhooksTab() {
     fieldOfCode: FIELD_OF_CODE,
     refresh: [keys.webhooks],
     savedMessage: (_, created) => (created ? 'Webhook added' : 'Webhook saved'),
-    onSaved: (saved) => setSecret('secret' in saved && typeof saved.secret === 'string' && saved.secret.startsWith('whsec_') ? saved.secret : null),
+    onSaved: (saved) => setSecret('secret' in saved && typeof saved.secret === 'string' ? saved.secret : null),
     deletedMessage: 'Webhook deleted',
   });
   const toggle = useEnabledToggle(webhooksApi.update, crud.refresh);

@@ -11,10 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kasal.auth.deps import EditorCtx, GroupCtx
 from kasal.core.deps import SessionDep
 from kasal.core.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
-from kasal.core.openapi import error_responses
+from kasal.core.openapi import error_responses, raises
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions.schemas import ExecutionRead, Inputs
 from kasal.triggers import service
+from kasal.triggers.models import Trigger
 from kasal.triggers.schemas import TriggerCreate, TriggerCreated, TriggerRead
 
 router = APIRouter(prefix="/triggers", tags=["triggers"])
@@ -55,16 +56,26 @@ async def delete_trigger(trigger_id: uuid.UUID, ctx: EditorCtx, session: Session
     await service.delete(session, ctx, trigger_id)
 
 
+@raises(Unauthorized)
+async def authenticated_trigger(
+    trigger_id: uuid.UUID,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_trigger_secret)],
+) -> Trigger:
+    """A dependency, so that a wrong secret is refused before the body is even read."""
+    token = credentials.credentials if credentials is not None else None
+    return await service.authenticate(session, trigger_id, token)
+
+
 @router.post(
     "/{trigger_id}/fire",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(Unauthorized, Forbidden, InvalidInput, RateLimited),
+    responses=error_responses(Forbidden, InvalidInput, RateLimited),
 )
 async def fire_trigger(
-    trigger_id: uuid.UUID,
+    trigger: Annotated[Trigger, Depends(authenticated_trigger)],
     session: SessionDep,
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_trigger_secret)],
     inputs: Annotated[
         Inputs | None, Body(description="The run's inputs, as a JSON object of strings")
     ] = None,
@@ -72,11 +83,5 @@ async def fire_trigger(
     """Start a run of the trigger's crew. Authenticated by the trigger's secret only."""
     state = request.app.state
     return await service.fire(
-        session,
-        trigger_id,
-        credentials.credentials if credentials is not None else None,
-        inputs or {},
-        state.trigger_limiter,
-        state.bus,
-        state.dispatcher,
+        session, trigger, inputs or {}, state.trigger_limiter, state.bus, state.dispatcher
     )

@@ -99,22 +99,26 @@ async def delete(session: AsyncSession, ctx: GroupContext, trigger_id: uuid.UUID
     await session.commit()
 
 
-async def fire(
-    session: AsyncSession,
-    trigger_id: uuid.UUID,
-    token: str | None,
-    inputs: dict[str, str],
-    limiter: FireLimiter,
-    bus: EventBus,
-    runs: executions.Runs | None,
-) -> ExecutionRead:
-    """Start a run. Every wrong secret gets the same answer, whether the trigger exists
-    or not; only the holder of the right one learns that it was revoked."""
+async def authenticate(session: AsyncSession, trigger_id: uuid.UUID, token: str | None) -> Trigger:
+    """The trigger whose secret `token` is. Every wrong secret gets the same answer, whether
+    the trigger exists or not; only the holder of the right one learns that it was revoked."""
     row = await FiringRepository(session).get(trigger_id)
     if row is None or not token or not hmac.compare_digest(row.token_hash, hash_token(token)):
         raise Unauthorized("invalid_trigger_token", "This is not the secret of this trigger")
     if row.revoked_at is not None:
         raise Unauthorized("trigger_revoked", "This trigger was revoked")
+    return row
+
+
+async def fire(
+    session: AsyncSession,
+    row: Trigger,
+    inputs: dict[str, str],
+    limiter: FireLimiter,
+    bus: EventBus,
+    runs: executions.Runs | None,
+) -> ExecutionRead:
+    """Start a run of an authenticated trigger, as its owner."""
     limiter.spend(row.id)
     acting = await groups.acting_as(session, row.owner_id, row.group_id, Role.operator)
     if isinstance(acting, str):

@@ -63,7 +63,10 @@ class WebhookRead(BaseModel):
 
 
 class WebhookCreated(WebhookRead):
-    secret: str = Field(description="The signing secret. Shown this once: store it now")
+    secret: str | None = Field(
+        description="The secret Kasal generated, shown this once: store it now (none when "
+        "the request gave one)"
+    )
 
 
 class DeliveryRead(BaseModel):

@@ -45,11 +45,11 @@ async def create(
     session: AsyncSession, ctx: GroupContext, body: WebhookCreate, allow_private: bool
 ) -> WebhookCreated:
     await check_url(body.url, allow_private)
-    secret = (
-        body.secret.get_secret_value()
-        if body.secret is not None
-        else SECRET_PREFIX + secrets.token_urlsafe(32)
-    )
+    generated: str | None = None  # shown once; a secret the request gave is not echoed
+    if body.secret is not None:
+        secret = body.secret.get_secret_value()
+    else:
+        secret = generated = SECRET_PREFIX + secrets.token_urlsafe(32)
     row = Webhook(
         url=body.url,
         events=[e.value for e in body.events],
@@ -58,7 +58,7 @@ async def create(
     )
     await WebhookRepository(session, ctx.group_id).add(row)
     await session.commit()
-    return WebhookCreated(**_read(row).model_dump(), secret=secret)
+    return WebhookCreated(**_read(row).model_dump(), secret=generated)
 
 
 async def update(
