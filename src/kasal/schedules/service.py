@@ -106,21 +106,25 @@ async def fire_due(
     async with sessions() as session:
         schedules = await SchedulerRepository(session).due(now)
     for schedule in schedules:
-        assert schedule.next_fire_at is not None  # noqa: S101 (due() selects only those)
-        times, upcoming = cron.due(schedule.cron, schedule.timezone, schedule.next_fire_at, now)
-        grace = timedelta(seconds=grace_s)
-        missed = [t for t in times if now - t > grace]
-        current = [t for t in times if now - t <= grace]
-        firing = Firing(sessions, bus, runs, schedule)
-        if missed:
-            await firing.missed(
-                missed, run=schedule.missed == MissedPolicy.run_once and not current
-            )
-        if current:
-            await firing.fire(current[-1])
-        async with sessions() as session:
-            await SchedulerRepository(session).advance(schedule.id, schedule.next_fire_at, upcoming)
-            await session.commit()
+        try:
+            await _handle(Firing(sessions, bus, runs, schedule), now, timedelta(seconds=grace_s))
+        except Exception:  # one schedule's failure must not stop the others' fires
+            log.exception("schedule %s: its due fires failed; trying again next tick", schedule.id)
+
+
+async def _handle(firing: Firing, now: datetime, grace: timedelta) -> None:
+    schedule = firing.schedule
+    assert schedule.next_fire_at is not None  # noqa: S101 (due() selects only those)
+    times, upcoming = cron.due(schedule.cron, schedule.timezone, schedule.next_fire_at, now)
+    missed = [t for t in times if now - t > grace]
+    current = [t for t in times if now - t <= grace]
+    if missed:
+        await firing.missed(missed, run=schedule.missed == MissedPolicy.run_once and not current)
+    if current:
+        await firing.fire(current[-1])
+    async with firing.sessions() as session:
+        await SchedulerRepository(session).advance(schedule.id, schedule.next_fire_at, upcoming)
+        await session.commit()
 
 
 class Firing:
