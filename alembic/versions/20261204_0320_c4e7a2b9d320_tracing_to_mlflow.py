@@ -1,7 +1,7 @@
 """Tracing to MLflow: a setting per group, and the export of each finished run
 
 Revision ID: c4e7a2b9d320
-Revises: b9d4e2a7c220
+Revises: a1b2c3d40240
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import kasal.core.db
 
 revision: str = "c4e7a2b9d320"
-down_revision: str | None = "b9d4e2a7c220"
+down_revision: str | None = "a1b2c3d40240"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -50,13 +50,19 @@ from kasal.memory.router import router as memory_router
 from kasal.openapi.router import router as openapi_sources_router
 from kasal.realtime.bus import EventBus
 from kasal.realtime.postgres import PostgresBus
+from kasal.schedules.router import router as schedules_router
+from kasal.schedules.scheduler import scheduler
 from kasal.secrets.router import router as api_keys_router
 from kasal.tasks.router import router as tasks_router
 from kasal.templates.router import router as templates_router
 from kasal.tools.router import router as tools_router
 from kasal.tracing.exporter import TraceExporter
 from kasal.tracing.router import router as tracing_router
+from kasal.triggers.router import router as triggers_router
+from kasal.triggers.service import FireLimiter
 from kasal.web import mount_web_app
+from kasal.webhooks.delivery import sender
+from kasal.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,9 @@ def api_router() -> APIRouter:
         tracing_router,
         chats_router,
         memory_router,
+        schedules_router,
+        triggers_router,
+        webhooks_router,
     ):
         api.include_router(router)
     return api
@@ -123,9 +132,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.tracking_uri is not None:
         app.state.trace_exporter = TraceExporter(settings, app.state.sessionmaker)
         await app.state.trace_exporter.start()
+    loops = []
+    if settings.scheduler_tick_s > 0:
+        bus, runs = app.state.bus, app.state.dispatcher
+        loops.append(scheduler(settings, app.state.sessionmaker, bus, runs))
+    if settings.webhook_poll_s > 0:
+        loops.append(sender(settings, app.state.sessionmaker))
+    for loop in loops:
+        loop.start()
     try:
         yield
     finally:
+        for loop in loops:
+            await loop.stop()
         if app.state.trace_exporter is not None:
             await app.state.trace_exporter.stop()
         if isinstance(app.state.dispatcher, Dispatcher):
@@ -209,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(
         settings.login_max_failures, settings.login_ip_max_failures, settings.login_window_s
     )
+    app.state.trigger_limiter = FireLimiter(settings.trigger_rate_limit)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router())

@@ -21,6 +21,9 @@ MODEL_MODULES = (
     "kasal.templates.models",
     "kasal.tracing.models",
     "kasal.chats.models",
+    "kasal.schedules.models",
+    "kasal.triggers.models",
+    "kasal.webhooks.models",
 )
 
 

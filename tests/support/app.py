@@ -25,6 +25,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "admin_password": "admin-password",
         "frontend_dir": data_dir / "no-frontend",
         "workers": 0,  # no worker processes unless a test asks for them
+        # No scheduler or webhook sender in the background: tests call their steps.
+        "scheduler_tick_s": 0,
+        "webhook_poll_s": 0,
         "rate_limit": "off",  # suites send hundreds of requests a minute; tests/core tests it
     }
     values.update(overrides)

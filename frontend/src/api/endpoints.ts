@@ -42,12 +42,23 @@ import type {
   PromptTemplate,
   Role,
   RunFiles,
+  Schedule,
+  ScheduleCreate,
+  ScheduleFire,
+  ScheduleUpdate,
   Tool,
+  Trigger,
+  TriggerCreated,
   Trace,
   Tracing,
   TracingUpdate,
   User,
   ValidationResult,
+  Webhook,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookUpdate,
 } from './types';
 
 export const PAGE_SIZE = 50;
@@ -204,6 +215,31 @@ export const knowledgeApi = {
   removeFile: (id: string, fileId: string) => api.delete(`/knowledge/${id}/files/${fileId}`),
   search: (id: string, query: string, k: number) =>
     api.post<{ hits: KnowledgeHit[] }>(`/knowledge/${id}/search`, { query, k }).then((r) => r.hits),
+};
+
+export const schedulesApi = {
+  list: (crewId: string) => fetchAll<Schedule>('/schedules', { crew_id: crewId }),
+  create: (body: ScheduleCreate) => api.post<Schedule>('/schedules', body),
+  update: (id: string, body: ScheduleUpdate) => api.patch<Schedule>(`/schedules/${id}`, body),
+  remove: (id: string) => api.delete(`/schedules/${id}`),
+  /** The latest fires, newest first. */
+  fires: (id: string) => api.get<Page<ScheduleFire>>(`/schedules/${id}/fires`, { limit: 20 }).then((p) => p.items),
+};
+
+export const triggersApi = {
+  list: (crewId: string) => fetchAll<Trigger>('/triggers', { crew_id: crewId }),
+  create: (body: { crew_id: string; name: string }) => api.post<TriggerCreated>('/triggers', body),
+  revoke: (id: string) => api.post<Trigger>(`/triggers/${id}/revoke`),
+  remove: (id: string) => api.delete(`/triggers/${id}`),
+};
+
+export const webhooksApi = {
+  list: () => fetchAll<Webhook>('/webhooks'),
+  create: (body: WebhookCreate) => api.post<WebhookCreated>('/webhooks', body),
+  update: (id: string, body: WebhookUpdate) => api.patch<Webhook>(`/webhooks/${id}`, body),
+  remove: (id: string) => api.delete(`/webhooks/${id}`),
+  /** The latest deliveries, newest first. */
+  deliveries: (id: string) => api.get<Page<WebhookDelivery>>(`/webhooks/${id}/deliveries`, { limit: 50 }).then((p) => p.items),
 };
 
 export const executionsApi = {

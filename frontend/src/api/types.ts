@@ -150,6 +150,24 @@ export type KnowledgeFile = Schemas['KnowledgeFileRead'];
 export type KnowledgeFileStatus = Schemas['FileStatus'];
 export type KnowledgeHit = Schemas['SearchHit'];
 
+/** A crew's schedule: a cron in a time zone; `next_fire_times` and `last_fire` come computed. */
+export type Schedule = Omit<Schemas['ScheduleRead'], 'inputs'> & { inputs: Record<string, string> };
+export type ScheduleCreate = Schemas['ScheduleCreate'];
+export type ScheduleUpdate = Schemas['ScheduleUpdate'];
+export type ScheduleFire = Schemas['FireRead'];
+export type MissedPolicy = Schedule['missed'];
+
+/** A crew's trigger; its secret comes back once, when it is created. */
+export type Trigger = Schemas['TriggerRead'];
+export type TriggerCreated = Schemas['TriggerCreated'];
+
+/** A webhook of the group; its secret is write-only (shown once when Kasal generates it). */
+export type Webhook = Schemas['WebhookRead'];
+export type WebhookCreate = Schemas['WebhookCreate'];
+export type WebhookUpdate = Schemas['WebhookUpdate'];
+export type WebhookCreated = Schemas['WebhookCreated'];
+export type WebhookDelivery = Schemas['DeliveryRead'];
+
 export type ExecutionStatus = Schemas['Status'];
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = statusValues;
 

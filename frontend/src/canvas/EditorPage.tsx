@@ -5,6 +5,7 @@ import History from '@mui/icons-material/History';
 import PlayArrow from '@mui/icons-material/PlayArrow';
 import Redo from '@mui/icons-material/Redo';
 import Save from '@mui/icons-material/Save';
+import Schedule from '@mui/icons-material/Schedule';
 import Undo from '@mui/icons-material/Undo';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -23,6 +24,7 @@ import { Link, useBlocker, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { crewsApi, executionsApi, libraryApi } from '../api/endpoints';
 import { keys, useModels, usePermissions, useTools } from '../api/hooks';
+import AutomationDrawer from '../automation/AutomationDrawer';
 import type { Agent, CrewDocument, GenerateEvent, Problem, Task } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
 import GeneratePrompt from '../generate/GeneratePrompt';
@@ -121,6 +123,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
 
   const [conflict, setConflict] = useState<string | null>(null);
   const [versionsOpen, setVersionsOpen] = useState(false);
+  const [automationOpen, setAutomationOpen] = useState(false);
   const [runOpen, setRunOpen] = useState(false);
   const [runError, setRunError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
@@ -399,6 +402,11 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
             <History />
           </IconButton>
         </Tooltip>
+        <Tooltip title="Schedules and triggers">
+          <IconButton aria-label="Schedules and triggers" onClick={() => setAutomationOpen(true)}>
+            <Schedule />
+          </IconButton>
+        </Tooltip>
         <Divider orientation="vertical" flexItem />
         <Button startIcon={<FactCheck />} onClick={runValidate} disabled={validate.isPending}>
           Validate
@@ -473,6 +481,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
           </Box>
         </Box>
       </Box>
+      <AutomationDrawer open={automationOpen} crewId={crewId} canEdit={canEdit} onClose={() => setAutomationOpen(false)} />
       <VersionsDrawer
         open={versionsOpen}
         crewId={crewId}

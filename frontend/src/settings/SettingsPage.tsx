@@ -14,6 +14,7 @@ import PromptsTab from './PromptsTab';
 import ToolsTab from './ToolsTab';
 import TracingTab from './TracingTab';
 import UsersTab from './UsersTab';
+import WebhooksTab from './WebhooksTab';
 
 const TABS = [
   { id: 'models', label: 'Models' },
@@ -24,6 +25,7 @@ const TABS = [
   { id: 'mcp', label: 'MCP servers' },
   { id: 'prompts', label: 'Prompts' },
   { id: 'tracing', label: 'Tracing' },
+  { id: 'webhooks', label: 'Webhooks' },
   { id: 'groups', label: 'Groups' },
   { id: 'users', label: 'Users', admin: true },
 ];
@@ -52,6 +54,7 @@ export default function SettingsPage() {
       {tab === 'mcp' && <McpTab />}
       {tab === 'prompts' && <PromptsTab />}
       {tab === 'tracing' && <TracingTab />}
+      {tab === 'webhooks' && <WebhooksTab />}
       {tab === 'groups' && <GroupsTab />}
       {tab === 'users' && isAdmin && <UsersTab />}
     </Box>

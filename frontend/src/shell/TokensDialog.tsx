@@ -1,4 +1,3 @@
-import ContentCopy from '@mui/icons-material/ContentCopy';
 import Delete from '@mui/icons-material/Delete';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -8,7 +7,6 @@ import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import IconButton from '@mui/material/IconButton';
-import InputAdornment from '@mui/material/InputAdornment';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -25,6 +23,7 @@ import type { PersonalAccessToken } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
 import { formatTime } from '../common/format';
 import { notify } from '../common/notify';
+import ShownOnce from '../common/ShownOnce';
 import { EmptyRow } from '../common/TableParts';
 
 export default function TokensDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -67,16 +66,6 @@ export default function TokensDialog({ open, onClose }: { open: boolean; onClose
     create.mutate();
   };
 
-  const copy = async () => {
-    if (!created?.token) return;
-    try {
-      await navigator.clipboard.writeText(created.token);
-      notify('Token copied', 'success');
-    } catch {
-      notify('Copy failed: select the token and copy it by hand', 'warning');
-    }
-  };
-
   const close = () => {
     setCreated(null);
     onClose();
@@ -89,30 +78,7 @@ export default function TokensDialog({ open, onClose }: { open: boolean; onClose
         <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
           Tokens let scripts and the CLI call the API as you. Send them as <code>Authorization: Bearer &lt;token&gt;</code>.
         </Typography>
-        {created?.token && (
-          <Alert severity="success" sx={{ mb: 2 }}>
-            <Typography variant="body2" gutterBottom>
-              Copy the token now: it will not be shown again.
-            </Typography>
-            <TextField
-              value={created.token}
-              fullWidth
-              label={`Token "${created.name}"`}
-              slotProps={{
-                htmlInput: { readOnly: true, 'data-testid': 'new-token-value' },
-                input: {
-                  endAdornment: (
-                    <InputAdornment position="end">
-                      <IconButton aria-label="Copy token" onClick={copy} edge="end">
-                        <ContentCopy />
-                      </IconButton>
-                    </InputAdornment>
-                  ),
-                },
-              }}
-            />
-          </Alert>
-        )}
+        {created?.token && <ShownOnce noun="token" label={`Token "${created.name}"`} value={created.token} testId="new-token-value" />}
         <Box component="form" onSubmit={submit} sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 2 }}>
           <TextField
             label="Token name"

@@ -33,6 +33,22 @@ async def context_for(
     return GroupContext(user_id=user.id, group_id=gid, role=role)
 
 
+async def acting_as(
+    session: AsyncSession, user_id: uuid.UUID | None, group_id: uuid.UUID, needed: Role
+) -> GroupContext | str:
+    """The context of a user acting in a group without a request (a schedule's or a
+    trigger's owner), with their role as it is now; or why they may not act any more."""
+    user = await UserRepository(session).get(user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        return "its owner's account no longer exists or is deactivated"
+    role = await GroupRepository(session).role_of(group_id, user.id)
+    if role is None:
+        return f"its owner ({user.email}) is no longer a member of the group"
+    if not role.allows(needed):
+        return f"its owner ({user.email}) is now a {role.value}; starting runs needs {needed.value}"
+    return GroupContext(user_id=user.id, group_id=group_id, role=role)
+
+
 def require(ctx: GroupContext, needed: Role) -> GroupContext:
     if not ctx.role.allows(needed):
         raise Forbidden(

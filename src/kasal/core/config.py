@@ -137,6 +137,27 @@ class Settings(BaseSettings):
     trace_export_attempts: int = Field(
         default=5, ge=1, description="Tries per run before its export is given up"
     )
+    # Automations (docs/automation.md)
+    scheduler_tick_s: float = Field(
+        default=10, ge=0, description="Seconds between looks at due schedules; 0: fire none here"
+    )
+    schedule_misfire_grace_s: float = Field(
+        default=120, gt=0, description="A fire this late was missed: run once or skipped"
+    )
+    trigger_rate_limit: str = Field(
+        default="60/minute", description="Fires per trigger (per API process)"
+    )
+    webhook_poll_s: float = Field(
+        default=2, ge=0, description="Seconds between looks at due deliveries; 0: send none here"
+    )
+    webhook_timeout_s: float = Field(default=10, gt=0, description="Seconds a delivery may take")
+    webhook_max_attempts: int = Field(default=6, ge=1, description="Tries of one delivery")
+    webhook_retry_base_s: float = Field(
+        default=30, ge=0, description="First retry delay; doubled at each further try"
+    )
+    webhook_disable_after: int = Field(
+        default=10, ge=1, description="Failed tries in a row that disable a webhook"
+    )
 
     def __init__(self, **values: Any) -> None:
         """Settings that cannot work stop the process with a ConfigError naming the variable,
@@ -161,6 +182,12 @@ class Settings(BaseSettings):
         """Checked at load, so a typo fails the start rather than the first request."""
         if value is None or value.strip().lower() in ("", "off", "none"):
             return None
+        limits.parse(value)
+        return value
+
+    @field_validator("trigger_rate_limit")
+    @classmethod
+    def _parse_trigger_rate_limit(cls, value: str) -> str:
         limits.parse(value)
         return value
 

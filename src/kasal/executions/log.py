@@ -19,6 +19,7 @@ from kasal.executions.repository import EventRepository
 from kasal.executions.schemas import EventRead
 from kasal.realtime.bus import EventBus, execution_channel, group_channel
 from kasal.realtime.postgres import Fetch
+from kasal.webhooks import outbox as webhooks
 
 EVENT_PAGE = 1000
 
@@ -70,9 +71,9 @@ async def append(
     announcements: Announcements,
 ) -> None:
     rows = await EventRepository(session).append(execution.id, events)
-    for row in rows:
-        event = EventRead.model_validate(row).model_dump(mode="json")
-        announcements.events.append((execution.group_id, event))
+    written = [EventRead.model_validate(row).model_dump(mode="json") for row in rows]
+    announcements.events.extend((execution.group_id, event) for event in written)
+    await webhooks.enqueue(session, execution, written)  # in this transaction: the outbox
 
 
 def status_event(status: Status, **data: Any) -> dict[str, Any]:

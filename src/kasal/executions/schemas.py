@@ -13,12 +13,14 @@ from kasal.events import EventType
 from kasal.executions.models import Status
 
 InputValue = Annotated[str, Field(max_length=100_000)]
+# A run's inputs as a request gives them (a schedule and a trigger's fire too).
+Inputs = Annotated[dict[str, InputValue], Field(max_length=200)]
 
 
 class ExecutionCreate(BaseModel):
     crew_id: uuid.UUID
     version: Annotated[int | None, Field(ge=1, le=MAX_INT)] = None
-    inputs: Annotated[dict[str, InputValue], Field(max_length=200)] = Field(default_factory=dict)
+    inputs: Inputs = Field(default_factory=dict)
 
 
 class UsageRead(BaseModel):
