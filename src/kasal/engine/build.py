@@ -26,6 +26,7 @@ from kasal.engine.memory import build_memory
 from kasal.engine.spec import AgentSpec, LLMConfig, RunRequest, TaskSpec, ToolRef
 from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
+from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.tools.factory import ToolOrigin, build_tools, tool_origin
 from kasal.engine.tools.openapi import source_facts
 from kasal.engine.validate import (
@@ -105,7 +106,7 @@ def build_crew(
     facts = RunFacts(
         request.llms.keys(),
         sources={**source_facts(request), **mcp.source_facts(servers)},
-        tool_keys=request.tool_keys.keys(),
+        tool_keys=_tool_keys(request),
         connections=request.connections.keys(),
     )
     found = errors(check(spec, facts))
@@ -153,6 +154,12 @@ def build_crew(
         tools=tools.origins,
         output_files=output_files,
     )
+
+
+def _tool_keys(request: RunRequest) -> set[str]:
+    """The keys the run's tools have: the workspace token counts as the databricks key."""
+    keys = set(request.tool_keys)
+    return keys | {DATABRICKS_KEY} if request.databricks is not None else keys
 
 
 def _output_files(tasks: list[TaskSpec], inputs: Mapping[str, str]) -> dict[str, str]:
