@@ -1,0 +1,120 @@
+"""A crew that asks Databricks Genie, end to end against the fake workspace: the group's
+stored databricks token reaches every workspace request and no event, a missing token is a
+problem at save time, and a refused one fails the run with a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from tests.executions.support import (
+    all_events,
+    create_crew,
+    start,
+    two_step_crew,
+    use_scripted_model,
+    wait_for,
+)
+from tests.factories import make_actor
+from tests.support.fake_workspace import GENIE_SQL, SPACE_ID, bearer, fake_workspace
+from tests.support.llm_server import ScriptedLLMServer, text, tool_call
+from tests.support.server import LiveServer, live_settings
+
+TOKEN = "dapi-e2e-group-token-1414213562"
+EXPIRED = "dapi-e2e-expired-token-1732050807"
+
+
+async def test_a_crew_asks_genie_with_the_groups_token(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    actor = await make_actor(app, client)
+    with fake_workspace(TOKEN) as workspace:
+        settings = live_settings(db_url, tmp_path, databricks_host=workspace.url)
+        with LiveServer(settings) as server:
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                model = await use_scripted_model(http, actor, llm_server)
+                tools = [{"tool_id": "databricks_genie", "config": {"space_id": SPACE_ID}}]
+                crew_id = await create_crew(http, actor, two_step_crew(model, tools=tools))
+
+                refused = await http.post(
+                    "/api/v1/executions",
+                    json={"crew_id": crew_id, "inputs": {"topic": "sales"}},
+                    headers=actor.headers,
+                )
+                assert refused.status_code == 422
+                (problem,) = refused.json()["error"]["details"]
+                assert problem["code"] == "missing_tool_key"
+                assert "uses the Databricks workspace" in problem["message"]
+
+                key = {"name": "Workspace", "provider": "databricks", "value": TOKEN}
+                stored = await http.post("/api/v1/api-keys", json=key, headers=actor.headers)
+                assert stored.status_code == 201, stored.text
+
+                llm_server.script(
+                    tool_call("databricks_genie", {"question": "What is the revenue by region?"}),
+                    text("North leads with 120.50."),
+                    text("North sells most."),
+                )
+                done = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+                events = await all_events(http, actor, done["id"])
+
+                # The token expires: the next run stops at the first workspace call.
+                update = {"value": EXPIRED}
+                patched = await http.patch(
+                    f"/api/v1/api-keys/{stored.json()['id']}", json=update, headers=actor.headers
+                )
+                assert patched.status_code == 200, patched.text
+                llm_server.script(
+                    tool_call("databricks_genie", {"question": "Revenue?"}),
+                    text("never read"),
+                )
+                failed = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+                failed_events = await all_events(http, actor, failed["id"])
+
+    assert done["status"] == "succeeded", done
+    calls = workspace.api_requests()
+    assert [r.method for r in calls[:2]] == ["POST", "GET"]
+    assert calls[0].path == f"/api/2.0/genie/spaces/{SPACE_ID}/start-conversation"
+    answer = llm_server.chat_requests[1].prompt
+    assert GENIE_SQL in answer
+    assert "north | 120.50" in answer
+    completed = next(e for e in events if e["type"] == "tool.completed")
+    assert completed["data"]["tool_id"] == "databricks_genie"
+    assert "Conversation id:" in completed["data"]["output"]
+    assert TOKEN not in json.dumps(events)
+
+    assert failed["status"] == "failed", failed
+    assert "The Databricks workspace refused the token (HTTP 401)" in failed["error"]
+    assert "never read" not in json.dumps(failed_events)
+    assert EXPIRED not in json.dumps(failed_events) + json.dumps(failed)
+    assert {bearer(r) for r in calls if r.path.endswith("start-conversation")} == {TOKEN, EXPIRED}
+    assert {bearer(r) for r in calls[:3]} == {TOKEN}  # the first run's calls
+
+
+async def test_a_run_without_a_workspace_host_fails_saying_what_to_set(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    llm_server: ScriptedLLMServer,
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    actor = await make_actor(app, client)
+    with LiveServer(live_settings(db_url, tmp_path)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            model = await use_scripted_model(http, actor, llm_server)
+            key = {"name": "Workspace", "provider": "databricks", "value": TOKEN}
+            stored = await http.post("/api/v1/api-keys", json=key, headers=actor.headers)
+            assert stored.status_code == 201, stored.text
+            tools = [{"tool_id": "databricks_sql", "config": {"warehouse_id": "wh"}}]
+            crew_id = await create_crew(http, actor, two_step_crew(model, tools=tools))
+            failed = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+    assert failed["status"] == "failed", failed
+    assert "KASAL_DATABRICKS_HOST" in failed["error"]
+    assert llm_server.chat_requests == []
