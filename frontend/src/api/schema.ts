@@ -1310,7 +1310,7 @@ export interface components {
          * @description How the canvas groups the tool picker.
          * @enum {string}
          */
-        Category: "web" | "files" | "data" | "code" | "utilities" | "integrations" | "mcp";
+        Category: "web" | "files" | "data" | "code" | "utilities" | "integrations" | "databricks" | "mcp";
         /**
          * ConnectionCheck
          * @description What `POST /connections/{id}/test` found. A failure is an answer, not an error.
@@ -9787,7 +9787,7 @@ export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["location"]> = ["header", "query"];
 export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["type"]> = ["none", "api_key", "bearer"];
 export const authReadLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["location"]> = ["header", "query"];
-export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
+export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "databricks", "mcp"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
 export const crewPatchProcessAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewPatch"]["process"]> = ["sequential", "hierarchical"];
