@@ -1,6 +1,7 @@
 """A crew that asks Databricks Genie, end to end against the fake workspace: the group's
-stored databricks token reaches every workspace request and no event, a missing token is a
-problem at save time, and a refused one fails the run with a clear error."""
+stored databricks token (or, in Databricks Apps mode, the signed-in user's forwarded token)
+reaches every workspace request and no event, a missing token is a problem at save time, and
+a refused one fails the run with a clear error."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from kasal.auth.repository import UserRepository
 from tests.executions.support import (
     all_events,
     create_crew,
@@ -18,13 +20,14 @@ from tests.executions.support import (
     use_scripted_model,
     wait_for,
 )
-from tests.factories import make_actor
+from tests.factories import Actor, make_actor
 from tests.support.fake_workspace import GENIE_SQL, SPACE_ID, bearer, fake_workspace
 from tests.support.llm_server import ScriptedLLMServer, text, tool_call
 from tests.support.server import LiveServer, live_settings
 
 TOKEN = "dapi-e2e-group-token-1414213562"
 EXPIRED = "dapi-e2e-expired-token-1732050807"
+USER_TOKEN = "dapi-e2e-forwarded-user-token-2236067977"
 
 
 async def test_a_crew_asks_genie_with_the_groups_token(
@@ -118,3 +121,41 @@ async def test_a_run_without_a_workspace_host_fails_saying_what_to_set(
     assert failed["status"] == "failed", failed
     assert "KASAL_DATABRICKS_HOST" in failed["error"]
     assert llm_server.chat_requests == []
+
+
+async def test_in_databricks_apps_the_tools_call_with_the_users_token(
+    app: FastAPI, llm_server: ScriptedLLMServer, db_url: str, tmp_path: Path
+) -> None:
+    email = "ana@corp.example"
+    headers = {"X-Forwarded-Email": email, "X-Forwarded-Access-Token": USER_TOKEN}
+    with fake_workspace(USER_TOKEN) as workspace:
+        settings = live_settings(
+            db_url, tmp_path, auth_mode="databricks", databricks_host=workspace.url
+        )
+        with LiveServer(settings) as server:
+            async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+                assert (await http.get("/api/v1/crews")).status_code == 200  # provisions Ana
+                async with app.state.sessionmaker() as session:
+                    user = await UserRepository(session).by_email(email)
+                assert user is not None
+                actor = Actor(user, headers)
+                model = await use_scripted_model(http, actor, llm_server)
+                tools = [{"tool_id": "databricks_genie", "config": {"space_id": SPACE_ID}}]
+                created = await http.post("/api/v1/crews", json=two_step_crew(model, tools=tools))
+                assert created.status_code == 201, created.text
+                assert created.json()["problems"] == []  # no stored databricks key needed
+                llm_server.script(
+                    tool_call("databricks_genie", {"question": "Revenue by region?"}),
+                    text("North leads."),
+                    text("North sells most."),
+                )
+                run = await start(http, actor, created.json()["id"])
+                done = await wait_for(http, actor, run["id"])
+                events = await all_events(http, actor, done["id"])
+                keys = (await http.get("/api/v1/api-keys")).json()["items"]
+
+    assert done["status"] == "succeeded", done
+    assert len(workspace.api_requests()) == 3
+    assert {bearer(r) for r in workspace.api_requests()} == {USER_TOKEN}
+    assert USER_TOKEN not in json.dumps(events) + json.dumps(done)
+    assert [k["provider"] for k in keys] == ["openai"]  # the user's token was never stored
