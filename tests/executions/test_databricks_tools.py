@@ -144,6 +144,8 @@ async def test_in_databricks_apps_the_tools_call_with_the_users_token(
                 created = await http.post("/api/v1/crews", json=two_step_crew(model, tools=tools))
                 assert created.status_code == 201, created.text
                 assert created.json()["problems"] == []  # no stored databricks key needed
+                genie = (await http.get("/api/v1/tools/databricks_genie")).json()
+                assert genie["credentials"] == [{"provider": "databricks", "configured": True}]
                 llm_server.script(
                     tool_call("databricks_genie", {"question": "Revenue by region?"}),
                     text("North leads."),

@@ -49,7 +49,6 @@ from kasal.crews.schemas import (
 )
 from kasal.crews.validation import Catalog, ModelFacts
 from kasal.engine.spec import CrewSpec
-from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.validate import required_inputs
 from kasal.llms import service as llms
 from kasal.mcp import service as mcp
@@ -85,7 +84,6 @@ async def catalog_of(
     """The group's models, tools, keys, tool sources (MCP servers, OpenAPI documents) and
     database connections, as validation sees them. In Databricks Apps mode the request's
     forwarded token counts as the key of Databricks models and of the workspace tools."""
-    keys = await secrets.providers_with_keys(session, ctx.group_id)
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
@@ -93,7 +91,9 @@ async def catalog_of(
             **await openapi.tool_sources(session, ctx),
             **await mcp.source_facts(session, ctx),
         },
-        tool_keys=frozenset(keys | ({DATABRICKS_KEY} if databricks_token else set())),
+        tool_keys=frozenset(
+            await secrets.tool_key_providers(session, ctx.group_id, databricks_token)
+        ),
         connections=await connections.names(session, ctx),
     )
 
