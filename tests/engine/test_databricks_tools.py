@@ -274,7 +274,7 @@ def test_a_run_without_workspace_access_cannot_build_the_tools(tmp_path: Path) -
         execution_id="e", crew=CrewSpec(name="c", agents=[], tasks=[]), work_dir=str(tmp_path)
     )
     ref = ToolRef(tool_id="databricks_sql", config={"warehouse_id": WAREHOUSE_ID})
-    with pytest.raises(InvalidSpec, match="KASAL_DATABRICKS_HOST"):
+    with pytest.raises(InvalidSpec, match="DATABRICKS_HOST"):
         build_tools([ref], ToolContext(request, tmp_path))
 
 

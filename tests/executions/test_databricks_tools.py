@@ -119,7 +119,7 @@ async def test_a_run_without_a_workspace_host_fails_saying_what_to_set(
             crew_id = await create_crew(http, actor, two_step_crew(model, tools=tools))
             failed = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
     assert failed["status"] == "failed", failed
-    assert "KASAL_DATABRICKS_HOST" in failed["error"]
+    assert "DATABRICKS_HOST" in failed["error"]
     assert llm_server.chat_requests == []
 
 

@@ -105,11 +105,6 @@ class Settings(BaseSettings):
     tools_python: bool = Field(
         default=False, description="Offer the python tool: it runs agents' code on this host"
     )
-    databricks_host: str | None = Field(
-        default=None,
-        description="The Databricks workspace the databricks_* tools call, "
-        "e.g. https://<workspace>.cloud.databricks.com",
-    )
     mcp_stdio_commands: CsvList = Field(
         default_factory=list,
         description="Executables stdio MCP servers may run on this host (exact match); none",

@@ -321,7 +321,7 @@ class Dispatcher:
     def _databricks(self, token: SecretStr | str | None) -> DatabricksAccess | None:
         """The workspace a run's Databricks tools call: the signed-in user's token (Databricks
         Apps, on their behalf) or else the group's stored databricks key, at
-        KASAL_DATABRICKS_HOST. Without a token the engine's rules say what is missing."""
+        DATABRICKS_HOST. Without a token the engine's rules say what is missing."""
         if token is None:
             return None
         host = self.settings.databricks_host
@@ -329,7 +329,7 @@ class Dispatcher:
             raise InvalidInput(
                 "databricks_host_missing",
                 "The crew's Databricks tools need the workspace's address: the operator sets "
-                "KASAL_DATABRICKS_HOST (https://<workspace>.cloud.databricks.com).",
+                "DATABRICKS_HOST (https://<workspace>.cloud.databricks.com).",
             )
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         return DatabricksAccess(host=host.rstrip("/"), token=secret)

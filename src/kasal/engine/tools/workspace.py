@@ -39,7 +39,7 @@ def access_of(ctx: ToolContext, tool_id: str) -> DatabricksAccess:
     if access is None:
         raise InvalidSpec(
             f"The tool {tool_id!r} calls a Databricks workspace, and this run has none: "
-            "set the workspace host (KASAL_DATABRICKS_HOST) and add the group's databricks "
+            "set the workspace host (DATABRICKS_HOST) and add the group's databricks "
             "API key, or sign in through the Databricks App."
         )
     return access
