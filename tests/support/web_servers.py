@@ -41,10 +41,13 @@ Route = Callable[[Recorded], Answer]
 
 
 class LocalServer:
-    """A threaded HTTP server on 127.0.0.1 that routes by path and records requests."""
+    """A threaded HTTP server on 127.0.0.1 that routes by path and records requests.
 
-    def __init__(self, routes: dict[str, Route]) -> None:
+    `fallback` answers the paths no route names (a server whose paths hold ids)."""
+
+    def __init__(self, routes: dict[str, Route], fallback: Route | None = None) -> None:
         self.routes = routes
+        self.fallback = fallback
         self.requests: list[Recorded] = []
         server = self
 
@@ -53,6 +56,9 @@ class LocalServer:
                 self._answer()
 
             def do_POST(self) -> None:
+                self._answer()
+
+            def do_PUT(self) -> None:
                 self._answer()
 
             def _answer(self) -> None:
@@ -66,7 +72,7 @@ class LocalServer:
                     self.rfile.read(length),
                 )
                 server.requests.append(recorded)
-                route = server.routes.get(url.path)
+                route = server.routes.get(url.path, server.fallback)
                 status, kind, body, headers = (
                     route(recorded) if route else (404, "text/plain", b"not found", {})
                 )

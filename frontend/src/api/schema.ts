@@ -1886,7 +1886,7 @@ export interface components {
          * @description How the canvas groups the tool picker.
          * @enum {string}
          */
-        Category: "web" | "files" | "data" | "code" | "utilities" | "integrations" | "mcp";
+        Category: "web" | "files" | "data" | "code" | "utilities" | "integrations" | "databricks" | "mcp";
         /**
          * ChatCreate
          * @description A chat talks to exactly one target: a crew, or an agent of the group's library.
@@ -15038,7 +15038,7 @@ export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["location"]> = ["header", "query"];
 export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["type"]> = ["none", "api_key", "bearer"];
 export const authReadLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["location"]> = ["header", "query"];
-export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "mcp"];
+export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "databricks", "mcp"];
 export const chatReadTarget_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatRead"]["target_kind"]> = ["crew", "agent"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewCreateMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["memory"]> = ["off", "run", "crew", "group"];

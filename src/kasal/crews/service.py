@@ -85,7 +85,8 @@ async def catalog_of(
 ) -> Catalog:
     """The group's models, tools, keys, tool sources (MCP servers, OpenAPI documents),
     database connections and knowledge bases, as validation sees them. In Databricks Apps
-    mode the request's forwarded token counts as the key of Databricks models."""
+    mode the request's forwarded token counts as the key of Databricks models and of the
+    workspace tools."""
     return Catalog(
         models=await llms.catalog(session, ctx, databricks_token),
         tools=await tools.tool_states(session, ctx),
@@ -93,7 +94,9 @@ async def catalog_of(
             **await openapi.tool_sources(session, ctx),
             **await mcp.source_facts(session, ctx),
         },
-        tool_keys=frozenset(await secrets.providers_with_keys(session, ctx.group_id)),
+        tool_keys=frozenset(
+            await secrets.tool_key_providers(session, ctx.group_id, databricks_token)
+        ),
         connections=await connections.names(session, ctx),
         knowledge_bases=await knowledge.base_ids(session, ctx),
     )

@@ -34,6 +34,7 @@ from kasal.engine.spec import (
 )
 from kasal.engine.tools import mcp
 from kasal.engine.tools.base import ToolContext
+from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.tools.factory import ToolOrigin, build_tools, tool_origin
 from kasal.engine.tools.knowledge import TOOL_NAME, knowledge_tool
 from kasal.engine.tools.openapi import source_facts
@@ -126,7 +127,7 @@ def build_crew(
     facts = RunFacts(
         request.llms.keys(),
         sources={**source_facts(request), **mcp.source_facts(servers)},
-        tool_keys=request.tool_keys.keys(),
+        tool_keys=_tool_keys(request),
         connections=request.connections.keys(),
         knowledge_bases=request.knowledge.keys(),
     )
@@ -182,6 +183,12 @@ def build_crew(
         output_files=output_files,
         memory=memory,
     )
+
+
+def _tool_keys(request: RunRequest) -> set[str]:
+    """The keys the run's tools have: the workspace token counts as the databricks key."""
+    keys = set(request.tool_keys)
+    return keys | {DATABRICKS_KEY} if request.databricks is not None else keys
 
 
 def _output_files(tasks: list[TaskSpec], inputs: Mapping[str, str]) -> dict[str, str]:

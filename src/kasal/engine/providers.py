@@ -32,6 +32,10 @@ TOOL_KEY_PROVIDERS: dict[str, str] = {
     "brave": "Brave Search",
 }
 
+# The name of the service a tool calls with a group's key, as a missing key is reported: the
+# search providers, and the Databricks workspace (whose token also serves Databricks models).
+TOOL_KEY_LABELS: dict[str, str] = {**TOOL_KEY_PROVIDERS, "databricks": "the Databricks workspace"}
+
 # Providers an API key may be stored for (the demo model has nothing to authenticate).
 KEYED = (*(p for p in PROVIDERS if p != "demo"), *TOOL_KEY_PROVIDERS)
 

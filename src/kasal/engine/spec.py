@@ -137,6 +137,15 @@ class ToolSettings(_Spec):
     python_enabled: bool = False  # KASAL_TOOLS_PYTHON: the python tool runs code on the host
 
 
+class DatabricksAccess(_Spec):
+    """The Databricks workspace a run's workspace tools call, and the token they call it with:
+    the signed-in user's (Databricks Apps, on their behalf) or the group's stored token.
+    `token` is never logged or serialised in clear."""
+
+    host: str  # https://<workspace>.cloud.databricks.com
+    token: SecretStr
+
+
 McpTransport = Literal["stdio", "sse", "streamable_http"]
 
 
@@ -184,12 +193,15 @@ class RunRequest(_Spec):
     # The group's keys for the services this run's tool uses call (provider → key), only those.
     tool_keys: dict[str, SecretStr] = Field(default_factory=dict)
     knowledge: dict[str, KnowledgeBaseConfig] = Field(default_factory=dict)  # by id
+    # The workspace the `databricks_*` tools call; None when no tool of the run needs it.
+    databricks: DatabricksAccess | None = None
 
     def secrets(self) -> list[str]:
         """Every credential of the run in clear, so that what it reports can leave them out."""
         models = [*self.llms.values(), *(base.embedder for base in self.knowledge.values())]
         keys = [c.api_key for c in models if c.api_key is not None]
         keys += self.tool_keys.values()
+        keys += [self.databricks.token] if self.databricks is not None else []
         keys += [c.url for c in self.connections.values()]
         keys += [
             v for s in self.mcp_servers.values() for v in (*s.env.values(), *s.headers.values())

@@ -24,7 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from kasal.engine.providers import TOOL_KEY_PROVIDERS
+from kasal.engine.providers import TOOL_KEY_LABELS
 from kasal.engine.spec import CrewSpec, TaskSpec, ToolRef
 from kasal.engine.tools.catalog import CATALOG, ToolConfig, ToolConfigError, parse_config
 from kasal.engine.tools.refs import SourceFacts, source_problem, source_ref
@@ -350,7 +350,7 @@ class _Rules:
                 yield Finding(
                     f"{pointer}/config",
                     "missing_tool_key",
-                    f"The tool {ref.tool_id!r} uses {TOOL_KEY_PROVIDERS[provider]}, and the "
+                    f"The tool {ref.tool_id!r} uses {TOOL_KEY_LABELS[provider]}, and the "
                     f"group has no {provider} API key: add one under Settings > API keys.",
                 )
         for field_name, name in config.connections().items():

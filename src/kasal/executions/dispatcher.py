@@ -30,22 +30,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal.connections import service as connections
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
-from kasal.core.errors import KasalError, StoredDataInvalid
+from kasal.core.errors import InvalidInput, KasalError, StoredDataInvalid
 from kasal.engine.spec import (
     PERSISTENT_SCOPES,
     CrewSpec,
+    DatabricksAccess,
     EngineEvent,
     RunRequest,
     RunResult,
     ToolSettings,
 )
+from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.tools.refs import referenced_sources
 from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
@@ -320,8 +322,11 @@ class Dispatcher:
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
         token = self._tokens.pop(execution.id, None)
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
-        tool_keys = await secrets.decrypted_keys(
-            session, execution.group_id, required_tool_keys(spec)
+        keys_needed = required_tool_keys(spec)
+        tool_keys = await secrets.decrypted_keys(session, execution.group_id, keys_needed)
+        stored_databricks = tool_keys.pop(DATABRICKS_KEY, None)  # travels as `databricks`
+        databricks = (
+            self._databricks(token or stored_databricks) if DATABRICKS_KEY in keys_needed else None
         )
         databases = await connections.resolve_for_run(
             session, execution.group_id, connections_used(spec)
@@ -346,6 +351,7 @@ class Dispatcher:
                 python_enabled=self.settings.tools_python,
             ),
             tool_keys=tool_keys,
+            databricks=databricks,
             openapi=await openapi.for_run(session, execution.group_id, spec),
             connections=databases,
             mcp_servers=servers,
@@ -369,6 +375,22 @@ class Dispatcher:
             scope,
             execution.crew_id,
         )
+
+    def _databricks(self, token: SecretStr | str | None) -> DatabricksAccess | None:
+        """The workspace a run's Databricks tools call: the signed-in user's token (Databricks
+        Apps, on their behalf) or else the group's stored databricks key, at
+        DATABRICKS_HOST. Without a token the engine's rules say what is missing."""
+        if token is None:
+            return None
+        host = self.settings.databricks_host
+        if not host:
+            raise InvalidInput(
+                "databricks_host_missing",
+                "The crew's Databricks tools need the workspace's address: the operator sets "
+                "DATABRICKS_HOST (https://<workspace>.cloud.databricks.com).",
+            )
+        secret = token if isinstance(token, SecretStr) else SecretStr(token)
+        return DatabricksAccess(host=host.rstrip("/"), token=secret)
 
     # Writing what the workers report
 

@@ -27,8 +27,9 @@ import yaml
 from pydantic import SecretStr
 
 from kasal.client.models import Event
-from kasal.engine.providers import KEYLESS, PROVIDERS, TOOL_KEY_PROVIDERS
-from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult
+from kasal.engine.providers import KEYLESS, PROVIDERS, TOOL_KEY_LABELS
+from kasal.engine.spec import DatabricksAccess, EngineEvent, LLMConfig, RunRequest, RunResult
+from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.validate import required_tool_keys
 from kasal.events import EventType
 from kasal.sdk.definition import CrewDefinitionError, crew_body
@@ -136,7 +137,7 @@ def _tool_key(provider: str) -> SecretStr:
     key = _from_environment(provider)
     if key is None:
         raise CrewDefinitionError(
-            f"A tool uses {TOOL_KEY_PROVIDERS[provider]}, which needs an API key: "
+            f"A tool uses {TOOL_KEY_LABELS[provider]}, which needs an API key: "
             f"set {' or '.join(KEY_VARIABLES[provider])} in the environment"
         )
     return key
@@ -150,11 +151,30 @@ def _base_url(provider: str) -> str | None:
         host = host if "://" in host else f"http://{host}"
         return host.rstrip("/") + "/v1"
     if provider == "databricks":
-        workspace = os.environ.get("DATABRICKS_HOST")
-        if workspace:
-            workspace = workspace if "://" in workspace else f"https://{workspace}"
-            return workspace.rstrip("/") + "/serving-endpoints"
+        workspace = _workspace()
+        return workspace + "/serving-endpoints" if workspace else None
     return None
+
+
+def _workspace() -> str | None:
+    """The Databricks workspace of the environment (DATABRICKS_HOST), as a URL."""
+    host = os.environ.get("DATABRICKS_HOST")
+    if not host:
+        return None
+    return (host if "://" in host else f"https://{host}").rstrip("/")
+
+
+def _databricks(tool_keys: dict[str, SecretStr]) -> DatabricksAccess | None:
+    """The workspace the crew's Databricks tools call: DATABRICKS_HOST, DATABRICKS_TOKEN."""
+    token = tool_keys.pop(DATABRICKS_KEY, None)
+    if token is None:
+        return None
+    host = _workspace()
+    if host is None:
+        raise CrewDefinitionError(
+            "A tool calls a Databricks workspace: set DATABRICKS_HOST in the environment"
+        )
+    return DatabricksAccess(host=host, token=token)
 
 
 def request_for(crew: Crew, inputs: dict[str, str], work_dir: str) -> RunRequest:
@@ -163,13 +183,15 @@ def request_for(crew: Crew, inputs: dict[str, str], work_dir: str) -> RunRequest
     spec = documents.to_spec(crew_body(crew.to_document()))
     named = [a.llm for a in spec.agents] + [spec.manager_llm, spec.embedder]
     llms = {key: local_llm(key) for key in dict.fromkeys(k for k in named if k)}
+    tool_keys = {provider: _tool_key(provider) for provider in required_tool_keys(spec)}
     return RunRequest(
         execution_id=str(uuid.uuid4()),
         crew=spec,
         inputs=inputs,
         llms=llms,
         work_dir=work_dir,
-        tool_keys={provider: _tool_key(provider) for provider in required_tool_keys(spec)},
+        databricks=_databricks(tool_keys),
+        tool_keys=tool_keys,
     )
 
 

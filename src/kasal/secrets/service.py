@@ -22,6 +22,7 @@ from kasal.core.crypto import SecretBox
 from kasal.core.db import committed_unless_taken
 from kasal.core.errors import Conflict, NotFound
 from kasal.core.pagination import Page, PageParams
+from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.mcp.models import McpServer
 from kasal.openapi.models import OpenApiSource
 from kasal.secrets.models import ApiKey
@@ -95,6 +96,15 @@ async def delete(session: AsyncSession, ctx: GroupContext, key_id: uuid.UUID) ->
 async def providers_with_keys(session: AsyncSession, group_id: uuid.UUID) -> set[str]:
     """The providers the group has stored a key for (nothing is decrypted)."""
     return await ApiKeyRepository(session, group_id).providers()
+
+
+async def tool_key_providers(
+    session: AsyncSession, group_id: uuid.UUID, databricks_token: str | None = None
+) -> set[str]:
+    """The providers whose key the group's tools can call with: the stored keys, and in
+    Databricks Apps mode the request's forwarded token as the databricks key."""
+    stored = await providers_with_keys(session, group_id)
+    return stored | {DATABRICKS_KEY} if databricks_token else stored
 
 
 async def decrypted_keys(

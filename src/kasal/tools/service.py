@@ -25,20 +25,29 @@ async def tool_states(session: AsyncSession, ctx: GroupContext) -> dict[str, boo
     return {tool_id: stored.get(tool_id, True) for tool_id in CATALOG}
 
 
-async def list_tools(session: AsyncSession, ctx: GroupContext) -> Page[ToolRead]:
+async def list_tools(
+    session: AsyncSession, ctx: GroupContext, databricks_token: str | None = None
+) -> Page[ToolRead]:
+    """In Databricks Apps mode the request's forwarded token counts as the databricks key."""
     states = await tool_states(session, ctx)
-    keys = await secrets.providers_with_keys(session, ctx.group_id)
+    keys = await secrets.tool_key_providers(session, ctx.group_id, databricks_token)
     return Page(items=[_read(info, states[info.id], keys) for info in CATALOG.values()])
 
 
-async def get(session: AsyncSession, ctx: GroupContext, tool_id: str) -> ToolRead:
+async def get(
+    session: AsyncSession, ctx: GroupContext, tool_id: str, databricks_token: str | None = None
+) -> ToolRead:
     info = _info(tool_id)
-    keys = await secrets.providers_with_keys(session, ctx.group_id)
+    keys = await secrets.tool_key_providers(session, ctx.group_id, databricks_token)
     return _read(info, (await tool_states(session, ctx))[info.id], keys)
 
 
 async def update(
-    session: AsyncSession, ctx: GroupContext, tool_id: str, body: ToolUpdate
+    session: AsyncSession,
+    ctx: GroupContext,
+    tool_id: str,
+    body: ToolUpdate,
+    databricks_token: str | None = None,
 ) -> ToolRead:
     info = _info(tool_id)
     repo = ToolSettingRepository(session, ctx.group_id)
@@ -52,7 +61,8 @@ async def update(
     if setting is not None:
         setting.enabled = body.enabled
     await session.commit()
-    return _read(info, body.enabled, await secrets.providers_with_keys(session, ctx.group_id))
+    keys = await secrets.tool_key_providers(session, ctx.group_id, databricks_token)
+    return _read(info, body.enabled, keys)
 
 
 def _info(tool_id: str) -> ToolInfo:

@@ -146,6 +146,69 @@ class SqlQueryConfig(ToolConfig):
         return {"connection": self.connection}
 
 
+# The API-key provider whose token the Databricks workspace tools call with (see
+# `RunRequest.databricks`): the group's stored token, or in Databricks Apps the user's own.
+DATABRICKS_KEY = "databricks"
+VOLUME_PATH_PATTERN = r"^/Volumes/[^/]+/[^/]+/[^/]+(/[^/]+)*/?$"
+
+
+class DatabricksConfig(ToolConfig):
+    """What every workspace tool shares: it calls the run's Databricks workspace."""
+
+    timeout_s: float = Field(60, gt=0, le=3600, description="Seconds a call may take in all.")
+
+    def keys_needed(self) -> frozenset[str]:
+        return frozenset({DATABRICKS_KEY})
+
+
+class GenieConfig(DatabricksConfig):
+    space_id: str = Field(min_length=1, description="The Genie space to ask.")
+    max_rows: int = Field(50, ge=1, le=5_000, description="Result rows shown to the agent.")
+    timeout_s: float = Field(
+        120, gt=0, le=3600, description="Seconds Genie may take to answer a question."
+    )
+
+
+class DatabricksSqlConfig(DatabricksConfig):
+    warehouse_id: str = Field(min_length=1, description="The SQL warehouse that runs the query.")
+    catalog: str | None = Field(None, description="Default catalog of unqualified names.")
+    schema_name: str | None = Field(None, description="Default schema of unqualified names.")
+    max_rows: int = Field(100, ge=1, le=10_000, description="Rows past this are cut.")
+    timeout_s: float = Field(
+        30, ge=5, le=50, description="Seconds a statement may run; the warehouse cancels it."
+    )
+
+
+class VectorSearchConfig(DatabricksConfig):
+    index_name: str = Field(min_length=1, description="The index, as catalog.schema.index_name.")
+    columns: list[str] = Field(min_length=1, description="The columns each result shows.")
+    num_results: int = Field(5, ge=1, le=100, description="Results when the agent asks none.")
+    max_results: int = Field(20, ge=1, le=1_000, description="The most results a query gets.")
+
+
+class VolumesConfig(DatabricksConfig):
+    root: str = Field(
+        pattern=VOLUME_PATH_PATTERN,
+        description="The Unity Catalog volume (or a folder in it) the tool may reach, "
+        "as /Volumes/<catalog>/<schema>/<volume>[/folder].",
+    )
+    allow_write: bool = Field(False, description="Whether the agent may write files there.")
+    max_bytes: int = Field(
+        100_000, ge=1, le=50_000_000, description="Longer files are cut when read."
+    )
+
+
+class DatabricksJobsConfig(DatabricksConfig):
+    job_ids: list[int] = Field(
+        default_factory=list,
+        description="The jobs the agent may see and run; empty: every job the token may see.",
+    )
+    allow_run: bool = Field(True, description="Whether the agent may start runs.")
+    timeout_s: float = Field(
+        600, gt=0, le=24 * 3600, description="Seconds to wait for a run to finish."
+    )
+
+
 class Category(StrEnum):
     """How the canvas groups the tool picker."""
 
@@ -155,6 +218,7 @@ class Category(StrEnum):
     code = "code"
     utilities = "utilities"
     integrations = "integrations"
+    databricks = "databricks"
     mcp = "mcp"
 
 
@@ -285,6 +349,51 @@ CATALOG: dict[str, ToolInfo] = {
             "database itself refuses writes; statements are time-limited and rows capped.",
             SqlQueryConfig,
             Category.data,
+        ),
+        ToolInfo(
+            "databricks_genie",
+            "Databricks Genie",
+            "Ask a Databricks Genie space a question in plain words and read its answer: the "
+            "SQL it ran, the result rows, and a conversation id for a follow-up question.",
+            GenieConfig,
+            Category.databricks,
+            credentials=(DATABRICKS_KEY,),
+        ),
+        ToolInfo(
+            "databricks_sql",
+            "Databricks SQL",
+            "Read-only SQL on a Databricks SQL warehouse (SELECT, WITH, SHOW, DESCRIBE, "
+            "EXPLAIN): anything else is refused before it is sent; rows are capped and a "
+            "statement that runs too long is cancelled.",
+            DatabricksSqlConfig,
+            Category.databricks,
+            credentials=(DATABRICKS_KEY,),
+        ),
+        ToolInfo(
+            "databricks_vector_search",
+            "Databricks Vector Search",
+            "Query a Databricks Vector Search index with a text: the nearest rows, with the "
+            "chosen columns and their scores, optionally filtered.",
+            VectorSearchConfig,
+            Category.databricks,
+            credentials=(DATABRICKS_KEY,),
+        ),
+        ToolInfo(
+            "databricks_volumes",
+            "Unity Catalog Volumes",
+            "List, read and (where allowed) write files in a Unity Catalog volume "
+            "(/Volumes/<catalog>/<schema>/<volume>).",
+            VolumesConfig,
+            Category.databricks,
+            credentials=(DATABRICKS_KEY,),
+        ),
+        ToolInfo(
+            "databricks_jobs",
+            "Databricks Jobs",
+            "List Databricks jobs, run one now with parameters and wait for its result.",
+            DatabricksJobsConfig,
+            Category.databricks,
+            credentials=(DATABRICKS_KEY,),
         ),
         ToolInfo(
             "current_datetime",

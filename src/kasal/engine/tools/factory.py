@@ -9,7 +9,7 @@ from crewai.tools import BaseTool
 
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.spec import ToolRef
-from kasal.engine.tools import mcp
+from kasal.engine.tools import databricks, mcp
 from kasal.engine.tools.base import ToolContext
 from kasal.engine.tools.calculator import CalculatorTool
 from kasal.engine.tools.catalog import PYTHON_SWITCH, PythonConfig, ToolConfig, parse_config
@@ -55,6 +55,7 @@ _BUILDERS: dict[str, Builder] = {
     "python": _python,
     "calculator": lambda config, _: [CalculatorTool(config=config)],
     "sql_query": sql_query_tools,
+    **databricks.BUILDERS,
 }
 
 
