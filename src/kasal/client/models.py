@@ -70,6 +70,7 @@ class CrewAgent(APIModel):
     max_execution_time: int | None = None
     reasoning: bool = False
     verbose: bool = False
+    knowledge: list[str] = Field(default_factory=list)  # ids of the group's knowledge bases
 
 
 class CrewTask(APIModel):
@@ -114,6 +115,7 @@ class CrewDocument(APIModel):
     embedder: str | None = None
     max_rpm: int | None = None
     verbose: bool = False
+    knowledge: list[str] = Field(default_factory=list)  # ids of the group's knowledge bases
     agents: list[CrewAgent] = Field(default_factory=list)
     tasks: list[CrewTask] = Field(default_factory=list)
     layout: dict[str, Any] = Field(default_factory=dict)
