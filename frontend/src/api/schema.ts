@@ -11478,7 +11478,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StartedEvent"] | components["schemas"]["AgentEvent"] | components["schemas"]["TaskEvent"] | components["schemas"]["RepairEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"];
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        event?: string;
+                        /** @description The event as JSON */
+                        data?: string;
+                        id?: string;
+                    };
                 };
             };
             /** @description Not signed in, or the token is not valid (or expired) */
@@ -12550,7 +12555,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventPage"];
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        event?: string;
+                        /** @description The event as JSON */
+                        data?: string;
+                        id?: string;
+                    };
                 };
             };
             /** @description Not signed in, or the token is not valid (or expired) */

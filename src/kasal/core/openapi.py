@@ -87,6 +87,22 @@ def raises(*errors: type[KasalError]) -> Callable[[Call], Call]:
     return declare
 
 
+# A Server-Sent Events body, as clients (and schemathesis) read it: a series of events,
+# each with an `event` name, its `data` (JSON text) and, where it can be resumed, an `id`.
+SSE_CONTENT: dict[str, Any] = {
+    "text/event-stream": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "event": {"type": "string"},
+                "data": {"type": "string", "description": "The event as JSON"},
+                "id": {"type": "string"},
+            },
+        }
+    }
+}
+
+
 def error_responses(*errors: type[KasalError]) -> dict[int | str, dict[str, Any]]:
     """`responses=` for the errors only a route's service knows it can raise."""
     return {status: _response(status) for status in sorted({e.status_code for e in errors})}

@@ -13,7 +13,7 @@ from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx, OperatorCtx
 from kasal.core.db import MAX_INT
 from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import Conflict, InvalidInput
-from kasal.core.openapi import error_responses
+from kasal.core.openapi import SSE_CONTENT, error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
 from kasal.executions.deps import bus_of, runs_of
@@ -140,7 +140,7 @@ async def download_file(
 @router.get(
     "/{execution_id}/events",
     response_model=EventPage,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": SSE_CONTENT}},
     summary="The event log: long-poll JSON, or Server-Sent Events with Accept: text/event-stream",
 )
 async def get_events(

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from kasal.auth.deps import DatabricksToken, EditorCtx
 from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import Conflict, InvalidInput
-from kasal.core.openapi import error_responses
+from kasal.core.openapi import SSE_CONTENT, error_responses
 from kasal.generate import service
 from kasal.generate.schemas import GenerateEvent, GenerateRequest
 
@@ -23,7 +23,7 @@ _STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-Sent Events: each `event:` is the `type` of its `data:`, one "
         "GenerateEvent; the last is `done` (the saved crew) or `error` (nothing saved)",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": SSE_CONTENT,
     },
     **error_responses(Conflict, InvalidInput),
 }
