@@ -97,11 +97,13 @@ async def test_no_token_or_password_reaches_the_log(
         await socket.send('{"type": "ping"}')
         await socket.recv()
     for _ in range(100):  # uvicorn logs the socket's line from its own thread: wait for it
-        if "/ws?token=" in caplog.text:
+        if '"WebSocket /ws?' in caplog.text:
             break
         await asyncio.sleep(0.05)
     logged = caplog.text
-    assert "/ws?token=***" in logged  # the socket's line is there, masked
+    # The socket's line is there, masked: by Kasal's filter, or by the one litellm adds to
+    # uvicorn's loggers once it is imported (crew generation calls models from this process).
+    assert re.search(r'"WebSocket /ws\?(token=\*\*\*|REDACTED)"', logged), logged
     assert "/api/v1/users/me" in logged
     for secret in (access, refresh, renewed.json()["refresh_token"], PASSWORD):
         assert secret not in logged
