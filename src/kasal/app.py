@@ -32,6 +32,7 @@ from kasal.core.http import (
     install_error_handlers,
 )
 from kasal.core.logging import configure_logging
+from kasal.core.periodic import Periodic
 from kasal.core.throttle import RateLimitMiddleware
 from kasal.crews.deps import MAX_IMPORT_REQUEST_BYTES
 from kasal.crews.router import router as crews_router
@@ -128,11 +129,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.dispatcher.start()
     elif queue is not None:
         app.state.dispatcher = QueuedRuns(queue)
+    loops = []
     app.state.trace_exporter = None
     if settings.tracking_uri is not None:
-        app.state.trace_exporter = TraceExporter(settings, app.state.sessionmaker)
-        await app.state.trace_exporter.start()
-    loops = []
+        exporter = app.state.trace_exporter = TraceExporter(settings, app.state.sessionmaker)
+        interval = settings.trace_export_interval_s
+        loops.append(Periodic("trace-export", interval, exporter.run_once))
     if settings.scheduler_tick_s > 0:
         bus, runs = app.state.bus, app.state.dispatcher
         loops.append(scheduler(settings, app.state.sessionmaker, bus, runs))
@@ -145,8 +147,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         for loop in loops:
             await loop.stop()
-        if app.state.trace_exporter is not None:
-            await app.state.trace_exporter.stop()
         if isinstance(app.state.dispatcher, Dispatcher):
             await app.state.dispatcher.stop()
         await app.state.ingestion.stop()

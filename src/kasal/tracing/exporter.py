@@ -1,6 +1,7 @@
 """The export loop: each finished run of a tracing group goes to MLflow once, nothing lost.
 
-Every API process runs one. Each round it queues a `trace_exports` row for every run that
+Every API process runs one (`run_once` every `KASAL_TRACE_EXPORT_INTERVAL_S`, as a
+`core.periodic` loop). Each round it queues a `trace_exports` row for every run that
 finished in a tracing group (the primary key keeps it one per run, whichever process comes
 first), then claims due rows with a compare-and-set on (status, attempts): one process at a
 time exports a run. A failure is recorded with its reason and tried again after a growing
@@ -14,7 +15,6 @@ mlflow is synchronous, so an export runs in a thread, never on the event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import timedelta
@@ -41,25 +41,6 @@ class TraceExporter:
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
         self.sessions = sessions
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="kasal-trace-export")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.trace_export_interval_s)
-            try:
-                await self.run_once()
-            except Exception:  # the loop outlives any round; the next one tries again
-                logger.exception("exporting traces failed; retrying")
 
     async def run_once(self) -> None:
         await self._enqueue()
