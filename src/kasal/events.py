@@ -24,6 +24,16 @@ class EventType(enum.StrEnum):
     execution_cancelled = "execution.cancelled"
     execution_interrupted = "execution.interrupted"
     execution_requeued = "execution.requeued"
+    execution_waiting = "execution.waiting"  # paused for a person: see the approvals domain
+    approval_answered = "approval.answered"
+    # A flow run, as the engine saw it; its crews' events carry the step's key.
+    flow_started = "flow.started"
+    flow_completed = "flow.completed"
+    flow_failed = "flow.failed"
+    step_started = "step.started"
+    step_completed = "step.completed"
+    step_skipped = "step.skipped"
+    step_failed = "step.failed"
     # The run as the engine saw it.
     crew_started = "crew.started"
     crew_completed = "crew.completed"

@@ -2724,7 +2724,7 @@ export interface components {
          * EventType
          * @enum {string}
          */
-        EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "memory.recalled" | "memory.saved" | "knowledge.retrieved" | "log";
+        EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "execution.waiting" | "approval.answered" | "flow.started" | "flow.completed" | "flow.failed" | "step.started" | "step.completed" | "step.skipped" | "step.failed" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "memory.recalled" | "memory.saved" | "knowledge.retrieved" | "log";
         /** ExecutionCreate */
         ExecutionCreate: {
             /**
@@ -4182,7 +4182,7 @@ export interface components {
          * Status
          * @enum {string}
          */
-        Status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled" | "interrupted";
+        Status: "queued" | "running" | "waiting" | "cancelling" | "succeeded" | "failed" | "cancelled" | "interrupted";
         /** TaskCreate */
         TaskCreate: {
             /**
@@ -15069,7 +15069,7 @@ export const discoveredModelKindValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const doneEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DoneEvent"]["type"]> = ["done"];
 export const edgeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Edge"]["kind"]> = ["assignment", "context"];
 export const errorEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorEvent"]["type"]> = ["error"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "memory.recalled", "memory.saved", "knowledge.retrieved", "log"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["execution.queued", "execution.started", "execution.cancelling", "execution.succeeded", "execution.failed", "execution.cancelled", "execution.interrupted", "execution.requeued", "execution.waiting", "approval.answered", "flow.started", "flow.completed", "flow.failed", "step.started", "step.completed", "step.skipped", "step.failed", "crew.started", "crew.completed", "crew.failed", "task.started", "task.completed", "task.failed", "agent.started", "agent.completed", "agent.failed", "tool.started", "tool.completed", "tool.failed", "llm.started", "llm.completed", "llm.failed", "llm.chunk", "memory.recalled", "memory.saved", "knowledge.retrieved", "log"];
 export const exportStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExportStatus"]> = ["pending", "exporting", "exported", "failed"];
 export const fileStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FileStatus"]> = ["queued", "processing", "ready", "failed"];
 export const fireOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FireOutcome"]> = ["started", "skipped"];
@@ -15093,7 +15093,7 @@ export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schema
 export const spanKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["kind"]> = ["crew", "task", "agent", "llm", "tool"];
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["running", "completed", "failed"];
 export const startedEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StartedEvent"]["type"]> = ["started"];
-export const statusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Status"]> = ["queued", "running", "cancelling", "succeeded", "failed", "cancelled", "interrupted"];
+export const statusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Status"]> = ["queued", "running", "waiting", "cancelling", "succeeded", "failed", "cancelled", "interrupted"];
 export const taskCreateOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskCreate"]["output_format"]> = ["text", "json"];
 export const taskEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskEvent"]["type"]> = ["task"];
 export const taskReadOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskRead"]["output_format"]> = ["text", "json"];

@@ -177,9 +177,94 @@ class KnowledgeBaseConfig(_Spec):
     embedder: LLMConfig
 
 
-class RunRequest(_Spec):
+# --- Flows and pauses ---------------------------------------------------------------------
+# A flow is a graph of steps; its document (the flows domain) is resolved into a `FlowSpec`
+# with each crew step's crew snapshot in it. Values are addressed by paths, in `${...}`
+# templates (a crew step's inputs) and in conditions (an edge's `when`):
+#   inputs.<name>                        a flow input
+#   steps.<key>.output                   a step's output text (a crew's result, a reply)
+#   steps.<key>.json.<field>[.<field>]   a field of a crew step's JSON result
+#   steps.<key>.tasks.<task>.output      one task's output text; `.json.<field>` likewise
+#   steps.<key>.decision                 an approval step's decision
+
+Decision = Literal["approve", "reject", "reply"]
+DECISIONS: tuple[Decision, ...] = ("approve", "reject", "reply")
+ConditionOp = Literal["eq", "ne", "gt", "ge", "lt", "le", "contains", "exists", "not_exists"]
+
+
+class Condition(_Spec):
+    path: str
+    op: ConditionOp = "eq"
+    value: str | int | float | bool | None = None
+
+
+class FlowEdge(_Spec):
+    """`source` → `target`. Out of a router, `when` picks (the first edge whose condition
+    holds, else the router's edge with `default`); out of an approval, `on` says which
+    decision takes it. Unconditioned edges out of any other step are all taken: parallel
+    branches. A step with several incoming edges waits for every branch still alive."""
+
+    source: str
+    target: str
+    when: Condition | None = None
+    default: bool = False
+    on: Literal["approve", "reject"] | None = None
+
+
+class ApprovalSettings(_Spec):
+    """Who may answer a pause, what they may answer, and what happens if nobody does."""
+
+    question: str
+    answers: list[Decision] = Field(default_factory=lambda: list(DECISIONS))
+    timeout_s: int | None = None
+    on_timeout: Literal["approve", "reject"] = "reject"
+    role: Literal["operator", "editor", "admin"] = "operator"  # the least role that may answer
+
+
+class FlowStep(_Spec):
+    key: str
+    name: str = ""
+    kind: Literal["crew", "router", "approval"]
+    # crew: the crew as it was at the version the flow names (or the latest when it started)
+    crew: CrewSpec | None = None
+    crew_id: str | None = None
+    crew_version: int | None = None
+    inputs: dict[str, str] = Field(default_factory=dict)  # crew input → `${path}` template
+    # approval: what it asks, and the `${path}` template of the output under review
+    approval: ApprovalSettings | None = None
+    review: str = ""
+
+
+class FlowSpec(_Spec):
+    name: str
+    steps: list[FlowStep]
+    edges: list[FlowEdge] = Field(default_factory=list)
+
+
+class ApprovalAsk(_Spec):
+    """What a paused run asks of a person: the engine's half of a pending approval."""
+
+    settings: ApprovalSettings
+    output: str  # under review, as Markdown
+    step_key: str | None = None
+    task_key: str | None = None
+
+
+class Resume(_Spec):
+    """A paused run taken up again: the engine's checkpoint and the person's answer."""
+
+    checkpoint: dict[str, Any]
+    decision: Decision
+    reply: str | None = None
+    comment: str | None = None
+
+
+class _Run(_Spec):
+    """What every run gets: a crew's (`RunRequest`) or a flow's (`FlowRunRequest`, whose
+    crew steps run as `RunRequest`s made from it)."""
+
     execution_id: str
-    crew: CrewSpec
+    resume: Resume | None = None  # a paused run taken up again
     inputs: dict[str, str] = Field(default_factory=dict)
     llms: dict[str, LLMConfig] = Field(default_factory=dict)
     work_dir: str
@@ -210,6 +295,14 @@ class RunRequest(_Spec):
         return [value for key in keys if (value := key.get_secret_value())]
 
 
+class RunRequest(_Run):
+    crew: CrewSpec
+
+
+class FlowRunRequest(_Run):
+    flow: FlowSpec
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -221,6 +314,7 @@ class EngineEvent(_Spec):
     ts: datetime = Field(default_factory=utcnow)
     task_key: str | None = None
     agent_key: str | None = None
+    step_key: str | None = None  # the flow step whose crew emitted it
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -232,8 +326,11 @@ class Usage(_Spec):
 
 
 class RunResult(_Spec):
-    status: Literal["succeeded", "failed", "cancelled"]
+    status: Literal["succeeded", "failed", "cancelled", "waiting"]
     result: str | None = None
     task_outputs: dict[str, str] = Field(default_factory=dict)
     usage: Usage = Field(default_factory=Usage)
     error: str | None = None
+    # waiting: what to ask, and all the engine needs to go on without redoing what is done
+    ask: ApprovalAsk | None = None
+    checkpoint: dict[str, Any] | None = None

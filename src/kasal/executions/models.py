@@ -16,6 +16,7 @@ from kasal.core.db import Base, GroupOwnedMixin, IdMixin, TimestampMixin, utcnow
 class Status(enum.StrEnum):
     queued = "queued"
     running = "running"
+    waiting = "waiting"  # paused for a person's answer; holds no worker slot
     cancelling = "cancelling"
     succeeded = "succeeded"
     failed = "failed"
