@@ -2715,6 +2715,11 @@ export interface components {
             task_key: string | null;
             /** Agent Key */
             agent_key: string | null;
+            /**
+             * Step Key
+             * @description The flow step whose crew it happened in
+             */
+            step_key?: string | null;
             /** Data */
             data: {
                 [key: string]: unknown;

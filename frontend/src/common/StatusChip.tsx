@@ -4,6 +4,7 @@ import type { ExecutionStatus } from '../api/types';
 const COLORS: Record<ExecutionStatus, 'default' | 'info' | 'success' | 'error' | 'warning' | 'primary'> = {
   queued: 'default',
   running: 'info',
+  waiting: 'warning',
   cancelling: 'warning',
   succeeded: 'success',
   failed: 'error',

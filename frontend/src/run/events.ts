@@ -151,6 +151,24 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
       return { text: 'Execution cancelled', level: 'warning' };
     case 'execution.interrupted':
       return { text: `Execution interrupted${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'execution.waiting':
+      return { text: `Waiting for an answer${d.question ? `: ${clip(str(d.question), 200)}` : ''}`, level: 'warning' };
+    case 'approval.answered':
+      return { text: `Answered: ${str(d.decision)}${d.by ? ` by ${str(d.by)}` : ''}`, level: 'info' };
+    case 'flow.started':
+      return { text: 'Flow started', level: 'info' };
+    case 'flow.completed':
+      return { text: 'Flow completed', level: 'info' };
+    case 'flow.failed':
+      return { text: `Flow failed${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
+    case 'step.started':
+      return { text: `Step ${str(e.step_key ?? d.step)} started`, level: 'info' };
+    case 'step.completed':
+      return { text: `Step ${str(e.step_key ?? d.step)} completed`, level: 'info' };
+    case 'step.skipped':
+      return { text: `Step ${str(e.step_key ?? d.step)} skipped`, level: 'debug' };
+    case 'step.failed':
+      return { text: `Step ${str(e.step_key ?? d.step)} failed${d.error ? `: ${str(d.error)}` : ''}`, level: 'error' };
     case 'crew.started':
       return { text: 'Crew started', level: 'info' };
     case 'crew.completed':

@@ -211,6 +211,7 @@ class Event(APIModel):
     ts: datetime
     task_key: str | None = None
     agent_key: str | None = None
+    step_key: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     @property

@@ -680,6 +680,7 @@ def _event_row(event: EngineEvent) -> dict[str, Any]:
         "ts": event.ts,
         "task_key": event.task_key,
         "agent_key": event.agent_key,
+        "step_key": event.step_key,
         "data": _storable(event.data),
     }
 

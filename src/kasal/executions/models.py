@@ -61,6 +61,8 @@ class Execution(IdMixin, TimestampMixin, GroupOwnedMixin, Base):
     # Which API process drives the run, and until when that claim holds without renewal.
     runner_id: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # While `waiting`: the engine's checkpoint, all it needs to go on (`spec.Resume`).
+    checkpoint: Mapped[dict[str, Any] | None]
 
 
 class ExecutionEvent(Base):
@@ -74,6 +76,7 @@ class ExecutionEvent(Base):
     ts: Mapped[datetime] = mapped_column(default=utcnow)
     task_key: Mapped[str | None] = mapped_column(String(64))
     agent_key: Mapped[str | None] = mapped_column(String(64))
+    step_key: Mapped[str | None] = mapped_column(String(64))  # the flow step it happened in
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

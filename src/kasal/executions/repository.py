@@ -120,7 +120,12 @@ class RunnerRepository(Repository[Execution]):
         return set((await self.session.scalars(stmt)).all())
 
 
-_EVENT_DEFAULTS: dict[str, Any] = {"task_key": None, "agent_key": None, "data": {}}
+_EVENT_DEFAULTS: dict[str, Any] = {
+    "task_key": None,
+    "agent_key": None,
+    "step_key": None,
+    "data": {},
+}
 
 
 class EventRepository:

@@ -57,6 +57,7 @@ class EventRead(BaseModel):
     ts: datetime
     task_key: str | None
     agent_key: str | None
+    step_key: str | None = Field(None, description="The flow step whose crew it happened in")
     data: dict[str, Any]
 
 
