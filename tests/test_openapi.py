@@ -185,7 +185,9 @@ def test_the_engine_cannot_emit_a_type_outside_the_catalogue() -> None:
 
 # `<kind>.<word>` strings that are not events: file names, and the group feed's frame type.
 _NOT_EVENTS = re.compile(r".*\.(ya?ml|json|zip|py)|execution\.status")
-_EVENT_LIKE = re.compile(r"(execution|crew|task|agent|tool|knowledge|llm|memory|approval|flow|step)\.[a-z_]+")
+_EVENT_LIKE = re.compile(
+    r"(execution|approval|flow|step|crew|task|agent|tool|knowledge|llm|memory)\.[a-z_]+"
+)
 
 
 def _string_constants(path: Path) -> Iterator[tuple[int, str]]:
