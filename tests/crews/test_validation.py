@@ -224,9 +224,21 @@ def test_tools_of_configured_sources_must_exist_and_be_enabled() -> None:
     assert "no OpenAPI document 'github'" in problems(crew, CATALOG)[2].message
 
 
-def test_human_input_cannot_work_in_a_background_run() -> None:
-    crew = body(agents=[agent()], tasks=[task("t", human_input=True)])
-    assert codes(crew) == [("/tasks/0/human_input", "human_input_unsupported", "error")]
+def test_human_input_pauses_a_sequential_crew_only() -> None:
+    assert codes(body(agents=[agent()], tasks=[task("t", human_input=True)])) == []
+    hierarchical = body(
+        process="hierarchical",
+        manager_llm="gpt",
+        agents=[agent()],
+        tasks=[task("t", human_input=True)],
+    )
+    planning = body(planning=True, agents=[agent()], tasks=[task("t", human_input=True)])
+    concurrent = body(
+        agents=[agent()],
+        tasks=[task("t", human_input=True, async_execution=True), task("u")],
+    )
+    for crew in (hierarchical, planning, concurrent):
+        assert ("/tasks/0/human_input", "human_input_unsupported", "error") in codes(crew)
 
 
 GOOD_SCHEMA = {

@@ -344,7 +344,7 @@ async def test_invalid_spec_fails_before_any_call(
     llm_server: ScriptedLLMServer, scripted_llm: LLMConfig, tmp_path: Path
 ) -> None:
     crew = two_agent_crew()
-    asks_human = crew.tasks[0].model_copy(update={"human_input": True})
+    asks_human = crew.tasks[0].model_copy(update={"human_input": True, "async_execution": True})
     orphan = TaskSpec(key="orphan", name="O", description="d", expected_output="e", agent="nobody")
     crew = crew.model_copy(update={"tasks": [asks_human, crew.tasks[1], orphan]})
     events: list[EngineEvent] = []
@@ -353,7 +353,7 @@ async def test_invalid_spec_fails_before_any_call(
 
     assert result.status == "failed"
     assert result.error is not None
-    assert "Task 'research' asks for human input" in result.error
+    assert "Task 'research' asks for a person's review" in result.error
     assert "Task 'orphan' is assigned to 'nobody', which is not in the crew" in result.error
     assert types(events) == ["crew.started", "crew.failed"]
     assert llm_server.chat_requests == []

@@ -16,6 +16,8 @@ from typing import Any
 from crewai import Agent, Crew, Process, Task
 from crewai.llms.base_llm import BaseLLM
 from crewai.memory.unified_memory import Memory
+from crewai.tasks.output_format import OutputFormat
+from crewai.tasks.task_output import TaskOutput
 from crewai.tools import BaseTool
 from crewai.utilities.pydantic_schema_utils import create_model_from_schema
 from crewai.utilities.string_utils import sanitize_tool_name
@@ -24,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.llm import build_llm
 from kasal.engine.memory import build_memory
+from kasal.engine.pause import Segment
 from kasal.engine.spec import (
     PERSISTENT_SCOPES,
     AgentSpec,
@@ -57,7 +60,7 @@ class AnyJson(BaseModel):
 @dataclass(frozen=True)
 class BuiltCrew:
     crew: Crew
-    tasks: dict[str, Task]  # spec key → task
+    tasks: dict[str, Task]  # spec key → task (every task; the crew has the segment's)
     task_keys: dict[str, str]  # crewai task id → spec key
     agent_keys: dict[str, str]  # crewai agent id → spec key
     llms: list[tuple[str, BaseLLM]]  # (model key, LLM object) for every object built
@@ -116,11 +119,15 @@ class _RunTools:
 
 
 def build_crew(
-    request: RunRequest, mcp_servers: Mapping[str, mcp.ConnectedServer] | None = None
+    request: RunRequest,
+    mcp_servers: Mapping[str, mcp.ConnectedServer] | None = None,
+    segment: Segment | None = None,
 ) -> BuiltCrew:
     """Raises InvalidSpec (listing every problem) when the spec cannot run.
 
     `mcp_servers`: the run's connections to the MCP servers its tools name (see run.py).
+    `segment`: the tasks this run executes when the crew pauses (see pause.py); the crew
+    holds those, the tasks before them carry their finished outputs.
     """
     spec = request.crew
     servers = mcp_servers or {}
@@ -133,7 +140,9 @@ def build_crew(
     )
     found = errors(check(spec, facts))
     problems = [f.message for f in found] + input_problems(spec, request.inputs)
-    output_files = _output_files(spec.tasks, request.inputs)
+    segment = segment or Segment(0, len(spec.tasks) - 1)
+    running = spec.tasks[segment.start : segment.stop + 1]
+    output_files = _output_files(running, request.inputs)
     problems += [
         f"The output file of task {key!r} is not usable with these inputs: {issue}"
         for key, path in output_files.items()
@@ -149,6 +158,7 @@ def build_crew(
     tasks: dict[str, Task] = {}
     for task_spec in spec.tasks:
         tasks[task_spec.key] = _task(task_spec, agents, tasks, tools)
+    _resume(spec.tasks, tasks, segment)
     first_llm = spec.manager_llm or (spec.agents[0].llm if spec.agents else None)
     options: dict[str, Any] = {}
     memory: Memory | None = None
@@ -167,7 +177,7 @@ def build_crew(
     crew = Crew(
         name=spec.name,
         agents=list(agents.values()),
-        tasks=list(tasks.values()),
+        tasks=[tasks[task.key] for task in running],
         process=Process(spec.process),
         verbose=spec.verbose,
         max_rpm=spec.max_rpm,
@@ -183,6 +193,53 @@ def build_crew(
         output_files=output_files,
         memory=memory,
     )
+
+
+def _resume(specs: list[TaskSpec], tasks: dict[str, Task], segment: Segment) -> None:
+    """Give the tasks before the segment their finished outputs, and the segment's tasks the
+    context one uninterrupted sequential crewai run would give them: crewai's default
+    context (the outputs so far; an asynchronous task, the last synchronous one's) is made
+    explicit, because the crew only holds the segment. A reply is added to the context of
+    the asking task, after what it had."""
+    if segment.start == 0 and segment.feedback is None:
+        return  # a run from the start: crewai's own defaults are exactly that
+    for task_spec in specs[: segment.start]:
+        finished = segment.done.get(task_spec.key)
+        if finished is not None:
+            tasks[task_spec.key].output = _restored(
+                tasks[task_spec.key], finished.raw, finished.json
+            )
+    for index in range(segment.start, segment.stop + 1):
+        task_spec, task = specs[index], tasks[specs[index].key]
+        if task_spec.context:
+            context = [tasks[key] for key in task_spec.context]
+        elif task_spec.async_execution:
+            synchronous = [t for t in specs[:index] if not t.async_execution]
+            context = [tasks[t.key] for t in synchronous[-1:]]
+        else:
+            context = [tasks[t.key] for t in specs[:index]]
+        if index == segment.start and segment.feedback is not None:
+            context.append(_feedback_task(segment.feedback))
+        task.context = context
+
+
+def _restored(task: Task, raw: str, parsed: dict[str, Any] | None) -> TaskOutput:
+    return TaskOutput(
+        description=task.description,
+        name=task.name,
+        expected_output=task.expected_output,
+        raw=raw,
+        json_dict=parsed,
+        agent=task.agent.role if task.agent is not None else "",
+        output_format=OutputFormat.JSON if parsed else OutputFormat.RAW,
+    )
+
+
+def _feedback_task(text: str) -> Task:
+    """A task never run, whose output is a person's feedback: crewai hands it on as context."""
+    feedback = Task(description="Human feedback", expected_output="Feedback")
+    feedback.output = TaskOutput(description="Human feedback", raw=text, agent="human")
+    return feedback
 
 
 def _tool_keys(request: RunRequest) -> set[str]:

@@ -11,6 +11,13 @@ with a message the user can act on, after a `crew.failed` event.
 Memory: its saves run in a background thread; the run waits for them before it reports
 its end (see `_close_memory`).
 
+Pauses: a sequential crew with `human_input` tasks runs in segments (see pause.py). A
+segment that ends on an asking task returns `RunResult(status="waiting")` with what to ask
+and a checkpoint, and emits no `crew.*` event: the run is not over. Resumed
+(`request.resume`), the run emits no second `crew.started`; it goes on from the checkpoint
+(`approve`), runs the asking task again with the person's reply (`reply`), or fails with an
+error starting "Rejected" (`reject`). Usage adds up over the segments.
+
 Storage: crewai's kickoff task-output store lives in the run's folder while the run
 lasts (see `_private_task_outputs`); nothing of a run is left in crewai's shared
 storage dir for another run, of any group, to find.
@@ -48,6 +55,15 @@ from kasal.engine.env import TASK_OUTPUTS_FILE
 from kasal.engine.errors import explain
 from kasal.engine.memory import preload as preload_memory
 from kasal.engine.paths import private_dir
+from kasal.engine.pause import (
+    BadCheckpoint,
+    FinishedTask,
+    Segment,
+    added,
+    ask,
+    checkpoint,
+    segment_of,
+)
 from kasal.engine.planning import plan_tasks
 from kasal.engine.redact import Redactor
 from kasal.engine.spec import EngineEvent, LLMConfig, RunRequest, RunResult, Usage
@@ -67,22 +83,51 @@ TASK_OUTPUTS_DIR = ".crewai"  # in the run's folder, removed when the run ends
 async def run_crew(request: RunRequest, emit: Emit) -> RunResult:
     install()
     started = time.monotonic()
-    emit(
-        EngineEvent(
-            type=EventType.crew_started,
-            data={
-                "execution_id": request.execution_id,
-                "crew": request.crew.name,
-                "process": request.crew.process,
-                "inputs": dict(request.inputs),
-            },
+    if request.resume is None:
+        emit(
+            EngineEvent(
+                type=EventType.crew_started,
+                data={
+                    "execution_id": request.execution_id,
+                    "crew": request.crew.name,
+                    "process": request.crew.process,
+                    "inputs": dict(request.inputs),
+                },
+            )
         )
-    )
+    try:
+        segment = segment_of(request)
+    except BadCheckpoint as exc:
+        return _failed(emit, f"The run cannot go on: {exc}", Usage(), started)
+    if request.resume is not None and request.resume.decision == "reject":
+        return _failed(emit, _rejected(request), segment.usage, started)
+    if segment.empty:  # approved the last task: its output is the crew's
+        return _completed(emit, request, segment, started)
     try:
         async with mcp_tools.connected(request) as servers:  # kept for as long as the run
-            return await _run(request, emit, started, servers)
+            return await _run(request, emit, started, servers, segment)
     except McpUnavailable as exc:
-        return _failed(emit, f"The crew cannot start: {exc}", Usage(), started)
+        return _failed(emit, f"The crew cannot start: {exc}", segment.usage, started)
+
+
+def _rejected(request: RunRequest) -> str:
+    resume = request.resume
+    assert resume is not None  # noqa: S101 (only called for a resumed run)
+    where = resume.checkpoint.get("paused_at")
+    comment = (resume.comment or "").strip()
+    return f"Rejected at the review of task {where!r}" + (f": {comment}" if comment else ".")
+
+
+def _completed(emit: Emit, request: RunRequest, segment: Segment, started: float) -> RunResult:
+    last = segment.done[request.crew.tasks[-1].key]
+    result = RunResult(
+        status="succeeded",
+        result=last.raw,
+        task_outputs={key: task.text for key, task in segment.done.items()},
+        usage=segment.usage,
+    )
+    _emit_completed(emit, result, started)
+    return result
 
 
 async def _run(
@@ -90,16 +135,17 @@ async def _run(
     emit: Emit,
     started: float,
     servers: Mapping[str, mcp_tools.ConnectedServer],
+    segment: Segment,
 ) -> RunResult:
     spec = request.crew
     if spec.memory != "off" and spec.embedder in request.llms:
         await asyncio.to_thread(preload_memory, request.llms[spec.embedder])
     try:
-        built = build_crew(request, servers)
+        built = build_crew(request, servers, segment)
     except (ValidationError, ValueError, LookupError) as exc:  # crewai refusing the objects
-        return _failed(emit, f"The crew cannot be built: {exc}", Usage(), started)
+        return _failed(emit, f"The crew cannot be built: {exc}", segment.usage, started)
     except Exception as exc:  # EngineError, or anything unforeseen: still a result
-        return _failed(emit, explain(exc, request.llms), Usage(), started)
+        return _failed(emit, explain(exc, request.llms), segment.usage, started)
     capture = RunCapture(
         emit,
         built.task_keys,
@@ -127,19 +173,49 @@ async def _run(
         # The tasks that finished keep their files, as with crewai.
         unwritten = await asyncio.to_thread(_write_output_files, built, Path(request.work_dir))
         message = " ".join([message, *unwritten])
-        return _failed(emit, message, _usage(built.llms, request.llms), started)
+        return _failed(emit, message, _total(built, request, segment), started)
     await _close_memory(built)
     await _drain(capture, pump)
     # Off the event loop: the worker's other runs go on while a large output is written.
     unwritten = await asyncio.to_thread(_write_output_files, built, Path(request.work_dir))
+    usage = _total(built, request, segment)
     if unwritten:
-        return _failed(emit, " ".join(unwritten), _usage(built.llms, request.llms), started)
+        return _failed(emit, " ".join(unwritten), usage, started)
+    if spec.tasks[segment.stop].human_input:
+        return _waiting(built, request, segment, usage)
     result = RunResult(
         status="succeeded",
         result=_final_text(output),
         task_outputs=_task_outputs(built),
-        usage=_usage(built.llms, request.llms),
+        usage=usage,
     )
+    _emit_completed(emit, result, started)
+    return result
+
+
+def _waiting(built: BuiltCrew, request: RunRequest, segment: Segment, usage: Usage) -> RunResult:
+    """The segment ended on an asking task: what to ask, and all it takes to go on."""
+    finished = dict(segment.done)
+    for key in segment.keys(request.crew):
+        output = built.tasks[key].output
+        if output is not None:
+            finished[key] = FinishedTask(output.raw, output.json_dict or None)
+    asking = request.crew.tasks[segment.stop]
+    return RunResult(
+        status="waiting",
+        task_outputs=_task_outputs(built),
+        usage=usage,
+        ask=ask(asking, finished[asking.key].text),
+        checkpoint=checkpoint(asking.key, finished, usage),
+    )
+
+
+def _total(built: BuiltCrew, request: RunRequest, segment: Segment) -> Usage:
+    """This segment's usage on top of the earlier segments'."""
+    return added(segment.usage, _usage(built.llms, request.llms))
+
+
+def _emit_completed(emit: Emit, result: RunResult, started: float) -> None:
     emit(
         EngineEvent(
             type=EventType.crew_completed,
@@ -150,7 +226,6 @@ async def _run(
             },
         )
     )
-    return result
 
 
 class _RunTaskOutputs(TaskOutputStorageHandler):

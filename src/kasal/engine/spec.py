@@ -59,6 +59,27 @@ class AgentSpec(_Spec):
     verbose: bool = False
 
 
+Decision = Literal["approve", "reject", "reply"]
+DECISIONS: tuple[Decision, ...] = ("approve", "reject", "reply")
+
+
+class ApprovalSettings(_Spec):
+    """Who may answer a pause, what they may answer, and what happens if nobody does."""
+
+    question: str
+    answers: list[Decision] = Field(default_factory=lambda: list(DECISIONS))
+    timeout_s: int | None = Field(None, gt=0)  # then `on_timeout` answers
+    on_timeout: Literal["approve", "reject"] = "reject"
+    role: Literal["operator", "editor", "admin"] = "operator"  # the least role that may answer
+
+
+class TaskApproval(ApprovalSettings):
+    """A crew task's pause (`human_input`): the question defaults to "Review the output of
+    <task name>" when left blank."""
+
+    question: str = ""
+
+
 class TaskSpec(_Spec):
     key: str
     name: str
@@ -71,7 +92,8 @@ class TaskSpec(_Spec):
     output_format: Literal["text", "json"] = "text"
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
-    human_input: bool = False
+    human_input: bool = False  # pause for a person once the task is done (see run.py)
+    approval: TaskApproval | None = None  # how that pause asks; the defaults when absent
     output_file: str | None = None  # relative to the run folder; may hold {placeholders}
 
 
@@ -187,8 +209,6 @@ class KnowledgeBaseConfig(_Spec):
 #   steps.<key>.tasks.<task>.output      one task's output text; `.json.<field>` likewise
 #   steps.<key>.decision                 an approval step's decision
 
-Decision = Literal["approve", "reject", "reply"]
-DECISIONS: tuple[Decision, ...] = ("approve", "reject", "reply")
 ConditionOp = Literal["eq", "ne", "gt", "ge", "lt", "le", "contains", "exists", "not_exists"]
 
 
@@ -209,16 +229,6 @@ class FlowEdge(_Spec):
     when: Condition | None = None
     default: bool = False
     on: Literal["approve", "reject"] | None = None
-
-
-class ApprovalSettings(_Spec):
-    """Who may answer a pause, what they may answer, and what happens if nobody does."""
-
-    question: str
-    answers: list[Decision] = Field(default_factory=lambda: list(DECISIONS))
-    timeout_s: int | None = None
-    on_timeout: Literal["approve", "reject"] = "reject"
-    role: Literal["operator", "editor", "admin"] = "operator"  # the least role that may answer
 
 
 class FlowStep(_Spec):

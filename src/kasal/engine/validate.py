@@ -63,7 +63,8 @@ CODES: dict[str, str] = {
     "duplicate_context": "The same task listed twice as context.",
     "manager_llm_missing": "A hierarchical crew without a manager model.",
     "memory_without_embedder": "Memory is on but no embedding model is chosen.",
-    "human_input_unsupported": "Human input cannot be collected in a background run.",
+    "human_input_unsupported": "Human input where a crew cannot pause: a hierarchical or "
+    "planning crew, an asynchronous task.",
     "json_output_without_schema": "JSON output without a schema: any JSON object is accepted.",
     "invalid_output_schema": "The output schema is not a usable JSON schema.",
     "schema_without_json_output": "An output schema on a task whose output format is text.",
@@ -388,11 +389,7 @@ class _Rules:
         yield from self._context(where, index, task)
         yield from self._tools(where, f"task {name}", task.tools)
         if task.human_input:
-            yield Finding(
-                f"{where}/human_input",
-                "human_input_unsupported",
-                f"Task {name} asks for human input, which a background run cannot collect.",
-            )
+            yield from self._human_input(where, task)
         yield from _output_rules(where, task)
         if task.output_file is not None:
             issue = output_file_issue(task.output_file)
@@ -408,6 +405,27 @@ class _Rules:
                 "last_task_async",
                 f"Task {name} is the last task and cannot run asynchronously: "
                 "the crew waits for its result.",
+            )
+
+    def _human_input(self, where: str, task: TaskSpec) -> Iterator[Finding]:
+        """A sequential crew pauses after the task (see engine/pause.py); a manager's
+        delegation, a plan made for every task at once and a task running alongside
+        others have no such point between tasks."""
+        why = (
+            "a hierarchical crew's manager decides the order of its tasks"
+            if self.crew.process == "hierarchical"
+            else "a planning crew plans every task before the first one runs"
+            if self.crew.planning
+            else "it runs asynchronously, alongside the next tasks"
+            if task.async_execution
+            else None
+        )
+        if why is not None:
+            yield Finding(
+                f"{where}/human_input",
+                "human_input_unsupported",
+                f"Task {task.key!r} asks for a person's review, which cannot happen here: "
+                f"{why}. Only a sequential crew's synchronous tasks can pause.",
             )
 
     def _assignment(self, where: str, task: TaskSpec) -> Iterator[Finding]:
