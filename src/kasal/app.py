@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kasal import __version__, health, seeds
 from kasal.agents.router import router as agents_router
+from kasal.approvals import service as approvals
+from kasal.approvals.router import router as approvals_router
+from kasal.approvals.timeouts import timeouts
 from kasal.auth import service as auth
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
@@ -90,6 +93,7 @@ def api_router() -> APIRouter:
         generate_router,
         templates_router,
         executions_router,
+        approvals_router,
         tracing_router,
         chats_router,
         memory_router,
@@ -124,7 +128,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.dispatcher = None
     if settings.workers > 0:
         app.state.dispatcher = Dispatcher(
-            settings, app.state.sessionmaker, app.state.bus, queue=queue
+            settings, app.state.sessionmaker, app.state.bus, queue=queue, pauses=approvals.PENDING
         )
         await app.state.dispatcher.start()
     elif queue is not None:
@@ -140,6 +144,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loops.append(scheduler(settings, app.state.sessionmaker, bus, runs))
     if settings.webhook_poll_s > 0:
         loops.append(sender(settings, app.state.sessionmaker))
+    if settings.approval_tick_s > 0:
+        runs = app.state.dispatcher
+        loops.append(timeouts(settings, app.state.sessionmaker, app.state.bus, runs))
     for loop in loops:
         loop.start()
     try:
@@ -175,7 +182,9 @@ async def run_workers(settings: Settings) -> None:
     engine = create_engine(settings.db_url, password)
     sessions = create_sessionmaker(engine)
     bus = _bus(settings, sessions, listen=False)
-    dispatcher = Dispatcher(settings, sessions, bus, queue=JobQueue(settings.db_url))
+    dispatcher = Dispatcher(
+        settings, sessions, bus, queue=JobQueue(settings.db_url), pauses=approvals.PENDING
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -225,6 +234,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # it would send the document away
     )
     app.state.settings = settings
+    app.state.pauses = approvals.PENDING  # what a cancelled waiting run closes
     app.state.login_limiter = LoginLimiter(
         settings.login_max_failures, settings.login_ip_max_failures, settings.login_window_s
     )

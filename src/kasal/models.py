@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "kasal.crews.models",
     "kasal.openapi.models",
     "kasal.executions.models",
+    "kasal.approvals.models",
     "kasal.templates.models",
     "kasal.tracing.models",
     "kasal.chats.models",

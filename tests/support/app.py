@@ -28,6 +28,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         # No scheduler or webhook sender in the background: tests call their steps.
         "scheduler_tick_s": 0,
         "webhook_poll_s": 0,
+        "approval_tick_s": 0,
         "rate_limit": "off",  # suites send hundreds of requests a minute; tests/core tests it
     }
     values.update(overrides)

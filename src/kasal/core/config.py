@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     trigger_rate_limit: str = Field(
         default="60/minute", description="Fires per trigger (per API process)"
     )
+    approval_tick_s: float = Field(
+        default=5,
+        ge=0,
+        description="Seconds between looks at approvals past their timeout; 0: none here",
+    )
     webhook_poll_s: float = Field(
         default=2, ge=0, description="Seconds between looks at due deliveries; 0: send none here"
     )

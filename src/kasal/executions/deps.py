@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kasal.executions.pauses import Pauses
 from kasal.executions.service import Runs
 from kasal.realtime.bus import EventBus
 
@@ -19,6 +20,11 @@ def bus_of(request: Request) -> EventBus:
 def runs_of(request: Request) -> Runs | None:
     runs: Runs | None = request.app.state.dispatcher
     return runs
+
+
+def pauses_of(request: Request) -> Pauses:
+    pauses: Pauses = request.app.state.pauses
+    return pauses
 
 
 BusDep = Annotated[EventBus, Depends(bus_of)]

@@ -43,6 +43,7 @@ from kasal.engine.spec import (
     CrewSpec,
     DatabricksAccess,
     EngineEvent,
+    Resume,
     RunRequest,
     RunResult,
     ToolSettings,
@@ -53,6 +54,7 @@ from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
 from kasal.executions import log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
+from kasal.executions.pauses import Pauses
 from kasal.executions.queue import JobQueue
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
 from kasal.executions.service import model_keys
@@ -151,9 +153,11 @@ class Dispatcher:
         runner: str | None = None,
         warmup: str | None = "kasal.engine.warmup",
         queue: JobQueue | None = None,
+        pauses: Pauses | None = None,
     ) -> None:
         self.settings = settings
         self.queue = queue
+        self.pauses = pauses  # where a paused run's question goes (the approvals domain)
         self.sessions = sessions
         self.bus = bus
         self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -340,6 +344,7 @@ class Dispatcher:
         await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
         return RunRequest(
             execution_id=str(execution.id),
+            resume=_resume(execution),
             crew=spec,
             inputs={k: str(v) for k, v in execution.inputs.items()},
             llms=configs,
@@ -533,6 +538,8 @@ class Dispatcher:
                 announcements,
                 f"The run took longer than {limit:g} s and was stopped (KASAL_RUN_TIMEOUT)",
             )
+        elif result is not None and result.status == "waiting":
+            await self._pause(session, execution, result, announcements)
         elif result is not None:
             await self._finish(
                 session, execution, Status(result.status), announcements, _storable(result.error)
@@ -556,6 +563,36 @@ class Dispatcher:
         else:
             await self._finish(session, execution, Status.interrupted, announcements, reason)
 
+    async def _pause(
+        self,
+        session: AsyncSession,
+        execution: Execution,
+        result: RunResult,
+        announcements: log.Announcements,
+    ) -> None:
+        """The run waits for a person: its checkpoint, its question and the event, in this
+        transaction; no lease, no worker slot, until an answer puts it back in the queue."""
+        if self.pauses is None or result.ask is None or result.checkpoint is None:
+            why = "The run paused for a person, but this server cannot record the question"
+            await self._finish(session, execution, Status.failed, announcements, why)
+            return
+        execution.status = Status.waiting
+        execution.runner_id = None
+        execution.lease_expires_at = None
+        execution.checkpoint = _storable(result.checkpoint)
+        ask = result.ask.model_copy(update={"output": _storable(result.ask.output)})
+        approval_id = await self.pauses.open(session, execution, ask)
+        data = {
+            "approval_id": str(approval_id),
+            "question": ask.settings.question,
+            "step_key": ask.step_key,
+            "task_key": ask.task_key,
+        }
+        await log.append(
+            session, execution, [log.status_event(Status.waiting, **data)], announcements
+        )
+        log.announce_status(execution, announcements)
+
     async def _finish(
         self,
         session: AsyncSession,
@@ -567,6 +604,7 @@ class Dispatcher:
         execution.status = status
         execution.finished_at = utcnow()
         execution.lease_expires_at = None
+        execution.checkpoint = None  # a run that ended never resumes
         if status != Status.succeeded:
             execution.error = error or execution.error
         data = {"result": execution.result} if status == Status.succeeded else {"error": error}
@@ -672,6 +710,16 @@ class Dispatcher:
 
     def _lease_until(self) -> datetime:
         return utcnow() + timedelta(seconds=self.settings.lease_s)
+
+
+def _resume(execution: Execution) -> Resume | None:
+    """A run that paused and was answered goes on from its checkpoint (see approvals)."""
+    if execution.checkpoint is None:
+        return None
+    try:
+        return Resume.model_validate(execution.checkpoint)
+    except ValidationError as exc:
+        raise StoredDataInvalid("The stored answer of this paused run does not validate.") from exc
 
 
 def _event_row(event: EngineEvent) -> dict[str, Any]:

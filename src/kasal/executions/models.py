@@ -61,7 +61,8 @@ class Execution(IdMixin, TimestampMixin, GroupOwnedMixin, Base):
     # Which API process drives the run, and until when that claim holds without renewal.
     runner_id: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
-    # While `waiting`: the engine's checkpoint, all it needs to go on (`spec.Resume`).
+    # While `waiting`: the engine's checkpoint, all it needs to go on; once answered (and
+    # queued again), the `spec.Resume` it is run with: that checkpoint and the answer.
     checkpoint: Mapped[dict[str, Any] | None]
 
 

@@ -63,7 +63,7 @@ class RunnerRepository(Repository[Execution]):
             execution_id,
             {Status.queued},
             status=Status.running,
-            started_at=now,
+            started_at=func.coalesce(Execution.started_at, now),  # a resumed run's is kept
             runner_id=runner_id,
             lease_expires_at=lease_until,
             attempts=Execution.attempts + 1,

@@ -16,7 +16,7 @@ from kasal.core.errors import Conflict, InvalidInput
 from kasal.core.openapi import SSE_CONTENT, error_responses
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions import service
-from kasal.executions.deps import bus_of, runs_of
+from kasal.executions.deps import bus_of, pauses_of, runs_of
 from kasal.executions.models import Status
 from kasal.executions.schemas import EventPage, ExecutionCreate, ExecutionRead, RunFiles, Trace
 
@@ -96,7 +96,9 @@ async def delete_execution(
 async def cancel_execution(
     execution_id: uuid.UUID, ctx: OperatorCtx, session: SessionDep, request: Request
 ) -> ExecutionRead:
-    return await service.cancel(session, ctx, execution_id, bus_of(request), runs_of(request))
+    return await service.cancel(
+        session, ctx, execution_id, bus_of(request), runs_of(request), pauses_of(request)
+    )
 
 
 @router.get("/{execution_id}/trace")

@@ -21,6 +21,7 @@ from kasal.engine import validate
 from kasal.engine.spec import CrewSpec
 from kasal.executions import log, workdirs
 from kasal.executions.models import Execution, ExecutionAttachment, Status
+from kasal.executions.pauses import Pauses
 from kasal.executions.repository import (
     AttachmentRepository,
     EventRepository,
@@ -218,7 +219,10 @@ async def cancel(
     execution_id: uuid.UUID,
     bus: EventBus,
     runs: Runs | None,
+    pauses: Pauses,
 ) -> ExecutionRead:
+    """A queued or waiting run ends at once (a waiting one's question is closed with it); a
+    running one is stopped by the worker that runs it."""
     execution = await _get(session, ctx, execution_id)
     runner = RunnerRepository(session)
     announcements = log.Announcements()
@@ -229,6 +233,12 @@ async def cancel(
     ):
         now = Status.cancelled
         event = log.status_event(now, reason="cancelled before it started")
+    elif await runner.transition(
+        execution.id, {Status.waiting}, Status.cancelled, finished_at=utcnow(), checkpoint=None
+    ):
+        now = Status.cancelled
+        event = log.status_event(now, reason="cancelled while waiting for an answer")
+        await pauses.close(session, execution.id)
     elif await runner.transition(execution.id, {Status.running}, Status.cancelling):
         now = Status.cancelling
         event = log.status_event(now)

@@ -22,4 +22,5 @@ class LibraryTask(IdMixin, TimestampMixin, GroupOwnedMixin, Base):
     output_schema: Mapped[dict[str, Any] | None]
     markdown: Mapped[bool] = mapped_column(default=False)
     human_input: Mapped[bool] = mapped_column(default=False)
+    approval: Mapped[dict[str, Any] | None]  # engine.spec.TaskApproval
     output_file: Mapped[str | None] = mapped_column(String(500))

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from kasal.agents.schemas import MAX_TOOLS, LongText, Strict, ToolUse
+from kasal.engine.spec import TaskApproval
 
 TaskName = Annotated[str, StringConstraints(max_length=200)]
 # CrewAI's `output_file`: where the task's output is written, relative to the run folder.
@@ -29,6 +30,9 @@ class TaskFields(Strict):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    approval: TaskApproval | None = Field(
+        None, description="How the pause after the task (human_input) asks; defaults if absent"
+    )
     output_file: OutputFile | None = None
 
 
