@@ -3,6 +3,7 @@ made straight in the database for the tests that run no worker."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -69,3 +70,14 @@ async def pending(http: httpx.AsyncClient, actor: Actor) -> list[dict[str, Any]]
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+async def next_pending(http: httpx.AsyncClient, actor: Actor, within: float = 60) -> dict[str, Any]:
+    """The one pending approval, once there is one."""
+    async with asyncio.timeout(within):
+        while True:
+            items = await pending(http, actor)
+            if items:
+                (item,) = items
+                return item
+            await asyncio.sleep(0.1)

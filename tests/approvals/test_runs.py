@@ -3,7 +3,6 @@ LLM (its requests prove that nothing finished runs again)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from fastapi import FastAPI
 
 from kasal.approvals import service
 from kasal.core.db import utcnow
-from tests.approvals.support import API, answer, asking_crew, pending
+from tests.approvals.support import API, answer, asking_crew, next_pending, pending
 from tests.executions.support import all_events, create_crew, start, use_scripted_model, wait_for
 from tests.factories import Actor, make_actor
 from tests.support.llm_server import ScriptedLLMServer
@@ -134,11 +133,7 @@ async def test_reply_runs_the_task_again_with_the_feedback_then_asks_again(
         answered = await answer(
             http, actor, asked["id"], decision="reply", reply="Mention the sun."
         )
-        await wait_for(http, actor, execution_id, {"queued", "running"}, within=5)
-        async with asyncio.timeout(60):
-            while len(second := await pending(http, actor)) == 0:
-                await asyncio.sleep(0.1)
-        (second_ask,) = second
+        second_ask = await next_pending(http, actor)
         approved = await answer(http, actor, second_ask["id"], decision="approve")
         done = await wait_for(http, actor, execution_id)
         events = await all_events(http, actor, execution_id)
