@@ -28,6 +28,7 @@ from kasal.auth.models import Role
 from kasal.engine.embeddings import OFFLINE_MODEL
 from kasal.engine.vectors import LanceStore, Record
 from kasal.memory.folders import folder_for
+from tests.approvals.support import paused_run
 from tests.factories import Actor, add_api_key, add_to_group, crew_document, make_actor, make_crew
 from tests.factories import make_group as create_group
 from tests.support.pet_api import DOCUMENT
@@ -46,6 +47,7 @@ class Tenancy:
     stranger: Actor
     member: Actor
     data_dir: Path  # the server's, for data no API creates (memories are saved by runs)
+    app: FastAPI  # for data only a run creates (a paused run's approval)
 
 
 Seeder = Callable[[httpx.AsyncClient, Tenancy], Awaitable[dict[str, str]]]
@@ -166,6 +168,11 @@ async def seed_group(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str
     return {"group_id": str(world.team), "user_id": str(world.member.user.id)}
 
 
+async def seed_approval(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    _, approval_id = await paused_run(world.app, world.team)
+    return {"approval_id": approval_id}
+
+
 SEEDERS: dict[str, Seeder] = {
     "crew_id": seed_crew,
     "execution_id": seed_execution,
@@ -184,6 +191,7 @@ SEEDERS: dict[str, Seeder] = {
     "schedule_id": seed_schedule,
     "trigger_id": seed_trigger,
     "webhook_id": seed_webhook,
+    "approval_id": seed_approval,
 }
 NOT_GROUP_DATA = {
     "tool_id": "built-in tools are one catalogue for every group; a group only switches them",
@@ -212,6 +220,7 @@ BODIES: dict[str, Callable[[Tenancy], Any]] = {
     "MemberUpdate": lambda _: {"role": "viewer"},
     "MessageCreate": lambda _: {"content": "Hello"},
     "SearchRequest": lambda _: {"query": "secret"},
+    "ApprovalAnswer": lambda _: {"decision": "approve"},
 }
 
 
@@ -317,7 +326,7 @@ async def _tenancy(app: FastAPI, client: httpx.AsyncClient) -> Tenancy:
     owner, stranger, member = [await make_actor(app, client) for _ in range(3)]
     team = await create_group(client, owner, "Team A")
     await add_to_group(app, team, member.user, Role.editor)
-    return Tenancy(owner, team, stranger, member, app.state.settings.data_dir)
+    return Tenancy(owner, team, stranger, member, app.state.settings.data_dir, app)
 
 
 async def test_another_groups_ids_are_not_found_on_every_route(
