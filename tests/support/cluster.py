@@ -77,6 +77,12 @@ class Process:
         self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(timeout=30)
 
+    def kill_all(self) -> None:
+        """`kill -9` of the process and of every process it started (its warm workers)."""
+        assert self.popen is not None
+        os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
     def stop(self) -> None:
         if not self.alive():
             return
@@ -135,10 +141,12 @@ class Cluster:
         self.processes.append(process)
         return process
 
-    def api(self, name: str) -> Process:
-        """An API replica that runs no workers: it accepts, stores and streams."""
+    def api(self, name: str, *, workers: int = 0) -> Process:
+        """An API replica that runs no workers: it accepts, stores and streams. With
+        `workers`, it runs runs too (`kasal serve` on its own, as on one host)."""
         port = free_port()
-        process = self._process(name, [KASAL, "serve", "--port", str(port)], port, workers="0")
+        argv = [KASAL, "serve", "--port", str(port)]
+        process = self._process(name, argv, port, workers=str(workers))
         process.start()
         self.wait_ready(process)
         return process

@@ -1,0 +1,110 @@
+"""A paused run's state is in the database only: `kill -9` of the API and of the workers
+while it waits, a restart, and an answer still resumes it, with no LLM call made twice and
+the event log's seqs continuous. Real `kasal serve` / `kasal worker` processes, on SQLite
+(one process with its workers, the local queue) and on PostgreSQL (an API replica and a
+worker, the procrastinate queue)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.approvals.support import asking_crew
+from tests.support.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, Cluster, Process
+from tests.support.database import throwaway_database
+from tests.support.llm_server import ScriptedLLMServer
+
+pytestmark = pytest.mark.timeout(600)
+
+WAIT_S = 120
+
+
+def _until(check: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _start_servers(cluster: Cluster, backend: str) -> list[Process]:
+    if backend == "sqlite":
+        return [cluster.api("api", workers=1)]
+    api = cluster.api("api")
+    worker = cluster.worker("worker")
+    cluster.wait_workers(1)
+    return [api, worker]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_run_waiting_through_kill_9_of_api_and_workers_resumes_after_restart(
+    backend: str, tmp_path: Path, llm_server: ScriptedLLMServer
+) -> None:
+    llm_server.script("Tides follow the moon.", "A brief about tides.")
+    queue = "local" if backend == "sqlite" else "procrastinate"
+    with (
+        throwaway_database(backend, tmp_path) as db_url,
+        Cluster(db_url, tmp_path, queue=queue, lease_s="3") as cluster,
+    ):
+        servers = _start_servers(cluster, backend)
+        api = servers[0].url + "/api/v1"
+        login = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        token = httpx.post(f"{api}/auth/login", json=login).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        model = {"key": "scripted", "provider": "openai", "model": "gpt-4o-mini"}
+        key = {"name": "openai", "provider": "openai", "value": "sk-test-key"}
+        for path, body in (
+            ("models", {**model, "base_url": llm_server.base_url}),
+            ("api-keys", key),
+        ):
+            assert httpx.post(f"{api}/{path}", json=body, headers=headers).is_success
+        document = {**asking_crew("scripted"), "name": "Paused brief"}
+        created = httpx.post(f"{api}/crews", json=document, headers=headers)
+        assert created.status_code == 201, created.text
+        crew = created.json()
+        run = {"crew_id": crew["id"], "inputs": {"topic": "tides"}}
+        execution_id = httpx.post(f"{api}/executions", json=run, headers=headers).json()["id"]
+
+        def status() -> str:
+            reply = httpx.get(f"{api}/executions/{execution_id}", headers=headers)
+            return str(reply.json()["status"])
+
+        _until(lambda: status() == "waiting", "the run to pause")
+        for server in servers:
+            server.kill_all()
+            cluster.processes.remove(server)  # gone: the cluster watches only the new ones
+        assert len(llm_server.chat_requests) == 1
+
+        servers = _start_servers(cluster, backend)
+        api = servers[0].url + "/api/v1"
+        assert status() == "waiting"  # the restart left it alone: no lease to recover
+        (approval,) = httpx.get(f"{api}/approvals", headers=headers).json()["items"]
+        answered = httpx.post(
+            f"{api}/approvals/{approval['id']}", json={"decision": "approve"}, headers=headers
+        )
+        assert answered.status_code == 200, answered.text
+        final = _until(
+            lambda: (s := status()) in {"succeeded", "failed", "interrupted"} and s, "the end"
+        )
+        done = httpx.get(f"{api}/executions/{execution_id}", headers=headers).json()
+        events = httpx.get(
+            f"{api}/executions/{execution_id}/events", params={"after": 0}, headers=headers
+        ).json()["items"]
+
+    assert final == "succeeded", done
+    assert done["result"] == "A brief about tides."
+    prompts = [r.prompt for r in llm_server.chat_requests]
+    assert len(prompts) == 2  # research once, before the kill; write once, after
+    assert "Research tides" in prompts[0]
+    assert "Tides follow the moon." in prompts[1]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    types = [e["type"] for e in events]
+    assert types.count("task.started") == 2
+    assert types[-1] == "execution.succeeded"
