@@ -1154,6 +1154,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Approvals
+         * @description The group's questions of paused runs, newest first.
+         */
+        get: operations["approvals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Approvals
+         * @description How many questions wait for an answer (the inbox's badge).
+         */
+        get: operations["approvals_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{approval_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Approval */
+        get: operations["approvals_get"];
+        put?: never;
+        /**
+         * Answer Approval
+         * @description Answer, and the run resumes where it paused (`settings.role` and above may).
+         */
+        post: operations["approvals_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tracing": {
         parameters: {
             query?: never;
@@ -1813,6 +1874,88 @@ export interface components {
              */
             value?: string | null;
         };
+        /** ApprovalAnswer */
+        ApprovalAnswer: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject" | "reply";
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Reply
+             * @description The feedback the task runs again with; required for `reply`
+             */
+            reply?: string | null;
+        };
+        /** ApprovalRead */
+        ApprovalRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Execution Id
+             * Format: uuid
+             */
+            execution_id: string;
+            /** Execution Name */
+            execution_name: string;
+            status: components["schemas"]["ApprovalStatus"];
+            /** Question */
+            question: string;
+            /**
+             * Output
+             * @description What is under review, as Markdown
+             */
+            output: string;
+            /** Answers */
+            answers: ("approve" | "reject" | "reply")[];
+            /**
+             * Role
+             * @description The least role that may answer
+             * @enum {string}
+             */
+            role: "operator" | "editor" | "admin";
+            /** Step Key */
+            step_key: string | null;
+            /** Task Key */
+            task_key: string | null;
+            /** Timeout At */
+            timeout_at: string | null;
+            /**
+             * On Timeout
+             * @enum {string}
+             */
+            on_timeout: "approve" | "reject";
+            /** Decision */
+            decision: ("approve" | "reject" | "reply") | null;
+            /** Comment */
+            comment: string | null;
+            /** Reply */
+            reply: string | null;
+            /**
+             * Answered By
+             * @description Who answered; null for a timeout
+             */
+            answered_by: string | null;
+            /** Timed Out */
+            timed_out: boolean;
+            /** Answered At */
+            answered_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * ApprovalStatus
+         * @enum {string}
+         */
+        ApprovalStatus: "pending" | "approved" | "rejected" | "replied" | "closed";
         /**
          * AuthIn
          * @description How calls authenticate. `secret` is write-only; on a change it may be left out to
@@ -2475,6 +2618,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** @description How the pause after the task (human_input) asks; defaults if absent */
+            approval?: components["schemas"]["TaskApproval"] | null;
             /** Output File */
             output_file?: string | null;
             /** Agent */
@@ -3674,6 +3819,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ApprovalRead] */
+        Page_ApprovalRead_: {
+            /** Items */
+            items: components["schemas"]["ApprovalRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ChatRead] */
         Page_ChatRead_: {
             /** Items */
@@ -3864,6 +4016,11 @@ export interface components {
             json_schema: {
                 [key: string]: unknown;
             };
+        };
+        /** PendingCount */
+        PendingCount: {
+            /** Pending */
+            pending: number;
         };
         /** Position */
         Position: {
@@ -4188,6 +4345,34 @@ export interface components {
          * @enum {string}
          */
         Status: "queued" | "running" | "waiting" | "cancelling" | "succeeded" | "failed" | "cancelled" | "interrupted";
+        /**
+         * TaskApproval
+         * @description A crew task's pause (`human_input`): the question defaults to "Review the output of
+         *     <task name>" when left blank.
+         */
+        TaskApproval: {
+            /**
+             * Question
+             * @default
+             */
+            question: string;
+            /** Answers */
+            answers?: ("approve" | "reject" | "reply")[];
+            /** Timeout S */
+            timeout_s?: number | null;
+            /**
+             * On Timeout
+             * @default reject
+             * @enum {string}
+             */
+            on_timeout: "approve" | "reject";
+            /**
+             * Role
+             * @default operator
+             * @enum {string}
+             */
+            role: "operator" | "editor" | "admin";
+        };
         /** TaskCreate */
         TaskCreate: {
             /**
@@ -4232,6 +4417,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** @description How the pause after the task (human_input) asks; defaults if absent */
+            approval?: components["schemas"]["TaskApproval"] | null;
             /** Output File */
             output_file?: string | null;
         };
@@ -4289,6 +4476,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** @description How the pause after the task (human_input) asks; defaults if absent */
+            approval?: components["schemas"]["TaskApproval"] | null;
             /** Output File */
             output_file?: string | null;
             /**
@@ -4354,6 +4543,8 @@ export interface components {
              * @default false
              */
             human_input: boolean;
+            /** @description How the pause after the task (human_input) asks; defaults if absent */
+            approval?: components["schemas"]["TaskApproval"] | null;
             /** Output File */
             output_file?: string | null;
         };
@@ -12610,6 +12801,300 @@ export interface operations {
             };
         };
     };
+    approvals_list: {
+        parameters: {
+            query?: {
+                /** @description Which: pending (the inbox), answered, all */
+                status?: "pending" | "answered" | "all";
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApprovalRead_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    approvals_count: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingCount"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    approvals_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                approval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    approvals_answer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                approval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalAnswer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     tracing_get: {
         parameters: {
             query?: never;
@@ -15045,10 +15530,17 @@ export const pathsApiV1AgentsGetParametersQuerySortValues: ReadonlyArray<Flatten
 export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/tasks"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
+export const pathsApiV1ApprovalsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/approvals"]["get"]["parameters"]["query"]["status"]> = ["pending", "answered", "all"];
 export const pathsApiV1MemoryGetParametersQueryScopeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/memory"]["get"]["parameters"]["query"]["scope"]> = ["crew", "group"];
 export const pathsApiV1MemoryMemory_idDeleteParametersQueryScopeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/memory/{memory_id}"]["delete"]["parameters"]["query"]["scope"]> = ["crew", "group"];
 export const agentEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AgentEvent"]["type"]> = ["agent"];
 export const apiKeyCreateProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKeyCreate"]["provider"]> = ["openai", "anthropic", "gemini", "deepseek", "ollama", "databricks", "serper", "tavily", "brave"];
+export const approvalAnswerDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalAnswer"]["decision"]> = ["approve", "reject", "reply"];
+export const approvalReadAnswersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["answers"]> = ["approve", "reject", "reply"];
+export const approvalReadRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["role"]> = ["operator", "editor", "admin"];
+export const approvalReadOn_timeoutValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["on_timeout"]> = ["approve", "reject"];
+export const approvalReadDecisionAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["decision"]> = ["approve", "reject", "reply"];
+export const approvalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalStatus"]> = ["pending", "approved", "rejected", "replied", "closed"];
 export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["type"]> = ["none", "api_key", "bearer"];
 export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["location"]> = ["header", "query"];
 export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["type"]> = ["none", "api_key", "bearer"];
@@ -15099,6 +15591,9 @@ export const spanKindValues: ReadonlyArray<FlattenedDeepRequired<components>["sc
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["running", "completed", "failed"];
 export const startedEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StartedEvent"]["type"]> = ["started"];
 export const statusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Status"]> = ["queued", "running", "waiting", "cancelling", "succeeded", "failed", "cancelled", "interrupted"];
+export const taskApprovalAnswersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskApproval"]["answers"]> = ["approve", "reject", "reply"];
+export const taskApprovalOn_timeoutValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskApproval"]["on_timeout"]> = ["approve", "reject"];
+export const taskApprovalRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskApproval"]["role"]> = ["operator", "editor", "admin"];
 export const taskCreateOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskCreate"]["output_format"]> = ["text", "json"];
 export const taskEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskEvent"]["type"]> = ["task"];
 export const taskReadOutput_formatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskRead"]["output_format"]> = ["text", "json"];

@@ -80,6 +80,7 @@ export function normalizeTask(t: Partial<Task> & { key: string }, strict = false
     output_schema: t.output_schema ?? null,
     markdown: Boolean(t.markdown),
     human_input: Boolean(t.human_input),
+    approval: t.approval ?? null,
     output_file: t.output_file ?? null,
   };
 }

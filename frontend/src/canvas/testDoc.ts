@@ -45,6 +45,7 @@ export function sampleDoc(): CrewDocument {
         output_schema: null,
         markdown: false,
         human_input: false,
+        approval: null,
         output_file: null,
       },
       {
@@ -60,6 +61,7 @@ export function sampleDoc(): CrewDocument {
         output_schema: null,
         markdown: true,
         human_input: false,
+        approval: null,
         output_file: null,
       },
     ],
