@@ -18,7 +18,14 @@ from kasal.events import FINAL_EVENTS, EventType
 T = TypeVar("T")
 
 ExecutionStatus = Literal[
-    "queued", "running", "cancelling", "succeeded", "failed", "cancelled", "interrupted"
+    "queued",
+    "running",
+    "waiting",  # paused for a person's answer (GET /api/v1/approvals)
+    "cancelling",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "interrupted",
 ]
 FINISHED_STATUSES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 

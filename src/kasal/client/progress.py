@@ -32,6 +32,7 @@ _STATUS_STYLES = {
     "cancelled": "bold yellow",
     "interrupted": "bold red",
     "cancelling": "yellow",
+    "waiting": "bold magenta",
 }
 
 

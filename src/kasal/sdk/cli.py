@@ -72,6 +72,7 @@ JsonOption = typer.Option(False, "--json", help="Machine-readable JSON on stdout
 class StatusFilter(enum.StrEnum):
     queued = "queued"
     running = "running"
+    waiting = "waiting"
     cancelling = "cancelling"
     succeeded = "succeeded"
     failed = "failed"
