@@ -3,6 +3,7 @@ versioning itself (compare-and-set saves, version history) is `core.versioning`'
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from kasal.core.pagination import PageParams
@@ -26,6 +27,10 @@ class CrewRepository(HeadRepository[Crew]):
             stmt = stmt.where(Crew.name_key.contains(name_key(q), autoescape=True))
         column = _SORT_COLUMNS[sort.lstrip("-")]
         return await self.page(stmt, params, column, descending=sort.startswith("-"))
+
+    async def versions(self) -> dict[uuid.UUID, int]:
+        stmt = self.select().with_only_columns(Crew.id, Crew.version)
+        return {row.id: row.version for row in (await self.session.execute(stmt)).all()}
 
 
 class CrewVersionRepository(VersionRepository[CrewVersion]):

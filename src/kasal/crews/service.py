@@ -346,6 +346,37 @@ async def import_crew(
     )
 
 
+async def latest_versions(session: AsyncSession, ctx: GroupContext) -> dict[uuid.UUID, int]:
+    """Every crew of the group with its latest version (what a flow's steps may name)."""
+    return await CrewRepository(session, ctx.group_id).versions()
+
+
+async def named_crews(session: AsyncSession, ctx: GroupContext) -> dict[str, uuid.UUID]:
+    """The group's crews by lower-cased name (what an imported flow's reference names)."""
+    rows = await CrewRepository(session, ctx.group_id).all(
+        CrewRepository(session, ctx.group_id).select()
+    )
+    return {crew.name_key: crew.id for crew in rows}
+
+
+async def document_at(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, version: int | None
+) -> CrewBody:
+    """The crew's document at `version` (the latest when None), e.g. to export it."""
+    crew = await _crew(session, ctx, crew_id)
+    if version is None or version == crew.version:
+        return _body(crew.content)
+    return _body((await _version(session, ctx, crew_id, version)).content)
+
+
+async def add_imported(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> uuid.UUID:
+    """Add an imported crew under a free name. Flushes only: the importer (a flow) commits
+    it with the rest of what it imports, or nothing."""
+    name = await free_name(session, ctx, body.name)
+    crew = await _insert(session, ctx, body.model_copy(update={"name": name}))
+    return crew.id
+
+
 async def ensure_named(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> bool:
     """Add the crew unless the group has one of that name. Flushes only (for seeders)."""
     if await CrewRepository(session, ctx.group_id).named(body.name) is not None:
