@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from kasal.agents.schemas import LongText, Strict
 from kasal.core.db import MAX_INT
 from kasal.crews.schemas import (
-    DERIVED_FIELDS,
     CrewName,
     ImportNote,
     InputName,
@@ -32,6 +31,10 @@ MAX_EDGES = 1_000
 MAX_FLOW_INPUTS = 100
 
 StepKind = Literal["crew", "router", "approval"]
+# Server-owned: a client may send them back (a PUT of what a GET gave), they are ignored.
+DERIVED_FIELDS = frozenset(
+    {"id", "version", "problems", "created_at", "updated_at", "author_email", "crew_ids", "notes"}
+)
 Template = Annotated[str, StringConstraints(max_length=20_000)]
 
 
