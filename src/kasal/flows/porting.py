@@ -49,6 +49,7 @@ _UNSUPPORTED_CALLS = {
 }
 _CEL_OPS = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _OPS_OF_CEL = {cel: op for op, cel in _CEL_OPS.items()}
+_OUTCOMES = {"approve": "approved", "reject": "rejected"}  # an approval's crewai events
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ def _event(step: FlowStepBody, edge: FlowEdgeBody) -> str | None:
     if step.kind == "router":
         return f"{step.key}_to_{edge.target}"
     if step.kind == "approval" and edge.on is not None:
-        return f"{step.key}_{edge.on}d"
+        return f"{step.key}_{_OUTCOMES[edge.on]}"
     return None
 
 
@@ -409,7 +410,7 @@ def _method(
     if any(edge.on for _, edge in edges):
         feedback |= {
             "emit": [f"{step.key}_approved", f"{step.key}_rejected"],
-            "default_outcome": f"{step.key}_{settings.on_timeout}d",
+            "default_outcome": f"{step.key}_{_OUTCOMES[settings.on_timeout]}",
         }
     return {"do": {"call": "expression", "expr": review or '""'}, "human_feedback": feedback}
 
@@ -429,7 +430,13 @@ def _crew_definition(crew: CrewBody) -> dict[str, Any]:
     files = {name: yaml.safe_load(text) for name, text in crew_porting.yaml_files(crew).items()}
     settings = dict(files["crew.yaml"])
     defaults = settings.pop("default_inputs", {}) or {}
-    tasks = [{"name": key, **entry} for key, entry in (files["tasks.yaml"] or {}).items()]
+    # CrewAI names a task by its key (what `context` refers to); Kasal's display name of it
+    # travels as `title`.
+    tasks = [
+        {**{k: v for k, v in entry.items() if k != "name"}, "name": key}
+        | ({"title": entry["name"]} if entry.get("name", key) != key else {})
+        for key, entry in (files["tasks.yaml"] or {}).items()
+    ]
     return {**settings, "agents": files["agents.yaml"] or {}, "tasks": tasks, "inputs": defaults}
 
 
@@ -684,7 +691,10 @@ class _Reader:
         tasks = {}
         for index, task in enumerate(crew.get("tasks", [])):
             entry = dict(task)
-            tasks[entry.pop("name", None) or f"task_{index + 1}"] = entry
+            key = entry.pop("name", None) or f"task_{index + 1}"
+            if "title" in entry:
+                entry["name"] = entry.pop("title")
+            tasks[key] = entry
         files = {"crew.yaml": settings, "agents.yaml": crew.get("agents", {}), "tasks.yaml": tasks}
         text = "".join(
             f"{'---' + chr(10) if i else ''}# file: {file}\n{dump(content)}"
@@ -738,6 +748,8 @@ class _Reader:
                     "`has(...)`.",
                 )
             )
+            for event in method.emit or []:  # its listeners are not problems of their own
+                self.events[event] = (name, None, False, None)
             return FlowStepBody(key=name, kind="router", name=_humanized(name))
         declared = set(method.emit or [])
         for index, (condition, event) in enumerate(chain):

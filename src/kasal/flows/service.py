@@ -292,9 +292,13 @@ async def import_flow(
         await crews.named_crews(session, ctx),
         await mcp.server_at_url(session, ctx),
     )
-    crew_ids = {}
+    crew_ids: dict[str, uuid.UUID] = {}
+    created: dict[str, uuid.UUID] = {}  # the same inline crew twice is one crew
     for key, crew_body in imported.crews.items():
-        crew_ids[key] = await crews.add_imported(session, ctx, crew_body)
+        same = crew_body.model_dump_json()
+        if same not in created:
+            created[same] = await crews.add_imported(session, ctx, crew_body)
+        crew_ids[key] = created[same]
     steps = [
         s.model_copy(update={"crew_id": crew_ids[s.key]}) if s.key in crew_ids else s
         for s in imported.body.steps
@@ -306,7 +310,7 @@ async def import_flow(
     )
     await session.commit()
     read = await _read(session, ctx, flow)
-    return FlowImported(**read.model_dump(), crew_ids=list(crew_ids.values()), notes=imported.notes)
+    return FlowImported(**read.model_dump(), crew_ids=list(created.values()), notes=imported.notes)
 
 
 # ---------------------------------------------------------------- internals
