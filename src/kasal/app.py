@@ -45,6 +45,7 @@ from kasal.executions import ws
 from kasal.executions.dispatcher import Dispatcher
 from kasal.executions.queue import JobQueue, QueuedRuns
 from kasal.executions.router import router as executions_router
+from kasal.flows.router import router as flows_router
 from kasal.generate.router import router as generate_router
 from kasal.knowledge.ingestion import Ingestion
 from kasal.knowledge.router import router as knowledge_router
@@ -90,6 +91,7 @@ def api_router() -> APIRouter:
         agents_router,
         tasks_router,
         crews_router,
+        flows_router,
         generate_router,
         templates_router,
         executions_router,

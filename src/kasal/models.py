@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "kasal.agents.models",
     "kasal.tasks.models",
     "kasal.crews.models",
+    "kasal.flows.models",
     "kasal.openapi.models",
     "kasal.executions.models",
     "kasal.approvals.models",

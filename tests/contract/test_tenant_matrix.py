@@ -64,6 +64,13 @@ async def seed_crew(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]
     return {"crew_id": crew["id"], "version": "1"}
 
 
+async def seed_flow(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
+    crew = await seed_crew(client, world)
+    step = {"key": "only", "kind": "crew", "crew_id": crew["crew_id"]}
+    flow = await _post(client, world, "/api/v1/flows", {"name": "Secret flow", "steps": [step]})
+    return {"flow_id": flow["id"], "version": "1"}
+
+
 async def seed_execution(client: httpx.AsyncClient, world: Tenancy) -> dict[str, str]:
     crew = await seed_crew(client, world)
     run = {"crew_id": crew["crew_id"], "inputs": {"topic": "secrets", "audience": "us"}}
@@ -175,6 +182,7 @@ async def seed_approval(client: httpx.AsyncClient, world: Tenancy) -> dict[str, 
 
 SEEDERS: dict[str, Seeder] = {
     "crew_id": seed_crew,
+    "flow_id": seed_flow,
     "execution_id": seed_execution,
     "agent_id": seed_agent,
     "task_id": seed_task,
@@ -214,6 +222,8 @@ ADDRESSED_BY_PATH = {"group_id"}
 BODIES: dict[str, Callable[[Tenancy], Any]] = {
     "CrewCreate": lambda _: crew_document("Draft"),
     "CrewReplace": lambda _: {**crew_document("Changed"), "version": 1},
+    "FlowReplace": lambda _: {"name": "Changed", "version": 1},
+    "FlowCreate": lambda _: {"name": "Draft flow"},
     "CrewPatch": lambda _: {"version": 1, "description": "changed"},
     "GroupUpdate": lambda _: {"name": "Renamed"},
     "MemberAdd": lambda world: {"email": world.stranger.user.email, "role": "viewer"},

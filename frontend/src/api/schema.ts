@@ -938,6 +938,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Flows */
+        get: operations["flows_list"];
+        put?: never;
+        /** Create Flow */
+        post: operations["flows_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Flow
+         * @description A crewai.flow/v1 file (.yaml/.yml or .json) as multipart field `file`, or the file
+         *     itself as the body. Each inline crew becomes a saved crew; anything that does not map
+         *     is a problem with its JSON pointer, and then nothing is saved.
+         */
+        post: operations["flows_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{flow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Flow */
+        get: operations["flows_get"];
+        /** Replace Flow */
+        put: operations["flows_replace"];
+        post?: never;
+        /** Delete Flow */
+        delete: operations["flows_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{flow_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate Flow */
+        post: operations["flows_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{flow_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Flow */
+        get: operations["flows_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{flow_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Versions */
+        get: operations["flows_list_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{flow_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["flows_get_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{flow_id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore Version */
+        post: operations["flows_restore_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/generate/crew": {
         parameters: {
             query?: never;
@@ -1952,6 +2096,30 @@ export interface components {
             created_at: string;
         };
         /**
+         * ApprovalSettings
+         * @description Who may answer a pause, what they may answer, and what happens if nobody does.
+         */
+        ApprovalSettings: {
+            /** Question */
+            question: string;
+            /** Answers */
+            answers?: ("approve" | "reject" | "reply")[];
+            /** Timeout S */
+            timeout_s?: number | null;
+            /**
+             * On Timeout
+             * @default reject
+             * @enum {string}
+             */
+            on_timeout: "approve" | "reject";
+            /**
+             * Role
+             * @default operator
+             * @enum {string}
+             */
+            role: "operator" | "editor" | "admin";
+        };
+        /**
          * ApprovalStatus
          * @enum {string}
          */
@@ -2098,6 +2266,19 @@ export interface components {
             title?: string | null;
             /** Model */
             model?: string | null;
+        };
+        /** Condition */
+        Condition: {
+            /** Path */
+            path: string;
+            /**
+             * Op
+             * @default eq
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "contains" | "exists" | "not_exists";
+            /** Value */
+            value?: string | number | boolean | null;
         };
         /**
          * ConnectionCheck
@@ -2875,13 +3056,15 @@ export interface components {
          * @enum {string}
          */
         EventType: "execution.queued" | "execution.started" | "execution.cancelling" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.interrupted" | "execution.requeued" | "execution.waiting" | "approval.answered" | "flow.started" | "flow.completed" | "flow.failed" | "step.started" | "step.completed" | "step.skipped" | "step.failed" | "crew.started" | "crew.completed" | "crew.failed" | "task.started" | "task.completed" | "task.failed" | "agent.started" | "agent.completed" | "agent.failed" | "tool.started" | "tool.completed" | "tool.failed" | "llm.started" | "llm.completed" | "llm.failed" | "llm.chunk" | "memory.recalled" | "memory.saved" | "knowledge.retrieved" | "log";
-        /** ExecutionCreate */
+        /**
+         * ExecutionCreate
+         * @description A run of a crew (`crew_id`) or of a flow (`flow_id`): exactly one of the two.
+         */
         ExecutionCreate: {
-            /**
-             * Crew Id
-             * Format: uuid
-             */
-            crew_id: string;
+            /** Crew Id */
+            crew_id?: string | null;
+            /** Flow Id */
+            flow_id?: string | null;
             /** Version */
             version?: number | null;
             /** Inputs */
@@ -2898,6 +3081,11 @@ export interface components {
             id: string;
             /** Crew Id */
             crew_id: string | null;
+            /**
+             * Flow Id
+             * @description A flow run's flow (crew_id is null)
+             */
+            flow_id?: string | null;
             /** Crew Name */
             crew_name: string;
             /** Crew Version */
@@ -2994,6 +3182,265 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** FlowCreate */
+        FlowCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Inputs */
+            inputs?: components["schemas"]["FlowInput"][];
+            /** Steps */
+            steps?: components["schemas"]["FlowStepBody"][];
+            /** Edges */
+            edges?: components["schemas"]["FlowEdgeBody"][];
+            layout?: components["schemas"]["Layout"];
+        };
+        /**
+         * FlowEdgeBody
+         * @description `source` → `target`; `when`/`default` out of a router, `on` out of an approval.
+         */
+        FlowEdgeBody: {
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+            when?: components["schemas"]["Condition"] | null;
+            /**
+             * Default
+             * @default false
+             */
+            default: boolean;
+            /** On */
+            on?: ("approve" | "reject") | null;
+        };
+        /**
+         * FlowImported
+         * @description An imported flow, the crews the import created for its crew steps, and notes on
+         *     what their crews' import left out.
+         */
+        FlowImported: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Inputs */
+            inputs?: components["schemas"]["FlowInput"][];
+            /** Steps */
+            steps?: components["schemas"]["FlowStepBody"][];
+            /** Edges */
+            edges?: components["schemas"]["FlowEdgeBody"][];
+            layout?: components["schemas"]["Layout"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Crew Ids */
+            crew_ids: string[];
+            /** Notes */
+            notes: components["schemas"]["ImportNote"][];
+        };
+        /**
+         * FlowInput
+         * @description A value the flow is run with: `${inputs.<name>}` in templates and conditions.
+         */
+        FlowInput: {
+            /** Name */
+            name: string;
+            /**
+             * Default
+             * @default
+             */
+            default: string;
+        };
+        /** FlowRead */
+        FlowRead: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Inputs */
+            inputs?: components["schemas"]["FlowInput"][];
+            /** Steps */
+            steps?: components["schemas"]["FlowStepBody"][];
+            /** Edges */
+            edges?: components["schemas"]["FlowEdgeBody"][];
+            layout?: components["schemas"]["Layout"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * FlowReplace
+         * @description A `PUT`: the whole document plus the version it was based on.
+         */
+        FlowReplace: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Inputs */
+            inputs?: components["schemas"]["FlowInput"][];
+            /** Steps */
+            steps?: components["schemas"]["FlowStepBody"][];
+            /** Edges */
+            edges?: components["schemas"]["FlowEdgeBody"][];
+            layout?: components["schemas"]["Layout"];
+            /**
+             * Version
+             * @description The version this edit started from
+             */
+            version: number;
+        };
+        /** FlowStepBody */
+        FlowStepBody: {
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "crew" | "router" | "approval";
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Crew Id */
+            crew_id?: string | null;
+            /** Crew Version */
+            crew_version?: number | null;
+            /**
+             * Inputs
+             * @description Crew input → `${path}` template (flow inputs and earlier outputs)
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Review
+             * @default
+             */
+            review: string;
+            approval?: components["schemas"]["ApprovalSettings"] | null;
+        };
+        /** FlowSummary */
+        FlowSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Version */
+            version: number;
+            /** Step Count */
+            step_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** FlowValidationReport */
+        FlowValidationReport: {
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            /** Inputs */
+            inputs: string[];
+        };
+        /**
+         * FlowVersionRead
+         * @description A flow as one version stored it. `updated_at` is when that version was saved.
+         */
+        FlowVersionRead: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Inputs */
+            inputs?: components["schemas"]["FlowInput"][];
+            /** Steps */
+            steps?: components["schemas"]["FlowStepBody"][];
+            /** Edges */
+            edges?: components["schemas"]["FlowEdgeBody"][];
+            layout?: components["schemas"]["Layout"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Author Email */
+            author_email: string | null;
         };
         /** GenerateRequest */
         GenerateRequest: {
@@ -3875,6 +4322,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[FlowSummary] */
+        Page_FlowSummary_: {
+            /** Items */
+            items: components["schemas"]["FlowSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[GroupRead] */
         Page_GroupRead_: {
             /** Items */
@@ -4298,7 +4752,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "crew" | "task" | "agent" | "llm" | "tool";
+            kind: "flow" | "step" | "crew" | "task" | "agent" | "llm" | "tool";
             /** Name */
             name: string;
             /**
@@ -11651,6 +12105,881 @@ export interface operations {
             };
         };
     };
+    flows_list: {
+        parameters: {
+            query?: {
+                /** @description Part of the name */
+                q?: string | null;
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FlowSummary_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_import: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "application/json": Record<string, never>;
+                "application/yaml": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowImported"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_replace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowReplace"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_validate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FlowCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowValidationReport"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_export: {
+        parameters: {
+            query?: {
+                format?: "yaml" | "json";
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow as a crewai.flow/v1 file (Content-Disposition names it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_list_versions: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VersionSummary_"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_get_version: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowVersionRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flows_restore_version: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Active group id (default: your personal group) */
+                "x-kasal-group"?: string | null;
+            };
+            path: {
+                flow_id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BasedOn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRead"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid (or expired) */
+            401: {
+                headers: {
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource (in your group) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     generate_generate_crew: {
         parameters: {
             query?: never;
@@ -12054,6 +13383,7 @@ export interface operations {
             query?: {
                 crew_id?: string | null;
                 status?: components["schemas"]["Status"] | null;
+                flow_id?: string | null;
                 /** @description Items per page */
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
@@ -15530,6 +16860,7 @@ export const pathsApiV1AgentsGetParametersQuerySortValues: ReadonlyArray<Flatten
 export const pathsApiV1TasksGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/tasks"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews"]["get"]["parameters"]["query"]["sort"]> = ["name", "-name", "updated_at", "-updated_at"];
 export const pathsApiV1CrewsCrew_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/crews/{crew_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json", "zip"];
+export const pathsApiV1FlowsFlow_idExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flows/{flow_id}/export"]["get"]["parameters"]["query"]["format"]> = ["yaml", "json"];
 export const pathsApiV1ApprovalsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/approvals"]["get"]["parameters"]["query"]["status"]> = ["pending", "answered", "all"];
 export const pathsApiV1MemoryGetParametersQueryScopeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/memory"]["get"]["parameters"]["query"]["scope"]> = ["crew", "group"];
 export const pathsApiV1MemoryMemory_idDeleteParametersQueryScopeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/memory/{memory_id}"]["delete"]["parameters"]["query"]["scope"]> = ["crew", "group"];
@@ -15540,6 +16871,9 @@ export const approvalReadAnswersValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const approvalReadRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["role"]> = ["operator", "editor", "admin"];
 export const approvalReadOn_timeoutValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["on_timeout"]> = ["approve", "reject"];
 export const approvalReadDecisionAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRead"]["decision"]> = ["approve", "reject", "reply"];
+export const approvalSettingsAnswersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalSettings"]["answers"]> = ["approve", "reject", "reply"];
+export const approvalSettingsOn_timeoutValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalSettings"]["on_timeout"]> = ["approve", "reject"];
+export const approvalSettingsRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalSettings"]["role"]> = ["operator", "editor", "admin"];
 export const approvalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalStatus"]> = ["pending", "approved", "rejected", "replied", "closed"];
 export const authInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["type"]> = ["none", "api_key", "bearer"];
 export const authInLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthIn"]["location"]> = ["header", "query"];
@@ -15547,6 +16881,7 @@ export const authReadTypeValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const authReadLocationAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthRead"]["location"]> = ["header", "query"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["web", "files", "data", "code", "utilities", "integrations", "databricks", "mcp"];
 export const chatReadTarget_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatRead"]["target_kind"]> = ["crew", "agent"];
+export const conditionOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Condition"]["op"]> = ["eq", "ne", "gt", "ge", "lt", "le", "contains", "exists", "not_exists"];
 export const crewCreateProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["process"]> = ["sequential", "hierarchical"];
 export const crewCreateMemoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewCreate"]["memory"]> = ["off", "run", "crew", "group"];
 export const crewImportedProcessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CrewImported"]["process"]> = ["sequential", "hierarchical"];
@@ -15570,6 +16905,8 @@ export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const exportStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExportStatus"]> = ["pending", "exporting", "exported", "failed"];
 export const fileStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FileStatus"]> = ["queued", "processing", "ready", "failed"];
 export const fireOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FireOutcome"]> = ["started", "skipped"];
+export const flowEdgeBodyOnAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FlowEdgeBody"]["on"]> = ["approve", "reject"];
+export const flowStepBodyKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FlowStepBody"]["kind"]> = ["crew", "router", "approval"];
 export const mcpServerCreateTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerCreate"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerReadTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerRead"]["transport"]> = ["stdio", "sse", "streamable_http"];
 export const mcpServerUpdateTransportAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpServerUpdate"]["transport"]> = ["stdio", "sse", "streamable_http"];
@@ -15587,7 +16924,7 @@ export const parameterReadLocationValues: ReadonlyArray<FlattenedDeepRequired<co
 export const problemSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Problem"]["severity"]> = ["error", "warning"];
 export const repairEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RepairEvent"]["type"]> = ["repair"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "editor", "admin"];
-export const spanKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["kind"]> = ["crew", "task", "agent", "llm", "tool"];
+export const spanKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["kind"]> = ["flow", "step", "crew", "task", "agent", "llm", "tool"];
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["running", "completed", "failed"];
 export const startedEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StartedEvent"]["type"]> = ["started"];
 export const statusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Status"]> = ["queued", "running", "waiting", "cancelling", "succeeded", "failed", "cancelled", "interrupted"];
@@ -15604,6 +16941,10 @@ export const patterns = {
   "ConnectionCreate.name": "^[a-z0-9][a-z0-9_-]{0,62}$",
   "CrewAgent.key": "^[A-Za-z0-9_-]{1,64}$",
   "CrewTask.key": "^[A-Za-z0-9_-]{1,64}$",
+  "FlowEdgeBody.source": "^[A-Za-z0-9_-]{1,64}$",
+  "FlowEdgeBody.target": "^[A-Za-z0-9_-]{1,64}$",
+  "FlowInput.name": "^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+  "FlowStepBody.key": "^[A-Za-z0-9_-]{1,64}$",
   "McpServerCreate.name": "^[a-z0-9][a-z0-9_-]{0,63}$",
   "MemberAdd.email": "^[^@\\s]+@[^@\\s]+$",
   "ModelCreate.key": "^[a-z0-9][a-z0-9._:/-]{0,99}$",

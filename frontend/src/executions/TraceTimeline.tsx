@@ -18,6 +18,8 @@ function labelPlace(left: number, width: number, onBar: string) {
 export default function TraceTimeline({ spans }: { spans: Span[] }) {
   const theme = useTheme();
   const colors: Record<SpanKind, string> = {
+    flow: theme.palette.grey[800],
+    step: theme.palette.grey[700],
     crew: theme.palette.grey[600],
     task: theme.palette.secondary.main,
     agent: theme.palette.primary.main,

@@ -190,6 +190,7 @@ class Usage(APIModel):
 class Execution(APIModel):
     id: uuid.UUID
     crew_id: uuid.UUID | None = None
+    flow_id: uuid.UUID | None = None  # a flow run: crew_name and crew_version are the flow's
     crew_name: str = ""
     crew_version: int | None = None
     status: ExecutionStatus

@@ -9,27 +9,24 @@ version exactly one wins and the other gets `version_conflict` (409).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.connections import service as connections
 from kasal.core.context import GroupContext
-from kasal.core.db import utcnow
-from kasal.core.errors import Conflict, InvalidInput, NotFound, StoredDataInvalid
+from kasal.core.errors import InvalidInput, StoredDataInvalid
 from kasal.core.pagination import Page, PageParams
+from kasal.core.versioning import Saved, Versions
 from kasal.crews import document, porting, validation
 from kasal.crews.deps import ImportUpload
 from kasal.crews.models import Crew, CrewVersion
 from kasal.crews.porting import ExportFile, ExportFormat
-from kasal.crews.repository import CrewRepository, CrewVersionRepository, name_key
+from kasal.crews.repository import CrewRepository, CrewVersionRepository
 from kasal.crews.schemas import (
     BasedOn,
     CrewBody,
@@ -56,8 +53,6 @@ from kasal.mcp import service as mcp
 from kasal.openapi import service as openapi
 from kasal.secrets import service as secrets
 from kasal.tools import service as tools
-
-NAME_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -304,8 +299,7 @@ async def duplicate(
     databricks_token: str | None = None,
 ) -> CrewRead:
     source = _body((await _crew(session, ctx, crew_id)).content)
-    repo = CrewRepository(session, ctx.group_id)
-    name = body.name or await _free_name(repo, source.name, "copy")
+    name = body.name or await _versions(session, ctx).free_name(source.name, "copy")
     crew = await _insert(session, ctx, source.model_copy(update={"name": name}))
     await session.commit()
     return await _read(crew, await catalog_of(session, ctx, databricks_token))
@@ -352,6 +346,37 @@ async def import_crew(
     )
 
 
+async def latest_versions(session: AsyncSession, ctx: GroupContext) -> dict[uuid.UUID, int]:
+    """Every crew of the group with its latest version (what a flow's steps may name)."""
+    return await CrewRepository(session, ctx.group_id).versions()
+
+
+async def named_crews(session: AsyncSession, ctx: GroupContext) -> dict[str, uuid.UUID]:
+    """The group's crews by lower-cased name (what an imported flow's reference names)."""
+    rows = await CrewRepository(session, ctx.group_id).all(
+        CrewRepository(session, ctx.group_id).select()
+    )
+    return {crew.name_key: crew.id for crew in rows}
+
+
+async def document_at(
+    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, version: int | None
+) -> CrewBody:
+    """The crew's document at `version` (the latest when None), e.g. to export it."""
+    crew = await _crew(session, ctx, crew_id)
+    if version is None or version == crew.version:
+        return _body(crew.content)
+    return _body((await _version(session, ctx, crew_id, version)).content)
+
+
+async def add_imported(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> uuid.UUID:
+    """Add an imported crew under a free name. Flushes only: the importer (a flow) commits
+    it with the rest of what it imports, or nothing."""
+    name = await free_name(session, ctx, body.name)
+    crew = await _insert(session, ctx, body.model_copy(update={"name": name}))
+    return crew.id
+
+
 async def ensure_named(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> bool:
     """Add the crew unless the group has one of that name. Flushes only (for seeders)."""
     if await CrewRepository(session, ctx.group_id).named(body.name) is not None:
@@ -366,12 +391,12 @@ async def require_version(
     """Raise `version_conflict` (409) now if a save based on `based_on` would meet one."""
     crew = await _crew(session, ctx, crew_id)
     if based_on != crew.version:
-        raise await _version_conflict(session, ctx, crew_id, based_on)
+        raise await _versions(session, ctx).conflict(crew_id, based_on)
 
 
 async def free_name(session: AsyncSession, ctx: GroupContext, stem: str) -> str:
     """`stem` if the group has no crew of that name, else `stem (2)`, `stem (3)`..."""
-    return await _free_name(CrewRepository(session, ctx.group_id), stem, "")
+    return await _versions(session, ctx).free_name(stem)
 
 
 def model_resolver(models: Mapping[str, ModelFacts]) -> Callable[[str], str]:
@@ -396,29 +421,16 @@ def model_resolver(models: Mapping[str, ModelFacts]) -> Callable[[str], str]:
 # ---------------------------------------------------------------- internals
 
 
+def _versions(session: AsyncSession, ctx: GroupContext) -> Versions[Crew, CrewVersion]:
+    return Versions(session, ctx, CrewRepository, CrewVersionRepository, "crew")
+
+
+def _saved(body: CrewBody) -> Saved:
+    return Saved(name=body.name, description=body.description, content=_content(body))
+
+
 async def _insert(session: AsyncSession, ctx: GroupContext, body: CrewBody) -> Crew:
-    repo = CrewRepository(session, ctx.group_id)
-    if await repo.named(body.name) is not None:
-        raise _name_taken(body.name)
-    content = _content(body)
-    now = utcnow()
-    crew = Crew(
-        name=body.name,
-        name_key=name_key(body.name),
-        description=body.description,
-        version=1,
-        content=content,
-        created_by=ctx.user_id,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        await repo.add(crew)
-    except IntegrityError:  # a concurrent save took the name between check and insert
-        await session.rollback()
-        raise _name_taken(body.name) from None
-    await _record_version(session, ctx, crew.id, 1, content, now)
-    return crew
+    return await _versions(session, ctx).insert(_saved(body))
 
 
 async def _save(
@@ -429,111 +441,20 @@ async def _save(
     based_on: int,
     databricks_token: str | None,
 ) -> CrewRead:
-    if based_on != crew.version:
-        raise await _version_conflict(session, ctx, crew.id, based_on)
-    repo = CrewRepository(session, ctx.group_id)
-    holder = await repo.named(body.name)
-    if holder is not None and holder.id != crew.id:
-        raise _name_taken(body.name)
-    content = _content(body)
-    now = utcnow()
-    values = {
-        "name": body.name,
-        "name_key": name_key(body.name),
-        "description": body.description,
-        "content": content,
-    }
-    try:
-        saved = await repo.save_if_version(crew.id, based_on, values, now)
-    except IntegrityError:
-        await session.rollback()
-        raise _name_taken(body.name) from None
-    if not saved:
-        conflict = await _version_conflict(session, ctx, crew.id, based_on)
-        await session.rollback()
-        raise conflict
-    await _record_version(session, ctx, crew.id, based_on + 1, content, now)
+    await _versions(session, ctx).save(crew, _saved(body), based_on)
     await session.commit()
     await session.refresh(crew)
     return await _read(crew, await catalog_of(session, ctx, databricks_token))
 
 
-async def _record_version(
-    session: AsyncSession,
-    ctx: GroupContext,
-    crew_id: uuid.UUID,
-    number: int,
-    content: dict[str, Any],
-    now: datetime,
-) -> None:
-    repo = CrewVersionRepository(session, ctx.group_id)
-    await repo.add(
-        CrewVersion(
-            crew_id=crew_id,
-            version=number,
-            content=content,
-            author_id=ctx.user_id,
-            author_email=await repo.author_email(ctx.user_id),
-            created_at=now,
-        )
-    )
-
-
-async def _version_conflict(
-    session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, based_on: int
-) -> Conflict:
-    latest = await CrewVersionRepository(session, ctx.group_id).latest(crew_id)
-    if latest is None:  # unreachable: every crew has version 1
-        return Conflict("version_conflict", "This crew changed since you loaded it.")
-    who = latest.author_email or "a deleted user"
-    when = latest.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-    return Conflict(
-        "version_conflict",
-        f"Your edit is based on version {based_on}, but {who} saved version "
-        f"{latest.version} at {when}. Reload the crew and apply your change again.",
-        [
-            {
-                "based_on": based_on,
-                "current_version": latest.version,
-                "saved_by": latest.author_email,
-                "saved_at": latest.created_at.isoformat(),
-            }
-        ],
-    )
-
-
 async def _crew(session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID) -> Crew:
-    crew = await CrewRepository(session, ctx.group_id).get(crew_id)
-    if crew is None:
-        raise NotFound("crew_not_found", "No such crew")
-    return crew
+    return await _versions(session, ctx).head(crew_id)
 
 
 async def _version(
     session: AsyncSession, ctx: GroupContext, crew_id: uuid.UUID, version: int
 ) -> CrewVersion:
-    row = await CrewVersionRepository(session, ctx.group_id).number(crew_id, version)
-    if row is None:
-        raise NotFound("crew_version_not_found", f"This crew has no version {version}")
-    return row
-
-
-async def _free_name(repo: CrewRepository, stem: str, label: str) -> str:
-    """`stem` if free, else `stem (2)`, `stem (3)`...; copies: `stem (copy)`, `(copy 2)`..."""
-    taken = await repo.names_starting(stem[: NAME_LIMIT // 2])
-    for number in itertools.count(1):
-        if number == 1:
-            suffix = f" ({label})" if label else ""
-        else:
-            suffix = f" ({label} {number})" if label else f" ({number})"
-        candidate = stem[: NAME_LIMIT - len(suffix)].rstrip() + suffix
-        if name_key(candidate) not in taken:
-            return candidate
-    raise AssertionError("unreachable")  # pragma: no cover (count() never ends)
-
-
-def _name_taken(name: str) -> Conflict:
-    return Conflict("crew_name_taken", f"A crew named {name!r} already exists in this group")
+    return await _versions(session, ctx).version(crew_id, version)
 
 
 def _content(body: CrewBody) -> dict[str, Any]:

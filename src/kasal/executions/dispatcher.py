@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,11 +38,14 @@ from kasal.connections import service as connections
 from kasal.core.config import Settings
 from kasal.core.db import utcnow
 from kasal.core.errors import InvalidInput, KasalError, StoredDataInvalid
+from kasal.engine.openapi_spec import OpenApiSource
 from kasal.engine.spec import (
     PERSISTENT_SCOPES,
     CrewSpec,
     DatabricksAccess,
     EngineEvent,
+    FlowRunRequest,
+    FlowSpec,
     Resume,
     RunRequest,
     RunResult,
@@ -57,7 +60,7 @@ from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.pauses import Pauses
 from kasal.executions.queue import JobQueue
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
-from kasal.executions.service import model_keys
+from kasal.executions.service import crews_of, model_keys
 from kasal.knowledge import service as knowledge
 from kasal.llms import service as llms
 from kasal.mcp import service as mcp
@@ -72,6 +75,8 @@ from kasal.secrets import service as secrets
 logger = logging.getLogger(__name__)
 
 _BATCH = 500
+# A run's stored spec: a crew's, or a flow's (its steps tell them apart; both forbid extras).
+_RUN_SPEC: TypeAdapter[FlowSpec | CrewSpec] = TypeAdapter(FlowSpec | CrewSpec)
 _WRITE_ATTEMPTS = 3  # for a batch the database refuses (not one it cannot be reached for)
 _BACKOFF_FIRST_S = 0.05
 _BACKOFF_MAX_S = 2.0
@@ -319,51 +324,70 @@ class Dispatcher:
         except NoFreeSlot:
             await self._report_end(_Report(execution_id, lost="no free worker slot"))
 
-    async def _request(self, session: AsyncSession, execution: Execution) -> RunRequest:
+    async def _request(
+        self, session: AsyncSession, execution: Execution
+    ) -> RunRequest | FlowRunRequest:
+        """What the worker runs: a crew, or a flow whose crew steps each run as a crew with
+        what every one of them needs (the union of their models, tools, servers...)."""
         try:
-            spec = CrewSpec.model_validate(execution.spec)
+            spec = _RUN_SPEC.validate_python(execution.spec)
         except ValidationError as exc:  # the server's fault, and it must not stall the queue
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
+        shared = await self._resources(session, execution, crews_of(spec))
+        if isinstance(spec, FlowSpec):
+            return FlowRunRequest(flow=spec, memory_dir=None, **shared)
+        memory_dir = await self._memory_dir(execution, spec)
+        return RunRequest(
+            crew=spec, memory_dir=str(memory_dir) if memory_dir is not None else None, **shared
+        )
+
+    async def _resources(
+        self, session: AsyncSession, execution: Execution, specs: list[CrewSpec]
+    ) -> dict[str, Any]:
+        """The credentials, tool sources, connections, knowledge and run folder of a run
+        of `specs` (one crew, or a flow's crews), as `_Run` fields."""
         token = self._tokens.pop(execution.id, None)
-        configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
-        keys_needed = required_tool_keys(spec)
-        tool_keys = await secrets.decrypted_keys(session, execution.group_id, keys_needed)
+        group = execution.group_id
+        keys: set[str] = set()
+        for spec in specs:
+            keys |= model_keys(spec)
+        configs = await llms.resolve_for_run(session, group, keys, token)
+        keys_needed = set().union(*(required_tool_keys(spec) for spec in specs))
+        tool_keys = await secrets.decrypted_keys(session, group, keys_needed)
         stored_databricks = tool_keys.pop(DATABRICKS_KEY, None)  # travels as `databricks`
         databricks = (
             self._databricks(token or stored_databricks) if DATABRICKS_KEY in keys_needed else None
         )
         databases = await connections.resolve_for_run(
-            session, execution.group_id, connections_used(spec)
+            session, group, set().union(*(connections_used(spec) for spec in specs))
         )
-        servers = await mcp.resolve_for_run(
-            session, execution.group_id, self.settings, referenced_sources(spec, "mcp")
-        )
+        sources = set().union(*(referenced_sources(spec, "mcp") for spec in specs))
+        servers = await mcp.resolve_for_run(session, group, self.settings, sources)
+        openapi_sources: dict[str, OpenApiSource] = {}
+        for spec in specs:
+            openapi_sources |= await openapi.for_run(session, group, spec)
+        bases = set().union(*(spec.knowledge_bases() for spec in specs))
         work_dir = await self.run_folders.create(execution.id)
-        memory_dir = await self._memory_dir(execution, spec)
         attached = await AttachmentRepository(session).of(execution.id)
         await workdirs.place(work_dir, [(a.name, a.content) for a in attached])
-        return RunRequest(
-            execution_id=str(execution.id),
-            resume=_resume(execution),
-            crew=spec,
-            inputs={k: str(v) for k, v in execution.inputs.items()},
-            llms=configs,
-            work_dir=str(work_dir),
-            memory_dir=str(memory_dir) if memory_dir is not None else None,
-            tools=ToolSettings(
+        return {
+            "execution_id": str(execution.id),
+            "resume": _resume(execution),
+            "inputs": {k: str(v) for k, v in execution.inputs.items()},
+            "llms": configs,
+            "work_dir": str(work_dir),
+            "tools": ToolSettings(
                 http_allow_private=self.settings.tools_http_allow_private,
                 search_endpoints=self.settings.tools_search_endpoints,
                 python_enabled=self.settings.tools_python,
             ),
-            tool_keys=tool_keys,
-            databricks=databricks,
-            openapi=await openapi.for_run(session, execution.group_id, spec),
-            connections=databases,
-            mcp_servers=servers,
-            knowledge=await knowledge.resolve_for_run(
-                session, execution.group_id, self.settings, spec.knowledge_bases()
-            ),
-        )
+            "tool_keys": tool_keys,
+            "databricks": databricks,
+            "openapi": openapi_sources,
+            "connections": databases,
+            "mcp_servers": servers,
+            "knowledge": await knowledge.resolve_for_run(session, group, self.settings, bases),
+        }
 
     async def _memory_dir(self, execution: Execution, spec: CrewSpec) -> Path | None:
         """The run's lasting memory folder, from its own group and crew (see memory.folders);

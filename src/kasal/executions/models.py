@@ -39,9 +39,14 @@ class Execution(IdMixin, TimestampMixin, GroupOwnedMixin, Base):
     crew_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("crews.id", ondelete="SET NULL"), index=True
     )
+    # A flow run: its flow (crew_id is then None; crew_name and crew_version are the flow's).
+    flow_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("flows.id", ondelete="SET NULL"), index=True
+    )
     crew_name: Mapped[str] = mapped_column(String(200))
     crew_version: Mapped[int]
-    spec: Mapped[dict[str, Any]]  # the CrewSpec as it was when the run was asked for
+    # the CrewSpec (a flow run: the FlowSpec) as it was when the run was asked for
+    spec: Mapped[dict[str, Any]]
     inputs: Mapped[dict[str, Any]]
     status: Mapped[Status] = mapped_column(
         Enum(Status, native_enum=False, length=16), default=Status.queued, index=True

@@ -66,8 +66,9 @@ async def list_executions(
     page: PageQuery,
     crew_id: uuid.UUID | None = None,
     status: Status | None = None,
+    flow_id: uuid.UUID | None = None,
 ) -> Page[ExecutionRead]:
-    return await service.list_executions(session, ctx, page, crew_id, status)
+    return await service.list_executions(session, ctx, page, crew_id, status, flow_id)
 
 
 @router.get("/{execution_id}")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kasal.core.db import MAX_INT
 from kasal.events import EventType
@@ -18,9 +18,18 @@ Inputs = Annotated[dict[str, InputValue], Field(max_length=200)]
 
 
 class ExecutionCreate(BaseModel):
-    crew_id: uuid.UUID
+    """A run of a crew (`crew_id`) or of a flow (`flow_id`): exactly one of the two."""
+
+    crew_id: uuid.UUID | None = None
+    flow_id: uuid.UUID | None = None
     version: Annotated[int | None, Field(ge=1, le=MAX_INT)] = None
     inputs: Inputs = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ExecutionCreate:
+        if (self.crew_id is None) == (self.flow_id is None):
+            raise ValueError("Give exactly one of crew_id and flow_id")
+        return self
 
 
 class UsageRead(BaseModel):
@@ -34,6 +43,7 @@ class ExecutionRead(BaseModel):
 
     id: uuid.UUID
     crew_id: uuid.UUID | None
+    flow_id: uuid.UUID | None = Field(None, description="A flow run's flow (crew_id is null)")
     crew_name: str
     crew_version: int
     status: Status
@@ -70,7 +80,7 @@ class EventPage(BaseModel):
 class Span(BaseModel):
     id: str
     parent_id: str | None
-    kind: Literal["crew", "task", "agent", "llm", "tool"]
+    kind: Literal["flow", "step", "crew", "task", "agent", "llm", "tool"]
     name: str
     start: datetime
     end: datetime | None

@@ -18,7 +18,7 @@ from kasal.core.errors import Conflict, InvalidInput, NotFound
 from kasal.core.pagination import Page, PageParams
 from kasal.crews import service as crews
 from kasal.engine import validate
-from kasal.engine.spec import CrewSpec
+from kasal.engine.spec import CrewSpec, FlowSpec
 from kasal.executions import log, workdirs
 from kasal.executions.models import Execution, ExecutionAttachment, Status
 from kasal.executions.pauses import Pauses
@@ -38,6 +38,7 @@ from kasal.executions.schemas import (
     Trace,
 )
 from kasal.executions.trace import TracedSpan, build_trace, trace_spans
+from kasal.flows import service as flows
 from kasal.llms import service as llms
 from kasal.realtime.bus import EventBus, execution_channel
 
@@ -68,8 +69,18 @@ class Runs(Protocol):
     def lend_token(self, execution_id: uuid.UUID, token: str) -> None: ...
 
 
-def model_keys(spec: CrewSpec) -> set[str]:
-    """The models a run uses: its agents', its manager's, and its embedder when memory is on."""
+def crews_of(spec: CrewSpec | FlowSpec) -> list[CrewSpec]:
+    """The crews a run runs: its own, or each crew step's of a flow."""
+    if isinstance(spec, CrewSpec):
+        return [spec]
+    return [step.crew for step in spec.steps if step.crew is not None]
+
+
+def model_keys(spec: CrewSpec | FlowSpec) -> set[str]:
+    """The models a run uses: its agents', its manager's, and its embedder when memory is on
+    (of every crew step, for a flow)."""
+    if isinstance(spec, FlowSpec):
+        return set().union(*(model_keys(crew) for crew in crews_of(spec)))
     keys = {agent.llm for agent in spec.agents if agent.llm}
     keys |= {spec.manager_llm} if spec.manager_llm else set()
     return keys | ({spec.embedder} if spec.embedder and spec.memory != "off" else set())
@@ -95,9 +106,16 @@ async def start(
     Attached files are stored with the run's row, in the same transaction, so that whichever
     process dispatches the run finds them (see `ExecutionAttachment`)."""
     _check_uploads(attachments)
-    snapshot = await crews.snapshot_for_run(
-        session, ctx, body.crew_id, body.version, databricks_token=databricks_token
-    )
+    snapshot: crews.CrewSnapshot | flows.FlowSnapshot
+    if body.flow_id is not None:
+        snapshot = await flows.snapshot_for_run(
+            session, ctx, body.flow_id, body.version, databricks_token=databricks_token
+        )
+    else:
+        assert body.crew_id is not None  # noqa: S101 (ExecutionCreate: exactly one of them)
+        snapshot = await crews.snapshot_for_run(
+            session, ctx, body.crew_id, body.version, databricks_token=databricks_token
+        )
     queued = await enqueue(session, ctx, snapshot, body.inputs, runs, databricks_token, attachments)
     await session.commit()
     return queued.launch(bus, runs)
@@ -123,7 +141,7 @@ class Queued:
 async def enqueue(
     session: AsyncSession,
     ctx: GroupContext,
-    snapshot: crews.CrewSnapshot,
+    snapshot: crews.CrewSnapshot | flows.FlowSnapshot,
     given: Mapping[str, str],
     runs: Runs | None,
     databricks_token: str | None = None,
@@ -135,16 +153,18 @@ async def enqueue(
     inputs = _with_defaults(given, snapshot.default_inputs)
     missing = [name for name in snapshot.inputs if not inputs.get(name, "").strip()]
     if missing:
+        kind = "flow" if isinstance(snapshot, flows.FlowSnapshot) else "crew"
         raise InvalidInput(
             "missing_inputs",
-            f"The crew needs values for: {', '.join(missing)}",
+            f"The {kind} needs values for: {', '.join(missing)}",
             [{"pointer": f"/inputs/{name}", "code": "missing_input"} for name in missing],
         )
     # Checks the models and their keys; the credentials are looked up again at start.
     await llms.resolve_for_run(session, ctx.group_id, model_keys(snapshot.spec), databricks_token)
     execution = await ExecutionRepository(session, ctx.group_id).add(
         Execution(
-            crew_id=snapshot.crew_id,
+            crew_id=snapshot.crew_id if isinstance(snapshot, crews.CrewSnapshot) else None,
+            flow_id=snapshot.flow_id if isinstance(snapshot, flows.FlowSnapshot) else None,
             crew_name=snapshot.name,
             crew_version=snapshot.version,
             spec=snapshot.spec.model_dump(mode="json"),
@@ -202,11 +222,14 @@ async def list_executions(
     params: PageParams,
     crew_id: uuid.UUID | None,
     status: Status | None,
+    flow_id: uuid.UUID | None = None,
 ) -> Page[ExecutionRead]:
     repo = ExecutionRepository(session, ctx.group_id)
     stmt = repo.select()
     if crew_id is not None:
         stmt = stmt.where(Execution.crew_id == crew_id)
+    if flow_id is not None:
+        stmt = stmt.where(Execution.flow_id == flow_id)
     if status is not None:
         stmt = stmt.where(Execution.status == status)
     rows, cursor = await repo.page(stmt, params, Execution.created_at, descending=True)

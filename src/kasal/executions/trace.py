@@ -1,8 +1,9 @@
 """Spans for a timeline chart, derived from the event log (the log is the only record).
 
 A `<kind>.started` event opens a span; the next `<kind>.completed` or `<kind>.failed`
-with the same task and agent closes the most recent open one. Parents nest by kind:
-crew > task > agent > llm | tool.
+with the same flow step, task and agent closes the most recent open one. Parents nest by
+kind: flow > step > crew > task > agent > llm | tool; a flow step's crew (its events carry
+the step's key) nests under that step, so parallel steps' crews never close each other's.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from kasal.executions.models import Execution
 from kasal.executions.schemas import EventRead, Span, Trace
 
-_KINDS = ("crew", "task", "agent", "llm", "tool")
+_KINDS = ("flow", "step", "crew", "task", "agent", "llm", "tool")
 _ENDINGS = {"completed": "completed", "failed": "failed"}
 _NAME_FIELDS = {"llm": "model", "tool": "tool"}
+_Key = tuple[str, str | None, str | None, str | None]  # kind, step, task, agent
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,12 @@ def trace_spans(execution: Execution, events: list[EventRead]) -> list[TracedSpa
     spans: list[dict[str, Any]] = []
     started: list[EventRead] = []
     ended: dict[str, EventRead] = {}
-    open_spans: defaultdict[tuple[str, str | None, str | None], list[dict[str, Any]]] = defaultdict(
-        list
-    )
+    open_spans: defaultdict[_Key, list[dict[str, Any]]] = defaultdict(list)
     for event in events:
         kind, _, phase = event.type.partition(".")
         if kind not in _KINDS:
             continue
-        key = (kind, event.task_key, event.agent_key)
+        key = (kind, event.step_key, event.task_key, event.agent_key)
         if phase == "started":
             span = _open(kind, event, execution, len(spans), _parent(open_spans, event, kind))
             spans.append(span)
@@ -65,7 +65,9 @@ def _open(
     kind: str, event: EventRead, execution: Execution, n: int, parent: str | None
 ) -> dict[str, Any]:
     name = {
-        "crew": execution.crew_name,
+        "flow": execution.crew_name,
+        "step": event.data.get("name") or event.step_key or "step",
+        "crew": event.data.get("crew") or execution.crew_name,
         "task": event.data.get("name") or event.task_key or "task",
         "agent": event.data.get("role") or event.agent_key or "agent",
     }.get(kind) or str(event.data.get(_NAME_FIELDS[kind]) or kind)
@@ -96,7 +98,7 @@ def _close(span: dict[str, Any], event: EventRead, status: str) -> None:
 
 
 def _parent(
-    open_spans: defaultdict[tuple[str, str | None, str | None], list[dict[str, Any]]],
+    open_spans: defaultdict[_Key, list[dict[str, Any]]],
     event: EventRead,
     kind: str,
 ) -> str | None:
@@ -104,8 +106,9 @@ def _parent(
     for outer in reversed(_KINDS[: _KINDS.index(kind)]):
         candidates = [
             span
-            for (k, task, agent), stack in open_spans.items()
+            for (k, step, task, agent), stack in open_spans.items()
             if k == outer
+            and (step is None or step == event.step_key)
             and (task is None or task == event.task_key)
             and (agent is None or agent == event.agent_key)
             for span in stack

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from kasal.engine.spec import EngineEvent, RunRequest, RunResult
+from kasal.engine.spec import EngineEvent, RunResult
 from kasal.runtime.protocol import (
     HEADER,
     Cancel,
@@ -46,6 +46,7 @@ from kasal.runtime.protocol import (
     Finished,
     Ready,
     Report,
+    Request,
     Run,
     Shutdown,
     frame,
@@ -54,7 +55,7 @@ from kasal.runtime.protocol import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RUNNER = "kasal.engine.run:run_crew"
+DEFAULT_RUNNER = "kasal.engine.flow:run"  # a crew or a flow, whichever the request is
 
 
 class PoolOwner(Protocol):
@@ -181,7 +182,7 @@ class WorkerPool:
         """Pids of the workers currently taking work."""
         return [w.process.pid for w in self._workers if w.serving]
 
-    async def submit(self, request: RunRequest, runner: str | None = None) -> None:
+    async def submit(self, request: Request, runner: str | None = None) -> None:
         """Start a run on the least busy worker. Raises `NoFreeSlot` when all are full."""
         if not self._started or self._stopping:
             raise PoolError("the worker pool is not running")

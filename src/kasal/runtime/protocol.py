@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SecretStr, TypeAdapter
 
-from kasal.engine.spec import EngineEvent, RunRequest, RunResult
+from kasal.engine.spec import EngineEvent, FlowRunRequest, RunRequest, RunResult
 
 HEADER = struct.Struct(">I")
+# What a worker runs: a crew, or a flow (whose crew steps the engine runs as crews).
+Request = RunRequest | FlowRunRequest
 
 
 def _reveal(value: Any) -> Any:
@@ -27,7 +29,7 @@ def _reveal(value: Any) -> Any:
     return value
 
 
-def _dump_with_secrets(request: RunRequest) -> Any:
+def _dump_with_secrets(request: Request) -> Any:
     """The worker needs the real API keys; everywhere else (repr, logs) they stay masked."""
     return _reveal(request.model_dump())
 
@@ -38,7 +40,7 @@ class _Message(BaseModel):
 
 class Run(_Message):
     kind: Literal["run"] = "run"
-    request: Annotated[RunRequest, PlainSerializer(_dump_with_secrets, when_used="json")]
+    request: Annotated[Request, PlainSerializer(_dump_with_secrets, when_used="json")]
     runner: str  # "module:function", resolved in the worker
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import cast
 
 from kasal.engine.env import quiet_crewai
-from kasal.engine.spec import EngineEvent, RunRequest, RunResult
+from kasal.engine.spec import EngineEvent, RunResult
 from kasal.runtime.protocol import (
     HEADER,
     Cancel,
@@ -43,6 +43,7 @@ from kasal.runtime.protocol import (
     Finished,
     Heartbeat,
     Ready,
+    Request,
     Run,
     Shutdown,
     frame,
@@ -52,7 +53,7 @@ from kasal.runtime.protocol import (
 logger = logging.getLogger(__name__)
 
 Emit = Callable[[EngineEvent], None]
-Runner = Callable[[RunRequest, Emit], Awaitable[RunResult]]
+Runner = Callable[[Request, Emit], Awaitable[RunResult]]
 
 
 class Pipe:
@@ -126,7 +127,7 @@ class Worker:
         elif isinstance(command, Shutdown):
             self._shutdown.set()
 
-    async def _run(self, request: RunRequest, runner_path: str) -> None:
+    async def _run(self, request: Request, runner_path: str) -> None:
         execution_id = request.execution_id
 
         def emit(event: EngineEvent) -> None:

@@ -71,7 +71,13 @@ from kasal.executions.trace import TracedSpan
 PREVIEW_CHARS = 1000  # of the trace's request and response previews
 ROOT_SPAN = 1
 
-_SPAN_TYPES = {"task": SpanType.CHAIN, "agent": SpanType.AGENT, "llm": SpanType.LLM}
+_SPAN_TYPES = {
+    "flow": SpanType.CHAIN,
+    "step": SpanType.CHAIN,
+    "task": SpanType.CHAIN,
+    "agent": SpanType.AGENT,
+    "llm": SpanType.LLM,
+}
 _UNFINISHED = "The span did not end: the run stopped first"
 
 

@@ -1,0 +1,1 @@
+"""Flows: crews chained by routers and approvals, as versioned documents."""
