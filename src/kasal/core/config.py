@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         "runs) or procrastinate (PostgreSQL: a job per run, `kasal worker` on any host, live "
         "events over LISTEN/NOTIFY)",
     )
+    token_handoff_ttl_s: float = Field(
+        default=600,
+        gt=0,
+        description="How long a queued run's Databricks token waits, encrypted in the database, "
+        "for a worker to claim the run (procrastinate backend); older, the run fails",
+    )
     tools_http_allow_private: bool = False
     tools_search_endpoints: dict[str, str] = Field(
         default_factory=dict,

@@ -51,7 +51,7 @@ from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.tools.refs import referenced_sources
 from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
-from kasal.executions import log, workdirs
+from kasal.executions import handoff, log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.queue import JobQueue
 from kasal.executions.repository import AttachmentRepository, RunnerRepository
@@ -228,8 +228,13 @@ class Dispatcher:
             self._cancel_sent.add(execution_id)
             await self.pool.cancel(str(execution_id))
 
-    def lend_token(self, execution_id: uuid.UUID, token: str) -> None:
-        self._tokens[execution_id] = token
+    async def lend_token(self, session: AsyncSession, execution_id: uuid.UUID, token: str) -> None:
+        """In memory on the local backend (this dispatcher claims the run); through the
+        database on procrastinate's, where any worker may (see `handoff`)."""
+        if self.queue is None:
+            self._tokens[execution_id] = token
+        else:
+            await handoff.lend(session, execution_id, token, self.settings.token_handoff_ttl_s)
 
     # The pool's owner protocol: everything goes through the inbox, in order.
 
@@ -320,7 +325,11 @@ class Dispatcher:
             spec = CrewSpec.model_validate(execution.spec)
         except ValidationError as exc:  # the server's fault, and it must not stall the queue
             raise StoredDataInvalid("The stored spec of this run does not validate.") from exc
-        token = self._tokens.pop(execution.id, None)
+        token = (
+            self._tokens.pop(execution.id, None)
+            if self.queue is None
+            else await handoff.take(session, execution.id)
+        )
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
         keys_needed = required_tool_keys(spec)
         tool_keys = await secrets.decrypted_keys(session, execution.group_id, keys_needed)
