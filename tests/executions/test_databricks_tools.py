@@ -173,7 +173,7 @@ async def test_runs_with_no_user_present_act_as_the_apps_service_principal(
 ) -> None:
     """A user's run calls the workspace with the user's token; a trigger's and a schedule's
     run, with nobody signed in, with the OAuth token of the app's service principal."""
-    email = "ana@corp.example"
+    email = "ben@corp.example"
     headers = {"X-Forwarded-Email": email, "X-Forwarded-Access-Token": USER_TOKEN}
     with fake_workspace(USER_TOKEN, clients={CLIENT_ID: CLIENT_SECRET}) as workspace:
         settings = live_settings(
@@ -186,7 +186,7 @@ async def test_runs_with_no_user_present_act_as_the_apps_service_principal(
         )
         with LiveServer(settings) as server:
             async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-                assert (await http.get("/api/v1/crews")).status_code == 200  # provisions Ana
+                assert (await http.get("/api/v1/crews")).status_code == 200  # provisions Ben
                 async with app.state.sessionmaker() as session:
                     user = await UserRepository(session).by_email(email)
                 assert user is not None

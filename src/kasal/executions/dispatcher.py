@@ -331,7 +331,12 @@ class Dispatcher:
             else await handoff.take(session, execution.id)
         )
         configs = await llms.resolve_for_run(session, execution.group_id, model_keys(spec), token)
+        servers = await mcp.resolve_for_run(
+            session, execution.group_id, self.settings, referenced_sources(spec, "mcp")
+        )
         keys_needed = required_tool_keys(spec)
+        if any(server.databricks for server in servers.values()):  # managed MCP servers
+            keys_needed.add(DATABRICKS_KEY)
         tool_keys = await secrets.decrypted_keys(session, execution.group_id, keys_needed)
         stored_databricks = tool_keys.pop(DATABRICKS_KEY, None)  # travels as `databricks`
         databricks = (
@@ -339,9 +344,6 @@ class Dispatcher:
         )
         databases = await connections.resolve_for_run(
             session, execution.group_id, connections_used(spec)
-        )
-        servers = await mcp.resolve_for_run(
-            session, execution.group_id, self.settings, referenced_sources(spec, "mcp")
         )
         work_dir = await self.run_folders.create(execution.id)
         memory_dir = await self._memory_dir(execution, spec)
