@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from tests.support.mlflow_server import MlflowServer
 from tests.support.web_servers import Answer, LocalServer, Recorded
 
 SPACE_ID = "01ef0000sales0space"
@@ -39,6 +40,8 @@ FAQ = [
 ]
 JOBS = {101: "nightly-refresh", 102: "weekly-report"}
 WORKSPACE_ID = "1234567890123456"
+TRACE_ARTIFACTS = "dbfs:/databricks/mlflow-tracking/{experiment_id}/{trace_id}/artifacts"
+PRESIGNED = "/presigned-upload/"  # the cloud storage a presigned URL points to
 
 
 def _json(status: int, body: Any) -> Answer:
@@ -89,6 +92,9 @@ class FakeWorkspace:
     tokens: set[str]
     clients: dict[str, str] = field(default_factory=dict)  # service principal id → secret
     issued: dict[str, str] = field(default_factory=dict)  # OAuth token → client id
+    mlflow: MlflowServer = field(  # the workspace's tracking; traces' spans in its storage
+        default_factory=lambda: MlflowServer(trace_artifacts=TRACE_ARTIFACTS)
+    )
     files: dict[str, bytes] = field(default_factory=dict)
     conversations: dict[str, list[str]] = field(default_factory=dict)  # id → questions
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -146,8 +152,16 @@ class FakeWorkspace:
             )
         if path == "/oidc/v1/token" and request.method == "POST":
             return self._oauth_token(request)
+        if path.startswith(PRESIGNED) and request.method == "PUT":  # signed: no bearer
+            return self._trace_upload(path.removeprefix(PRESIGNED), request.body)
         if bearer(request) not in self.tokens:
             return _error(401, "UNAUTHENTICATED", "Invalid access token.")
+        if upload := re.fullmatch(
+            r"/api/2\.0/mlflow/traces/([^/]+)/credentials-for-data-upload", path
+        ):  # noqa: E501
+            return self._upload_credentials(upload[1])
+        if path.startswith(("/api/2.0/mlflow", "/api/3.0/mlflow")):
+            return self._mlflow(request)
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if match and method == request.method:
@@ -169,6 +183,28 @@ class FakeWorkspace:
         self.issued[token] = client_id
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
         return _json(200, {**answer, "scope": "all-apis"})
+
+    # MLflow tracking (the workspace's experiments and traces)
+
+    def _mlflow(self, request: Recorded) -> Answer:
+        query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+        path = f"{request.path}?{query}" if query else request.path
+        status, body = self.mlflow.handle(request.method, path, request.body)
+        return _json(status, body)
+
+    def _upload_credentials(self, trace_id: str) -> Answer:
+        if trace_id not in self.mlflow.traces:
+            return _error(404, "RESOURCE_DOES_NOT_EXIST", f"Trace {trace_id} not found.")
+        signed = f"{self.url}{PRESIGNED}{trace_id}/traces.json?X-Amz-Signature=fake"
+        return _json(200, {"credential_info": {"type": "AWS_PRESIGNED_URL", "signed_uri": signed}})
+
+    def _trace_upload(self, path: str, body: bytes) -> Answer:
+        trace_id, _, name = path.partition("/")
+        trace = self.mlflow.traces.get(trace_id)
+        if trace is None or name != "traces.json":
+            return 404, "application/xml", b"<Error><Code>NoSuchKey</Code></Error>", {}
+        trace.data = json.loads(body)
+        return 200, "application/xml", b"", {}
 
     # Genie (dashboards)
 
