@@ -101,6 +101,10 @@ class QueuedRuns:
     it queues them and nothing more. A cancel is the `cancelling` status it stores: the
     dispatcher driving the run, on whatever host, sees it within a second."""
 
+    def __init__(self, queue: JobQueue, token_ttl_s: float) -> None:
+        self.queue = queue
+        self.token_ttl_s = token_ttl_s
+
     async def enqueue(self, session: AsyncSession, execution_id: uuid.UUID) -> None:
         await self.queue.defer(session, execution_id)
 
@@ -109,10 +113,6 @@ class QueuedRuns:
 
     async def cancel(self, execution_id: uuid.UUID) -> None:
         """Stored by the request already; see the class."""
-
-    def __init__(self, queue: JobQueue, token_ttl_s: float) -> None:
-        self.queue = queue
-        self.token_ttl_s = token_ttl_s
 
     async def lend_token(self, session: AsyncSession, execution_id: uuid.UUID, token: str) -> None:
         """Through the database, encrypted and short-lived: a worker elsewhere claims it."""
