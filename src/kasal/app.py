@@ -134,7 +134,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         await app.state.dispatcher.start()
     elif queue is not None:
-        app.state.dispatcher = QueuedRuns(queue)
+        app.state.dispatcher = QueuedRuns(queue, settings.token_handoff_ttl_s)
     loops = []
     app.state.trace_exporter = None
     if settings.tracking_uri is not None:

@@ -1,17 +1,20 @@
 """A crew that asks Databricks Genie, end to end against the fake workspace: the group's
-stored databricks token (or, in Databricks Apps mode, the signed-in user's forwarded token)
-reaches every workspace request and no event, a missing token is a problem at save time, and
-a refused one fails the run with a clear error."""
+stored databricks token (or, in Databricks Apps mode, the signed-in user's forwarded token,
+and with nobody signed in the app's service principal's) reaches every workspace request and
+no event, a missing token is a problem at save time, and a refused one fails the run with a
+clear error."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from kasal.auth.repository import UserRepository
+from kasal.schedules import service as schedules
 from tests.executions.support import (
     all_events,
     create_crew,
@@ -28,6 +31,8 @@ from tests.support.server import LiveServer, live_settings
 TOKEN = "dapi-e2e-group-token-1414213562"
 EXPIRED = "dapi-e2e-expired-token-1732050807"
 USER_TOKEN = "dapi-e2e-forwarded-user-token-2236067977"
+CLIENT_ID = "6f1c1e2a-app-principal"
+CLIENT_SECRET = "dose-e2e-principal-secret-1618033988"
 
 
 async def test_a_crew_asks_genie_with_the_groups_token(
@@ -161,3 +166,96 @@ async def test_in_databricks_apps_the_tools_call_with_the_users_token(
     assert {bearer(r) for r in workspace.api_requests()} == {USER_TOKEN}
     assert USER_TOKEN not in json.dumps(events) + json.dumps(done)
     assert [k["provider"] for k in keys] == ["openai"]  # the user's token was never stored
+
+
+async def test_runs_with_no_user_present_act_as_the_apps_service_principal(
+    app: FastAPI, llm_server: ScriptedLLMServer, db_url: str, tmp_path: Path
+) -> None:
+    """A user's run calls the workspace with the user's token; a trigger's and a schedule's
+    run, with nobody signed in, with the OAuth token of the app's service principal."""
+    email = "ben@corp.example"
+    headers = {"X-Forwarded-Email": email, "X-Forwarded-Access-Token": USER_TOKEN}
+    with fake_workspace(USER_TOKEN, clients={CLIENT_ID: CLIENT_SECRET}) as workspace:
+        settings = live_settings(
+            db_url,
+            tmp_path,
+            auth_mode="databricks",
+            databricks_host=workspace.url,
+            databricks_client_id=CLIENT_ID,
+            databricks_client_secret=CLIENT_SECRET,
+        )
+        with LiveServer(settings) as server:
+            async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+                assert (await http.get("/api/v1/crews")).status_code == 200  # provisions Ben
+                async with app.state.sessionmaker() as session:
+                    user = await UserRepository(session).by_email(email)
+                assert user is not None
+                actor = Actor(user, headers)
+                model = await use_scripted_model(http, actor, llm_server)
+                tools = [{"tool_id": "databricks_genie", "config": {"space_id": SPACE_ID}}]
+                crew_id = await create_crew(http, actor, two_step_crew(model, tools=tools))
+
+                def script(answer: str) -> None:
+                    llm_server.script(
+                        tool_call("databricks_genie", {"question": f"{answer}?"}),
+                        text(answer),
+                        text(answer),
+                    )
+
+                script("By the user")
+                users = await wait_for(http, actor, (await start(http, actor, crew_id))["id"])
+                user_calls = len(workspace.api_requests())
+
+                trigger = await http.post(
+                    "/api/v1/triggers", json={"crew_id": crew_id, "name": "Nightly"}
+                )
+                assert trigger.status_code == 201, trigger.text
+                script("By the trigger")
+                fired = await http.post(
+                    f"/api/v1/triggers/{trigger.json()['id']}/fire",
+                    json={"topic": "sales"},
+                    headers={"Authorization": f"Bearer {trigger.json()['token']}"},
+                )
+                assert fired.status_code == 202, fired.text
+                triggered = await wait_for(http, actor, fired.json()["id"])
+                trigger_calls = len(workspace.api_requests())
+
+                body = {"crew_id": crew_id, "name": "Brief", "cron": "*/5 * * * *"}
+                schedule = await http.post(
+                    "/api/v1/schedules", json={**body, "inputs": {"topic": "sales"}}
+                )
+                assert schedule.status_code == 201, schedule.text
+                script("By the schedule")
+                first = datetime.fromisoformat(schedule.json()["next_fire_times"][0])
+                state = server.app.state
+                server.call(
+                    schedules.fire_due(
+                        state.sessionmaker,
+                        state.bus,
+                        state.dispatcher,
+                        first,
+                        120,
+                        settings.service_principal,
+                    )
+                )
+                fires = await http.get(f"/api/v1/schedules/{schedule.json()['id']}/fires")
+                (fire,) = fires.json()["items"]
+                assert fire["execution_id"], fire
+                scheduled = await wait_for(http, actor, fire["execution_id"])
+                events = [
+                    await all_events(http, actor, run["id"]) for run in (triggered, scheduled)
+                ]
+
+    assert [run["status"] for run in (users, triggered, scheduled)] == ["succeeded"] * 3
+    calls = workspace.api_requests()
+    assert {bearer(r) for r in calls[:user_calls]} == {USER_TOKEN}
+    principal = {bearer(r) for r in calls[user_calls:]}
+    assert len(principal) == 1  # one token, cached by the SDK across both runs
+    assert {workspace.issued[t] for t in principal if t} == {CLIENT_ID}
+    assert any(r.path.endswith("start-conversation") for r in calls[user_calls:trigger_calls])
+    assert any(r.path.endswith("start-conversation") for r in calls[trigger_calls:])
+    token_requests = [r for r in workspace.requests if r.path == "/oidc/v1/token"]
+    assert len(token_requests) == 1
+    leaked = json.dumps(events) + json.dumps([triggered, scheduled])
+    assert not any(token in leaked for token in principal if token)
+    assert CLIENT_SECRET not in leaked

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 
 from kasal.core.context import Role
 from kasal.core.db import create_engine, create_sessionmaker
+from kasal.core.service_principal import ServicePrincipal
 from kasal.executions.models import Execution
 from kasal.realtime.bus import EventBus
 from kasal.schedules import service
 from tests.factories import Actor, add_to_group, make_actor, make_crew, make_group, seed_database
+from tests.support.fake_workspace import fake_workspace
 
 API = "/api/v1/schedules"
 INPUTS = {"topic": "tides", "audience": "sailors"}
@@ -247,3 +249,23 @@ async def test_only_due_schedules_fire(app: FastAPI, client: httpx.AsyncClient) 
     await _fire(app, _first_fire(created) + timedelta(seconds=1))
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Execution)) == 1
+
+
+async def test_a_fire_whose_service_principal_gets_no_token_is_skipped_saying_why(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """In a Databricks App the run would act as the app's service principal; a workspace
+    that refuses the principal's credentials skips the fire, naming the principal only."""
+    actor, crew_id = await _crew_and_actor(app, client)
+    created = await _schedule(client, actor, crew_id)
+    with fake_workspace(clients={"app-principal": "the-right-secret"}) as workspace:
+        principal = ServicePrincipal(workspace.url, "app-principal", "a-wrong-secret-31415")
+        now = _first_fire(created) + timedelta(seconds=1)
+        await service.fire_due(app.state.sessionmaker, app.state.bus, None, now, GRACE_S, principal)
+    [fire] = await _fires(client, actor, created["id"])
+    assert fire["outcome"] == "skipped"
+    assert fire["reason"].startswith(
+        "Skipped: The app's service principal (app-principal) could not get a Databricks token"
+    )
+    assert "a-wrong-secret-31415" not in fire["reason"]
+    assert await _runs(app, crew_id) == []

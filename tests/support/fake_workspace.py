@@ -3,7 +3,9 @@ the shapes of databricks-sdk 0.156.0's service modules (dashboards, sql, vectors
 files, jobs), on a real loopback HTTP server.
 
 It accepts only the tokens it is given (any other gets the workspace's 401), records every
-request with the bearer token it carried, and keeps a little state: a Genie space whose
+request with the bearer token it carried, issues OAuth machine-to-machine tokens to the
+service principals it is given (`clients`: the OIDC discovery document and the token
+endpoint, as a workspace serves them), and keeps a little state: a Genie space whose
 conversations remember their questions, a warehouse that answers read statements from one
 table, a vector index, a Unity Catalog volume (files in memory) and jobs whose runs are
 still running at the first look and finished at the next.
@@ -11,6 +13,7 @@ still running at the first look and finished at the next.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -18,8 +21,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
+from tests.support.mlflow_server import MlflowServer
 from tests.support.web_servers import Answer, LocalServer, Recorded
 
 SPACE_ID = "01ef0000sales0space"
@@ -36,6 +40,8 @@ FAQ = [
 ]
 JOBS = {101: "nightly-refresh", 102: "weekly-report"}
 WORKSPACE_ID = "1234567890123456"
+TRACE_ARTIFACTS = "dbfs:/databricks/mlflow-tracking/{experiment_id}/{trace_id}/artifacts"
+PRESIGNED = "/presigned-upload/"  # the cloud storage a presigned URL points to
 
 
 def _json(status: int, body: Any) -> Answer:
@@ -84,6 +90,11 @@ Handler = Callable[[Recorded, re.Match[str]], Answer]
 @dataclass
 class FakeWorkspace:
     tokens: set[str]
+    clients: dict[str, str] = field(default_factory=dict)  # service principal id → secret
+    issued: dict[str, str] = field(default_factory=dict)  # OAuth token → client id
+    mlflow: MlflowServer = field(  # the workspace's tracking; traces' spans in its storage
+        default_factory=lambda: MlflowServer(trace_artifacts=TRACE_ARTIFACTS)
+    )
     files: dict[str, bytes] = field(default_factory=dict)
     conversations: dict[str, list[str]] = field(default_factory=dict)  # id → questions
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -130,13 +141,70 @@ class FakeWorkspace:
         path = unquote(request.path)
         if path == "/.well-known/databricks-config":  # the SDK asks this before anything
             return _json(200, {"oidc_endpoint": f"{self.url}/oidc", "workspace_id": WORKSPACE_ID})
+        if path == "/oidc/.well-known/oauth-authorization-server":
+            return _json(
+                200,
+                {
+                    "issuer": f"{self.url}/oidc",
+                    "authorization_endpoint": f"{self.url}/oidc/v1/authorize",
+                    "token_endpoint": f"{self.url}/oidc/v1/token",
+                },
+            )
+        if path == "/oidc/v1/token" and request.method == "POST":
+            return self._oauth_token(request)
+        if path.startswith(PRESIGNED) and request.method == "PUT":  # signed: no bearer
+            return self._trace_upload(path.removeprefix(PRESIGNED), request.body)
         if bearer(request) not in self.tokens:
             return _error(401, "UNAUTHENTICATED", "Invalid access token.")
+        if upload := re.fullmatch(
+            r"/api/2\.0/mlflow/traces/([^/]+)/credentials-for-data-upload", path
+        ):
+            return self._upload_credentials(upload[1])
+        if path.startswith(("/api/2.0/mlflow", "/api/3.0/mlflow")):
+            return self._mlflow(request)
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if match and method == request.method:
                 return handler(request, match)
         return _error(404, "ENDPOINT_NOT_FOUND", f"No API found for '{request.method} {path}'")
+
+    # OAuth (machine to machine: client credentials, the client in a Basic header)
+
+    def _oauth_token(self, request: Recorded) -> Answer:
+        form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+        basic = request.headers.get("authorization", "").removeprefix("Basic ")
+        client_id, _, secret = base64.b64decode(basic).decode().partition(":")
+        if form.get("grant_type") != "client_credentials":
+            return _json(400, {"error": "unsupported_grant_type"})
+        if self.clients.get(client_id) != secret:
+            return _json(401, {"error": "invalid_client", "error_description": "Client auth"})
+        token = f"eyJ-sp-{client_id}-{uuid.uuid4().hex}"
+        self.tokens.add(token)
+        self.issued[token] = client_id
+        answer = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+        return _json(200, {**answer, "scope": "all-apis"})
+
+    # MLflow tracking (the workspace's experiments and traces)
+
+    def _mlflow(self, request: Recorded) -> Answer:
+        query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+        path = f"{request.path}?{query}" if query else request.path
+        status, body = self.mlflow.handle(request.method, path, request.body)
+        return _json(status, body)
+
+    def _upload_credentials(self, trace_id: str) -> Answer:
+        if trace_id not in self.mlflow.traces:
+            return _error(404, "RESOURCE_DOES_NOT_EXIST", f"Trace {trace_id} not found.")
+        signed = f"{self.url}{PRESIGNED}{trace_id}/traces.json?X-Amz-Signature=fake"
+        return _json(200, {"credential_info": {"type": "AWS_PRESIGNED_URL", "signed_uri": signed}})
+
+    def _trace_upload(self, path: str, body: bytes) -> Answer:
+        trace_id, _, name = path.partition("/")
+        trace = self.mlflow.traces.get(trace_id)
+        if trace is None or name != "traces.json":
+            return 404, "application/xml", b"<Error><Code>NoSuchKey</Code></Error>", {}
+        trace.data = json.loads(body)
+        return 200, "application/xml", b"", {}
 
     # Genie (dashboards)
 
@@ -345,9 +413,9 @@ class FakeWorkspace:
 
 
 @contextmanager
-def fake_workspace(*tokens: str) -> Iterator[FakeWorkspace]:
-    """A running fake workspace accepting `tokens`."""
-    workspace = FakeWorkspace(set(tokens))
+def fake_workspace(*tokens: str, clients: dict[str, str] | None = None) -> Iterator[FakeWorkspace]:
+    """A running fake workspace accepting `tokens`, and issuing tokens to `clients`."""
+    workspace = FakeWorkspace(set(tokens), dict(clients or {}))
     workspace.server.start()
     try:
         yield workspace

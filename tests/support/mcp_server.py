@@ -5,7 +5,9 @@
 
 It appends one JSON line per tool call to the file named by `MCP_CALL_LOG` (if set), with
 the arguments and the secret it was given (the `MCP_TOKEN` variable over stdio, the
-`X-Token` header over HTTP), so a test can see what reached it from another process. When
+`X-Token` header over HTTP) and the bearer token of its `Authorization` header, so a test
+can see what reached it from another process. `--path` serves streamable HTTP at another
+path than `/mcp` (a Databricks managed server's `/api/2.0/mcp/...`). When
 `MCP_PID_FILE` is set it writes its process id there at start, so a test can check the
 process is gone afterwards. `McpServerProcess` runs the HTTP flavours for a test.
 """
@@ -31,8 +33,8 @@ HttpTransport = Literal["sse", "streamable_http"]
 SCRIPT = Path(__file__)
 
 
-def build(port: int = 8000) -> FastMCP:
-    server = FastMCP("kasal-test", port=port, log_level="WARNING")
+def build(port: int = 8000, path: str = "/mcp") -> FastMCP:
+    server = FastMCP("kasal-test", port=port, log_level="WARNING", streamable_http_path=path)
 
     def record(tool: str, ctx: Context, **args: object) -> None:
         log = os.environ.get("MCP_CALL_LOG")
@@ -41,8 +43,13 @@ def build(port: int = 8000) -> FastMCP:
         request = ctx.request_context.request
         headers = getattr(request, "headers", None)
         token = headers.get("x-token") if headers is not None else os.environ.get("MCP_TOKEN")
+        authorization = headers.get("authorization", "") if headers is not None else ""
+        bearer = authorization.removeprefix("Bearer ") if authorization else None
+        line: dict[str, object] = {"tool": tool, "args": args, "token": token}
+        if bearer:
+            line["bearer"] = bearer
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"tool": tool, "args": args, "token": token}) + "\n")
+            handle.write(json.dumps(line) + "\n")
 
     @server.tool()
     def add(a: int, b: int, ctx: Context) -> str:
@@ -83,12 +90,12 @@ def free_port() -> int:
 class McpServerProcess:
     """The server over HTTP in a child process, on a free port, for one test module."""
 
-    def __init__(self, transport: HttpTransport, call_log: Path) -> None:
+    def __init__(self, transport: HttpTransport, call_log: Path, path: str = "/mcp") -> None:
         self.transport = transport
         self.port = free_port()
-        path = "/sse" if transport == "sse" else "/mcp"
-        self.url = f"http://127.0.0.1:{self.port}{path}"
-        self._command = [sys.executable, str(SCRIPT), "--transport", transport]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.url = self.base_url + ("/sse" if transport == "sse" else path)
+        self._command = [sys.executable, str(SCRIPT), "--transport", transport, "--path", path]
         self._env = {**os.environ, "MCP_CALL_LOG": str(call_log)}
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -136,12 +143,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--transport", choices=["stdio", "sse", "streamable_http"])
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--path", default="/mcp")
     args = parser.parse_args()
     pid_file = os.environ.get("MCP_PID_FILE")
     if pid_file:
         Path(pid_file).write_text(str(os.getpid()))
     transport = args.transport or "stdio"
-    build(args.port).run("streamable-http" if transport == "streamable_http" else transport)
+    server = build(args.port, args.path)
+    server.run("streamable-http" if transport == "streamable_http" else transport)
 
 
 if __name__ == "__main__":

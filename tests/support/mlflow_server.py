@@ -54,6 +54,9 @@ class MlflowServer:
     traces: dict[str, StoredTrace] = field(default_factory=dict)
     failing: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Where a trace's spans go (the `mlflow.artifactLocation` tag): the artifact proxy here;
+    # a Databricks workspace names its own storage (see fake_workspace).
+    trace_artifacts: str = "mlflow-artifacts:/{experiment_id}/traces/{trace_id}/artifacts"
 
     def fail_with(self, status: int) -> None:
         self.failing = status
@@ -109,7 +112,7 @@ class MlflowServer:
     def _start_trace(self, info: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         experiment_id = info["trace_location"]["mlflow_experiment"]["experiment_id"]
         trace_id = info["trace_id"]
-        location = f"mlflow-artifacts:/{experiment_id}/traces/{trace_id}/artifacts"
+        location = self.trace_artifacts.format(experiment_id=experiment_id, trace_id=trace_id)
         stored = {**info, "tags": {**info.get("tags", {}), "mlflow.artifactLocation": location}}
         with self.lock:
             self.traces[trace_id] = StoredTrace(experiment_id, stored)

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from kasal.core.dbpassword import PasswordSource, lakebase_token, password_file
 from kasal.core.errors import ConfigError
+from kasal.core.service_principal import ServicePrincipal
 
 
 def _split_csv(value: object) -> object:
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     )
     databricks_app_name: str | None = Field(default=None, validation_alias="DATABRICKS_APP_NAME")
     databricks_host: str | None = Field(default=None, validation_alias="DATABRICKS_HOST")
+    # The app's service principal: work with no user present (schedules, triggers) acts as it.
+    databricks_client_id: str | None = Field(default=None, validation_alias="DATABRICKS_CLIENT_ID")
+    databricks_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="DATABRICKS_CLIENT_SECRET"
+    )
     pghost: str | None = Field(default=None, validation_alias="PGHOST")
     pgport: int = Field(default=5432, validation_alias="PGPORT")
     pgdatabase: str | None = Field(default=None, validation_alias="PGDATABASE")
@@ -102,6 +108,12 @@ class Settings(BaseSettings):
         description="How runs reach workers: local (each process's dispatcher claims queued "
         "runs) or procrastinate (PostgreSQL: a job per run, `kasal worker` on any host, live "
         "events over LISTEN/NOTIFY)",
+    )
+    token_handoff_ttl_s: float = Field(
+        default=600,
+        gt=0,
+        description="How long a queued run's Databricks token waits, encrypted in the database, "
+        "for a worker to claim the run (procrastinate backend); older, the run fails",
     )
     tools_http_allow_private: bool = False
     tools_search_endpoints: dict[str, str] = Field(
@@ -282,6 +294,19 @@ class Settings(BaseSettings):
         if self.lakebase:
             return lakebase_token(self.databricks_host)
         return None
+
+    @cached_property
+    def service_principal(self) -> ServicePrincipal | None:
+        """The app's identity for work with no user present, when the workspace and the
+        principal's credentials are all set (the platform sets them in an App)."""
+        host, client_id, secret = (
+            self.databricks_host,
+            self.databricks_client_id,
+            self.databricks_client_secret,
+        )
+        if not (host and client_id and secret):
+            return None
+        return ServicePrincipal(host, client_id, secret.get_secret_value())
 
     @cached_property
     def jwt_key(self) -> str:

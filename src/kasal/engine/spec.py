@@ -187,6 +187,9 @@ class McpServerConfig(_Spec):
     headers: dict[str, SecretStr] = Field(default_factory=dict)
     connect_timeout_s: float = 10.0
     call_timeout_s: float = 60.0
+    # A Databricks managed MCP server (its URL is under the workspace's /api/2.0/mcp/): it is
+    # called with the run's Databricks token as the bearer, the user's on their behalf.
+    databricks: bool = False
 
 
 class KnowledgeBaseConfig(_Spec):

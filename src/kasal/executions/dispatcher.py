@@ -55,7 +55,7 @@ from kasal.engine.tools.catalog import DATABRICKS_KEY
 from kasal.engine.tools.refs import referenced_sources
 from kasal.engine.validate import connections_used, required_tool_keys
 from kasal.events import EventType
-from kasal.executions import log, workdirs
+from kasal.executions import handoff, log, workdirs
 from kasal.executions.models import ACTIVE, Execution, Status
 from kasal.executions.pauses import Pauses
 from kasal.executions.queue import JobQueue
@@ -237,8 +237,13 @@ class Dispatcher:
             self._cancel_sent.add(execution_id)
             await self.pool.cancel(str(execution_id))
 
-    def lend_token(self, execution_id: uuid.UUID, token: str) -> None:
-        self._tokens[execution_id] = token
+    async def lend_token(self, session: AsyncSession, execution_id: uuid.UUID, token: str) -> None:
+        """In memory on the local backend (this dispatcher claims the run); through the
+        database on procrastinate's, where any worker may (see `handoff`)."""
+        if self.queue is None:
+            self._tokens[execution_id] = token
+        else:
+            await handoff.lend(session, execution_id, token, self.settings.token_handoff_ttl_s)
 
     # The pool's owner protocol: everything goes through the inbox, in order.
 
@@ -346,13 +351,21 @@ class Dispatcher:
     ) -> dict[str, Any]:
         """The credentials, tool sources, connections, knowledge and run folder of a run
         of `specs` (one crew, or a flow's crews), as `_Run` fields."""
-        token = self._tokens.pop(execution.id, None)
+        token = (
+            self._tokens.pop(execution.id, None)
+            if self.queue is None
+            else await handoff.take(session, execution.id)
+        )
         group = execution.group_id
         keys: set[str] = set()
         for spec in specs:
             keys |= model_keys(spec)
         configs = await llms.resolve_for_run(session, group, keys, token)
+        sources = set().union(*(referenced_sources(spec, "mcp") for spec in specs))
+        servers = await mcp.resolve_for_run(session, group, self.settings, sources)
         keys_needed = set().union(*(required_tool_keys(spec) for spec in specs))
+        if any(server.databricks for server in servers.values()):  # managed MCP servers
+            keys_needed.add(DATABRICKS_KEY)
         tool_keys = await secrets.decrypted_keys(session, group, keys_needed)
         stored_databricks = tool_keys.pop(DATABRICKS_KEY, None)  # travels as `databricks`
         databricks = (
@@ -361,8 +374,6 @@ class Dispatcher:
         databases = await connections.resolve_for_run(
             session, group, set().union(*(connections_used(spec) for spec in specs))
         )
-        sources = set().union(*(referenced_sources(spec, "mcp") for spec in specs))
-        servers = await mcp.resolve_for_run(session, group, self.settings, sources)
         openapi_sources: dict[str, OpenApiSource] = {}
         for spec in specs:
             openapi_sources |= await openapi.for_run(session, group, spec)

@@ -98,3 +98,17 @@ class ExecutionAttachment(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TokenLoan(Base):
+    """A Databricks token lent to a queued run on the procrastinate backend, for whichever
+    worker claims it: encrypted with the secret keys, read and deleted by that worker in
+    the transaction of its claim, and unusable after `expires_at` (see `handoff`)."""
+
+    __tablename__ = "execution_token_loans"
+
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_encrypted: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

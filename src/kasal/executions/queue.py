@@ -22,6 +22,7 @@ from procrastinate.jobs import Status as JobStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import libpq_url
+from kasal.executions import handoff
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,9 @@ class QueuedRuns:
     it queues them and nothing more. A cancel is the `cancelling` status it stores: the
     dispatcher driving the run, on whatever host, sees it within a second."""
 
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(self, queue: JobQueue, token_ttl_s: float) -> None:
         self.queue = queue
+        self.token_ttl_s = token_ttl_s
 
     async def enqueue(self, session: AsyncSession, execution_id: uuid.UUID) -> None:
         await self.queue.defer(session, execution_id)
@@ -112,6 +114,6 @@ class QueuedRuns:
     async def cancel(self, execution_id: uuid.UUID) -> None:
         """Stored by the request already; see the class."""
 
-    def lend_token(self, execution_id: uuid.UUID, token: str) -> None:
-        """A Databricks user's token is kept in memory only, never stored: it cannot reach a
-        worker on another host, which then runs with the app's own credentials."""
+    async def lend_token(self, session: AsyncSession, execution_id: uuid.UUID, token: str) -> None:
+        """Through the database, encrypted and short-lived: a worker elsewhere claims it."""
+        await handoff.lend(session, execution_id, token, self.token_ttl_s)

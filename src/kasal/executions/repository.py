@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasal.core.db import utcnow
@@ -19,6 +19,7 @@ from kasal.executions.models import (
     ExecutionAttachment,
     ExecutionEvent,
     Status,
+    TokenLoan,
 )
 
 
@@ -39,6 +40,21 @@ class AttachmentRepository(Repository[ExecutionAttachment]):
     async def of(self, execution_id: uuid.UUID) -> list[ExecutionAttachment]:
         stmt = self.select().where(ExecutionAttachment.execution_id == execution_id)
         return await self.all(stmt.order_by(ExecutionAttachment.name))
+
+
+class TokenLoanRepository(Repository[TokenLoan]):
+    """Tokens lent to queued runs. Not group-scoped: reached only by the id of a run being
+    queued (in the caller's group) or claimed (by the dispatcher)."""
+
+    model = TokenLoan
+
+    async def take(self, execution_id: uuid.UUID) -> TokenLoan | None:
+        """The run's loan, deleted in the same statement: only one claim can read it."""
+        stmt = delete(TokenLoan).where(TokenLoan.execution_id == execution_id).returning(TokenLoan)
+        return (await self.session.scalars(stmt)).first()
+
+    async def drop_expired(self, now: datetime) -> None:
+        await self.session.execute(delete(TokenLoan).where(TokenLoan.expires_at <= now))
 
 
 class RunnerRepository(Repository[Execution]):

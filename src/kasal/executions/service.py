@@ -66,7 +66,8 @@ class Runs(Protocol):
 
     async def cancel(self, execution_id: uuid.UUID) -> None: ...
 
-    def lend_token(self, execution_id: uuid.UUID, token: str) -> None: ...
+    async def lend_token(self, session: AsyncSession, execution_id: uuid.UUID, token: str) -> None:
+        """Hand the run its Databricks token, inside the transaction that queues it."""
 
 
 def crews_of(spec: CrewSpec | FlowSpec) -> list[CrewSpec]:
@@ -127,13 +128,10 @@ class Queued:
 
     execution: Execution
     announcements: log.Announcements
-    databricks_token: str | None
 
     def launch(self, bus: EventBus, runs: Runs | None) -> ExecutionRead:
         self.announcements.publish(bus)
         if runs is not None:
-            if self.databricks_token:
-                runs.lend_token(self.execution.id, self.databricks_token)
             runs.wake()
         return ExecutionRead.model_validate(self.execution)
 
@@ -186,7 +184,9 @@ async def enqueue(
     log.announce_status(execution, announcements)
     if runs is not None:
         await runs.enqueue(session, execution.id)
-    return Queued(execution, announcements, databricks_token)
+        if databricks_token:
+            await runs.lend_token(session, execution.id, databricks_token)
+    return Queued(execution, announcements)
 
 
 def _check_uploads(uploads: Sequence[Upload]) -> None:

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from kasal.auth.deps import EditorCtx, GroupCtx
+from kasal.auth.deps import DatabricksToken, EditorCtx, GroupCtx
 from kasal.core.deps import SessionDep, SettingsDep
 from kasal.core.errors import Conflict
 from kasal.core.openapi import error_responses
@@ -54,11 +54,15 @@ async def delete_mcp_server(server_id: uuid.UUID, ctx: EditorCtx, session: Sessi
 
 @router.post("/{server_id}/test")
 async def test_mcp_server(
-    server_id: uuid.UUID, ctx: EditorCtx, session: SessionDep, settings: SettingsDep
+    server_id: uuid.UUID,
+    ctx: EditorCtx,
+    session: SessionDep,
+    settings: SettingsDep,
+    databricks_token: DatabricksToken,
 ) -> McpServerTools:
     """Connect, list the server's tools and keep them. A server that cannot be reached (down,
     its command exits, too slow) answers 200 with `ok: false` and the reason in `error`."""
-    return await service.test(session, ctx, settings, server_id)
+    return await service.test(session, ctx, settings, server_id, databricks_token)
 
 
 @router.get("/{server_id}/tools")

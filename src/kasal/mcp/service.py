@@ -5,6 +5,12 @@ a run), so only executables on the operator's allow-list (`KASAL_MCP_STDIO_COMMA
 match) are accepted, checked on every save, test and run. A remote server's URL must pass the
 tools' address policy (public addresses unless `KASAL_TOOLS_HTTP_ALLOW_PRIVATE`). Env values
 and headers are encrypted together with the secret box and never answered.
+
+A remote server under the Databricks workspace's `/api/2.0/mcp/` (`DATABRICKS_HOST`, set by
+the operator) is a Databricks managed MCP server (Genie, Vector Search, Unity Catalog
+functions): each run calls it with its Databricks token as the bearer (the signed-in user's,
+the app's service principal's, or the group's databricks key), a test with the caller's
+forwarded token, never a stored header; the token goes to no other address.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import uuid
 from collections.abc import Callable, Collection
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +45,7 @@ from kasal.mcp.schemas import (
 )
 
 _STDIO_ONLY = ("command", "args", "env", "cwd")
+MANAGED_PATH = "/api/2.0/mcp/"
 _REMOTE_ONLY = ("url", "headers")
 _WHERE_THE_SERVER_IS = frozenset({"transport", "command", "args", "cwd", "url"})
 
@@ -105,16 +113,24 @@ async def delete(session: AsyncSession, ctx: GroupContext, server_id: uuid.UUID)
 
 
 async def test(
-    session: AsyncSession, ctx: GroupContext, settings: Settings, server_id: uuid.UUID
+    session: AsyncSession,
+    ctx: GroupContext,
+    settings: Settings,
+    server_id: uuid.UUID,
+    databricks_token: str | None,
 ) -> McpServerTools:
     """Connect, list the tools and keep them; a server that cannot be reached is an answer
-    (`ok: false` with the reason in plain words), not an error of the request."""
+    (`ok: false` with the reason in plain words), not an error of the request. A managed
+    server is asked with the caller's own Databricks token (the forwarded one in an App):
+    the group's stored key is the secrets domain's, which depends on this one."""
     repo = McpServerRepository(session, ctx.group_id)
     row = await _server(repo, server_id)
     _check_command(settings, row.transport, row.command)
-    config = _config(row)
+    config = _config(row, settings)
+    token = SecretStr(databricks_token) if databricks_token else None
     await session.commit()  # no transaction stays open while the server takes its time
     try:
+        config = mcp.with_databricks_token(config, token)
         found = await mcp.discover(config, allow_private=settings.tools_http_allow_private)
         tools, error = [_tool_dict(t) for t in found], None
     except mcp.McpUnavailable as exc:
@@ -169,7 +185,7 @@ async def resolve_for_run(
         if not row.enabled:
             raise InvalidInput("mcp_server_disabled", f"The MCP server {name!r} is disabled.")
         _check_command(settings, row.transport, row.command)
-    return {name: _config(row) for name, row in rows.items()}
+    return {name: _config(row, settings) for name, row in rows.items()}
 
 
 # ---------------------------------------------------------------- internals
@@ -272,7 +288,18 @@ def _plain_columns(row: McpServer) -> dict[str, Any]:
     return {name: getattr(row, name) for name in names}
 
 
-def _config(row: McpServer) -> McpServerConfig:
+def is_managed(url: str | None, settings: Settings) -> bool:
+    """Whether `url` is a Databricks managed MCP server: on the workspace, under its MCP API."""
+    host = settings.databricks_host
+    if not url or not host:
+        return False
+    server, workspace = urlsplit(url), urlsplit(host)
+    return (server.scheme, server.netloc) == (workspace.scheme, workspace.netloc) and (
+        server.path.startswith(MANAGED_PATH)
+    )
+
+
+def _config(row: McpServer, settings: Settings) -> McpServerConfig:
     env, headers = _secrets_of(row)
     return McpServerConfig(
         name=row.name,
@@ -285,6 +312,7 @@ def _config(row: McpServer) -> McpServerConfig:
         headers={k: SecretStr(v) for k, v in headers.items()},
         connect_timeout_s=row.connect_timeout_s,
         call_timeout_s=row.call_timeout_s,
+        databricks=is_managed(row.url, settings),
     )
 
 

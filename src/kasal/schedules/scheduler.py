@@ -23,6 +23,13 @@ def scheduler(
     runs: Runs | None,
 ) -> Periodic:
     async def tick() -> None:
-        await service.fire_due(sessions, bus, runs, utcnow(), settings.schedule_misfire_grace_s)
+        await service.fire_due(
+            sessions,
+            bus,
+            runs,
+            utcnow(),
+            settings.schedule_misfire_grace_s,
+            settings.service_principal,
+        )
 
     return Periodic("scheduler", settings.scheduler_tick_s, tick)

@@ -19,6 +19,7 @@ from kasal.core.context import GroupContext, Role
 from kasal.core.db import utcnow
 from kasal.core.errors import KasalError, NotFound
 from kasal.core.pagination import Page, PageParams
+from kasal.core.service_principal import ServicePrincipal
 from kasal.crews import service as crews
 from kasal.executions import service as executions
 from kasal.executions.schemas import ExecutionCreate
@@ -100,14 +101,19 @@ async def fire_due(
     runs: executions.Runs | None,
     now: datetime,
     grace_s: float,
+    principal: ServicePrincipal | None = None,
 ) -> None:
     """Handle every fire due by `now`. One later than `grace_s` was missed (no process was
-    running): the schedule's policy says whether it still runs, once for all of them."""
+    running): the schedule's policy says whether it still runs, once for all of them.
+
+    No user is present: in a Databricks App the runs act on the workspace as the app's
+    service principal (`principal`)."""
     async with sessions() as session:
         schedules = await SchedulerRepository(session).due(now)
     for schedule in schedules:
         try:
-            await _handle(Firing(sessions, bus, runs, schedule), now, timedelta(seconds=grace_s))
+            firing = Firing(sessions, bus, runs, schedule, principal)
+            await _handle(firing, now, timedelta(seconds=grace_s))
         except Exception:  # one schedule's failure must not stop the others' fires
             log.exception("schedule %s: its due fires failed; trying again next tick", schedule.id)
 
@@ -134,11 +140,13 @@ class Firing:
         bus: EventBus,
         runs: executions.Runs | None,
         schedule: Schedule,
+        principal: ServicePrincipal | None = None,
     ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.runs = runs
         self.schedule = schedule
+        self.principal = principal
 
     async def missed(self, times: list[datetime], *, run: bool) -> None:
         count = f"{len(times)} fire{'s' if len(times) > 1 else ''}"
@@ -174,7 +182,10 @@ class Firing:
                 return
             body = ExecutionCreate(crew_id=self.schedule.crew_id, inputs=self.schedule.inputs)
             try:
-                run = await executions.start(session, acting, body, self.bus, self.runs)
+                token = await self.principal.token() if self.principal else None
+                run = await executions.start(
+                    session, acting, body, self.bus, self.runs, databricks_token=token
+                )
             except KasalError as exc:
                 await session.rollback()
                 await self._record_skip(fire_at, f"Skipped: {exc.message}")

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kasal.auth.deps import EditorCtx, GroupCtx
 from kasal.core.deps import SessionDep
-from kasal.core.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
+from kasal.core.errors import BadGateway, Forbidden, InvalidInput, RateLimited, Unauthorized
 from kasal.core.openapi import error_responses, raises
 from kasal.core.pagination import Page, PageQuery
 from kasal.executions.schemas import ExecutionRead, Inputs
@@ -70,7 +70,7 @@ async def authenticated_trigger(
 @router.post(
     "/{trigger_id}/fire",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(Forbidden, InvalidInput, RateLimited),
+    responses=error_responses(BadGateway, Forbidden, InvalidInput, RateLimited),
 )
 async def fire_trigger(
     trigger: Annotated[Trigger, Depends(authenticated_trigger)],
@@ -83,5 +83,11 @@ async def fire_trigger(
     """Start a run of the trigger's crew. Authenticated by the trigger's secret only."""
     state = request.app.state
     return await service.fire(
-        session, trigger, inputs or {}, state.trigger_limiter, state.bus, state.dispatcher
+        session,
+        trigger,
+        inputs or {},
+        state.trigger_limiter,
+        state.bus,
+        state.dispatcher,
+        state.settings.service_principal,
     )

@@ -22,6 +22,7 @@ from kasal.core.db import utcnow
 from kasal.core.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from kasal.core.pagination import Page, PageParams
 from kasal.core.security import hash_token, new_opaque_token
+from kasal.core.service_principal import ServicePrincipal
 from kasal.crews import service as crews
 from kasal.executions import service as executions
 from kasal.executions.schemas import ExecutionCreate, ExecutionRead
@@ -117,15 +118,18 @@ async def fire(
     limiter: FireLimiter,
     bus: EventBus,
     runs: executions.Runs | None,
+    principal: ServicePrincipal | None = None,
 ) -> ExecutionRead:
-    """Start a run of an authenticated trigger, as its owner."""
+    """Start a run of an authenticated trigger, as its owner. No user is present: in a
+    Databricks App the run acts on the workspace as the app's service principal."""
     limiter.spend(row.id)
     acting = await groups.acting_as(session, row.owner_id, row.group_id, Role.operator)
     if isinstance(acting, str):
         raise Forbidden("trigger_owner_cannot_run", f"The trigger cannot start runs: {acting}")
     row.last_fired_at = utcnow()
     body = ExecutionCreate(crew_id=row.crew_id, inputs=inputs)
-    return await executions.start(session, acting, body, bus, runs)
+    token = await principal.token() if principal else None
+    return await executions.start(session, acting, body, bus, runs, databricks_token=token)
 
 
 async def _row(session: AsyncSession, ctx: GroupContext, trigger_id: uuid.UUID) -> Trigger:

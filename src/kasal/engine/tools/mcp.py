@@ -87,7 +87,9 @@ async def connected(request: RunRequest) -> AsyncIterator[dict[str, ConnectedSer
     loop = asyncio.get_running_loop()
     servers: dict[str, ConnectedServer] = {}
     async with AsyncExitStack() as stack:
-        for name, config in request.mcp_servers.items():
+        token = request.databricks.token if request.databricks is not None else None
+        for name, given in request.mcp_servers.items():
+            config = mcp.with_databricks_token(given, token)
             session = await stack.enter_async_context(
                 mcp.connect(config, allow_private=request.tools.http_allow_private, cwd=work_dir)
             )

@@ -30,6 +30,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import McpError
 from mcp.types import CallToolResult, TextContent
+from pydantic import SecretStr
 
 from kasal.engine.spec import McpServerConfig
 from kasal.engine.tools.addresses import AddressPolicy, checked_address, policy
@@ -48,6 +49,21 @@ _CONNECTION_FAILURES = (
 
 class McpUnavailable(Exception):
     """The server could not be reached, or did not answer as an MCP server. For the user."""
+
+
+def with_databricks_token(config: McpServerConfig, token: SecretStr | None) -> McpServerConfig:
+    """A managed server's configuration with the Databricks token as its bearer header;
+    other servers as they are. McpUnavailable when a managed server has no token."""
+    if not config.databricks:
+        return config
+    if token is None:
+        raise McpUnavailable(
+            f"The MCP server {config.name!r} is a Databricks managed server, and there is no "
+            "Databricks token to call it with: sign in through the Databricks App, or add the "
+            "group's databricks API key under Settings > API keys."
+        )
+    bearer = SecretStr(f"Bearer {token.get_secret_value()}")
+    return config.model_copy(update={"headers": {**config.headers, "Authorization": bearer}})
 
 
 @dataclass(frozen=True)
