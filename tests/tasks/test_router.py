@@ -34,6 +34,20 @@ async def _create(
     return created
 
 
+async def test_a_task_keeps_its_approval_settings(app: FastAPI, client: httpx.AsyncClient) -> None:
+    actor = await make_actor(app, client)
+    task = await _create(client, actor, human_input=True, approval={"question": "Good?"})
+    assert task["approval"] == {
+        "question": "Good?",
+        "answers": ["approve", "reject", "reply"],
+        "timeout_s": None,
+        "on_timeout": "reject",
+        "role": "operator",
+    }
+    bad = await client.post(API, json={**TASK, "approval": {"timeout_s": 0}}, headers=actor.headers)
+    assert bad.status_code == 422
+
+
 async def test_task_lifecycle(app: FastAPI, client: httpx.AsyncClient) -> None:
     actor = await make_actor(app, client)
     task = await _create(client, actor)
@@ -41,6 +55,7 @@ async def test_task_lifecycle(app: FastAPI, client: httpx.AsyncClient) -> None:
         **TASK,
         "async_execution": False,
         "human_input": False,
+        "approval": None,
         "id": task["id"],
         "created_at": task["created_at"],
         "updated_at": task["updated_at"],
