@@ -19,6 +19,10 @@ not succeed, a server that did not start), never for a missed aim.
 7. memory: RSS of the server and its workers after 10 and after 1,000 finished runs (aim:
    within 2 %).
 8. scale-out on PostgreSQL (benchmarks/scaleout.py). Skipped, and said so, without PostgreSQL.
+
+Environment: KASAL_BENCH_SERVER (another checkout's `kasal`, for a baseline),
+KASAL_BENCH_PAIRS (overhead pairs, 15), KASAL_BENCH_MEMORY_RUNS (1000),
+KASAL_BENCH_SCALE_OUT=0 (leave the scale-out case out).
 """
 
 from __future__ import annotations
