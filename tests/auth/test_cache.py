@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import event
 
-from kasal.auth.cache import AuthCache, Changes
+from kasal.auth.cache import CHANNEL, AuthCache, Changes
 from kasal.core.context import Role
 from kasal.realtime.bus import EventBus
 from tests.factories import Actor, add_to_group, make_actor, make_group
@@ -140,24 +140,30 @@ async def test_a_deleted_group_is_forgotten_at_once(
         assert (await client.get(CURRENT, headers=actor.in_group(team))).status_code == 404
 
 
-async def test_drops_reach_the_other_processes_caches_over_the_bus() -> None:
-    """What one API process forgets, another forgets too (the bus is PostgreSQL's there)."""
+async def test_drops_announced_by_another_process_are_applied() -> None:
+    """What another API process forgets comes over the bus (PostgreSQL's there) and is
+    forgotten here too; what this cache announces goes out on the bus."""
     bus = EventBus()
-    here, there = AuthCache(), AuthCache()
-    listeners = [here.share(bus), there.share(bus)]
+    cache = AuthCache()
+    listener = cache.share(bus)
+    heard = bus.subscribe(CHANNEL)
     group, user = uuid.uuid4(), uuid.uuid4()
     try:
-        there.put_role(group, user, Role.admin, there.generation)
-        await asyncio.sleep(0)  # both listeners subscribed
-        here.forget(Changes(memberships={(group, user)}))
+        cache.put_role(group, user, Role.admin, cache.generation)
+        await asyncio.sleep(0)  # the listener subscribed
+        elsewhere = {**Changes(memberships={(group, user)}).message(), "origin": "another"}
+        bus.publish(CHANNEL, elsewhere)
         for _ in range(100):
-            if there.role(group, user) is None:
+            if cache.role(group, user) is None:
                 break
             await asyncio.sleep(0.01)
-        assert there.role(group, user) is None
+        assert cache.role(group, user) is None
+        cache.forget(Changes(users={user}))
+        announced = [heard.queue.get_nowait() for _ in range(heard.queue.qsize())]
+        assert [m["users"] for m in announced if m.get("origin") != "another"] == [[str(user)]]
     finally:
-        for cache, listener in zip((here, there), listeners, strict=True):
-            await cache.unshare(listener)
+        heard.close()
+        await cache.unshare(listener)
 
 
 def test_a_read_that_raced_a_change_is_not_kept() -> None:

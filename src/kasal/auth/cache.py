@@ -25,6 +25,7 @@ import contextlib
 import logging
 import time
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ _PENDING_KEY = "kasal.auth_cache.pending"
 CHANNEL = "auth"
 _WATCHED = (User, Membership, PersonalAccessToken, Group)
 _USER_COLUMNS = tuple(attr.key for attr in User.__mapper__.column_attrs)
+_CACHES: weakref.WeakSet[AuthCache] = weakref.WeakSet()
 
 
 @dataclass
@@ -126,6 +128,8 @@ class _Entries:
 
 
 class AuthCache:
+    """The caches of one process, each an app's (one in production; tests start several)."""
+
     def __init__(self, ttl_s: float = 30.0, size: int = 10_000) -> None:
         self.generation = 0
         self._users = _Entries(ttl_s, size)
@@ -133,6 +137,7 @@ class AuthCache:
         self._roles = _Entries(ttl_s, size)
         self.announce: Callable[[Changes], None] | None = None  # to the other processes
         self._origin = uuid.uuid4().hex  # its own announcements come back on a local bus
+        _CACHES.add(self)
 
     @staticmethod
     def of(session: Any) -> AuthCache | None:
@@ -183,7 +188,15 @@ class AuthCache:
 
     # Forgetting
 
-    def forget(self, changes: Changes, *, announce: bool = True) -> None:
+    def forget(self, changes: Changes) -> None:
+        """What a commit changed: forgotten by every cache of this process (tests run several
+        apps on one database), and announced to the other processes."""
+        for cache in list(_CACHES):
+            cache._drop(changes)
+        if self.announce is not None:
+            self.announce(changes)
+
+    def _drop(self, changes: Changes) -> None:
         self.generation += 1
         if changes.everything:
             self.clear()
@@ -196,8 +209,6 @@ class AuthCache:
                 self._roles.discard(pair)
             if changes.groups:
                 self._roles.drop(lambda key: key[0] not in changes.groups)  # type: ignore[index]
-        if announce and self.announce is not None:
-            self.announce(changes)
 
     def clear(self) -> None:
         self.generation += 1
@@ -228,7 +239,7 @@ class AuthCache:
                     subscription = bus.subscribe(CHANNEL)
                     continue
                 if message.get("origin") != self._origin:
-                    self.forget(Changes.from_message(message), announce=False)
+                    self._drop(Changes.from_message(message))
         finally:
             subscription.close()
 
