@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -23,7 +22,8 @@ import httpx
 import psycopg
 from websockets.asyncio.client import connect
 
-from benchmarks.run import crew_document, percentile
+from benchmarks.run import crew_document
+from benchmarks.stats import percentile, summary
 from kasal.core.db import libpq_url
 from tests.support.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, Cluster, Process
 from tests.support.database import postgres_server_url, throwaway_database
@@ -79,10 +79,6 @@ async def _round(
         return len(ids) / (time.monotonic() - started)
 
 
-def _summary(rates: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
-
-
 async def bench_scale_out(llm_base_url: str) -> dict[str, Any]:
     missing = postgres_missing()
     if missing:
@@ -113,8 +109,8 @@ async def bench_scale_out(llm_base_url: str) -> dict[str, Any]:
     return {
         "runs_per_round": RUNS_PER_ROUND,
         "rounds": ROUNDS,
-        "one_worker_runs_per_s": _summary(rates["one_worker"]),
-        "two_workers_runs_per_s": _summary(rates["two_workers"]),
+        "one_worker_runs_per_s": summary(rates["one_worker"]),
+        "two_workers_runs_per_s": summary(rates["two_workers"]),
         "cross_replica_events": len(delays),
         "cross_replica_p50_ms": percentile(delays, 50),
         "cross_replica_p99_ms": percentile(delays, 99),
@@ -127,7 +123,7 @@ async def _crew(http: httpx.AsyncClient, api: Process, llm_base_url: str) -> str
     key = {"name": "openai", "provider": "openai", "value": "sk-bench"}
     for path, body in (("models", model), ("api-keys", key)):
         (await http.post(f"{api.url}/api/v1/{path}", json=body)).raise_for_status()
-    document = {**crew_document("bench"), "name": "Scale-out benchmark crew"}  # as the others
+    document = crew_document("bench", name="Scale-out benchmark crew")  # as the others
     crew = await http.post(f"{api.url}/api/v1/crews", json=document)
     crew.raise_for_status()
     return str(crew.json()["id"])

@@ -1,3 +1,4 @@
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ import pytest
 from kasal.app import create_app
 from kasal.core.db import create_engine, create_sessionmaker
 from kasal.health import READY_TIMEOUT_S
+from tests.factories import make_actor, make_crew
 from tests.support.app import make_settings
 from tests.support.database import BACKENDS, throwaway_database
 
@@ -100,3 +102,33 @@ async def test_ready_says_migrations_pending_for_an_empty_database(
             response = await probe.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "migrations_pending"
+
+
+async def test_health_answers_while_workers_warm_and_a_run_waits_queued(tmp_path: Path) -> None:
+    """Start-up does not wait for the workers (crewai's import and a first crew take seconds):
+    `/health` answers, `/health/ready` says the workers are warming, a run is accepted at once
+    and starts when a worker is warm. About the process, not the database: SQLite only."""
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'kasal.db'}", tmp_path, workers=1)
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        assert (await http.get("/health")).status_code == 200
+        warming = await http.get("/health/ready")
+        assert warming.status_code == 503
+        assert warming.json()["error"]["code"] == "workers_warming"
+        actor = await make_actor(app, http)
+        crew = await make_crew(http, actor)
+        body = {"crew_id": crew["id"], "inputs": {"topic": "tides", "audience": "sailors"}}
+        posted = await http.post("/api/v1/executions", json=body, headers=actor.headers)
+        assert posted.status_code == 202, posted.text
+        assert posted.json()["status"] == "queued"
+        execution = f"/api/v1/executions/{posted.json()['id']}"
+        for _ in range(1200):  # a minute on a busy machine
+            status = (await http.get(execution, headers=actor.headers)).json()["status"]
+            if status not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.05)
+        assert status == "succeeded"
+        assert (await http.get("/health/ready")).status_code == 200

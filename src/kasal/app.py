@@ -20,6 +20,7 @@ from kasal.approvals import service as approvals
 from kasal.approvals.router import router as approvals_router
 from kasal.approvals.timeouts import timeouts
 from kasal.auth import service as auth
+from kasal.auth.cache import AuthCache
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.router import groups_router, users_router
 from kasal.auth.router import router as auth_router
@@ -116,7 +117,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await migrate.upgrade_on_start(settings.db_url, password)
     engine = create_engine(settings.db_url, password)
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.auth_cache = auth_cache = AuthCache()
+    app.state.sessionmaker = create_sessionmaker(engine, auth_cache.session_info())
     async with app.state.sessionmaker() as session:
         generated = await auth.ensure_admin(session, settings)
         await seeds.run_all(session, settings)
@@ -124,6 +126,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _announce_admin(settings.admin_email, generated)
     app.state.bus = _bus(settings, app.state.sessionmaker, listen=True)
     await app.state.bus.start()
+    auth_listener = auth_cache.share(app.state.bus)
     queue = JobQueue(settings.db_url) if settings.queue == "procrastinate" else None
     app.state.ingestion = Ingestion(settings, app.state.sessionmaker)
     await app.state.ingestion.start()
@@ -159,6 +162,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if isinstance(app.state.dispatcher, Dispatcher):
             await app.state.dispatcher.stop()
         await app.state.ingestion.stop()
+        await auth_cache.unshare(auth_listener)
         await app.state.bus.close()
         await engine.dispose()
         crypto.install(previous_box)

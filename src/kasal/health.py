@@ -14,6 +14,7 @@ from kasal import __version__
 from kasal.core import migrate
 from kasal.core.deps import SettingsDep
 from kasal.core.errors import error_body
+from kasal.executions.dispatcher import Dispatcher
 
 router = APIRouter(tags=["system"])
 
@@ -45,6 +46,9 @@ async def health() -> Health:
     "/health/ready", response_model=Readiness, responses={503: {"description": "Not ready"}}
 )
 async def ready(request: Request) -> Readiness | JSONResponse:
+    """Ready once the database is reachable and migrated and, in a process that runs
+    workers, one of them is warm (`workers_warming` until then: `/health` answers from the
+    start, and runs posted meanwhile wait queued)."""
     try:
         async with asyncio.timeout(READY_TIMEOUT_S), request.app.state.sessionmaker() as session:
             current = await migrate.current_revision(session)
@@ -55,6 +59,10 @@ async def ready(request: Request) -> Readiness | JSONResponse:
     head = migrate.head_revision()
     if current != head:
         return _not_ready("migrations_pending", f"Database at {current}, code expects {head}")
+    dispatcher = getattr(request.app.state, "dispatcher", None)  # None: started without lifespan
+    warming = dispatcher.warming() if isinstance(dispatcher, Dispatcher) else None
+    if warming is not None:
+        return _not_ready("workers_warming", warming)
     return Readiness(migration=current)
 
 

@@ -64,6 +64,7 @@ async def reset_database(app: FastAPI) -> None:
     """Back to a freshly installed state between tests: empty every table (the schema,
     built by the migrations, stays), then run the seeders as a start-up would."""
     await _empty(app.state.engine)
+    app.state.auth_cache.clear()  # the tables were emptied behind the ORM's back
     async with app.state.sessionmaker() as session:
         await seeds.run_all(session, app.state.settings)
 

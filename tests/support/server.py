@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from kasal.app import create_app
 from kasal.core.config import Settings
+from kasal.executions.dispatcher import Dispatcher
 from tests.support.app import make_settings
 from tests.support.database import reset_database
 
@@ -47,12 +48,17 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         self._thread.start()
         for _ in range(1200):  # warm workers import crewai: allow a minute on a busy machine
-            if self._server.started or not self._thread.is_alive():
+            if (self._server.started and self._warm()) or not self._thread.is_alive():
                 break
             threading.Event().wait(0.05)
-        if not self._server.started:
+        if not self._server.started or not self._warm():
             raise RuntimeError("the live server did not start")
         return self
+
+    def _warm(self) -> bool:
+        """Its workers warm in the background: tests start once they take runs."""
+        dispatcher = getattr(self.app.state, "dispatcher", None)
+        return not isinstance(dispatcher, Dispatcher) or dispatcher.warming() is None
 
     def __exit__(
         self,

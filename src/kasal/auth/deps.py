@@ -43,7 +43,7 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def databricks_token(request: Request) -> str | None:
+async def databricks_token(request: Request) -> str | None:
     """The Databricks on-behalf-of token of this request (Databricks Apps mode only)."""
     return getattr(request.state, "databricks_token", None)
 

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasal.auth.cache import AuthCache
 from kasal.auth.models import Group, Membership, User
 from kasal.auth.repository import GroupRepository, MembershipRepository, UserRepository
 from kasal.auth.schemas import (
@@ -27,7 +28,13 @@ async def context_for(
 ) -> GroupContext:
     """The caller's role in a group; a group they are not in does not exist for them."""
     gid = group_id or user.personal_group_id
-    role = await GroupRepository(session).role_of(gid, user.id)
+    cache = AuthCache.of(session)
+    role = cache.role(gid, user.id) if cache else None
+    if role is None:
+        since = cache.generation if cache else 0
+        role = await GroupRepository(session).role_of(gid, user.id)
+        if role is not None and cache:
+            cache.put_role(gid, user.id, role, since)
     if role is None:
         raise NotFound("group_not_found", "No such group")
     return GroupContext(user_id=user.id, group_id=gid, role=role)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasal.auth.cache import AuthCache, TokenEntry
 from kasal.auth.models import Group, Membership, PersonalAccessToken, RefreshToken, User
 from kasal.auth.ratelimit import LoginLimiter
 from kasal.auth.repository import (
@@ -179,30 +180,55 @@ async def _issue(
 
 
 async def authenticate(session: AsyncSession, settings: Settings, bearer: str) -> User:
-    """A bearer credential is either a personal access token or a JWT access token."""
+    """A bearer credential is either a personal access token or a JWT access token.
+
+    In an API process the user and the token's owner come from the auth cache while
+    nothing about them changed (see `auth.cache`)."""
+    cache = AuthCache.of(session)
+    since = cache.generation if cache else 0
     if bearer.startswith(PAT_PREFIX):
-        user_id = await _user_of_personal_token(session, bearer)
+        user_id = await _user_of_personal_token(session, bearer, cache)
     else:
         user_id = decode_access_token(bearer, settings.jwt_key)
-    user = await UserRepository(session).get(user_id)
+    user = cache.user(session, user_id) if cache else None
     if user is None:
-        raise Unauthorized("invalid_token", "The access token is not valid")
+        user = await UserRepository(session).get(user_id)
+        if user is None:
+            raise Unauthorized("invalid_token", "The access token is not valid")
+        if cache:
+            cache.put_user(user, since)
     if not user.is_active:
         raise Unauthorized("user_inactive", "This account has been deactivated")
     return user
 
 
-async def _user_of_personal_token(session: AsyncSession, token: str) -> uuid.UUID:
-    pat = await AccessTokenRepository(session).by_hash(hash_token(token))
+async def _user_of_personal_token(
+    session: AsyncSession, token: str, cache: AuthCache | None
+) -> uuid.UUID:
+    token_hash = hash_token(token)
     now = utcnow()
+    known = cache.token(token_hash) if cache else None
+    if known is not None and now - known.touched_at <= _PAT_TOUCH_INTERVAL:
+        _refuse_expired(known.expires_at, now)
+        return known.user_id
+    since = cache.generation if cache else 0
+    pat = await AccessTokenRepository(session).by_hash(token_hash)
     if pat is None:
         raise Unauthorized("invalid_token", "The access token is not valid")
-    if pat.expires_at is not None and pat.expires_at <= now:
-        raise Unauthorized("token_expired", "The access token has expired")
+    _refuse_expired(pat.expires_at, now)
     if pat.last_used_at is None or now - pat.last_used_at > _PAT_TOUCH_INTERVAL:
         pat.last_used_at = now
         await session.commit()
+        since = cache.generation if cache else 0  # the commit itself forgot this token
+    if cache:
+        entry = TokenEntry(pat.user_id, pat.expires_at, pat.last_used_at or now)
+        cache.put_token(token_hash, entry, since)
     return pat.user_id
+
+
+def _refuse_expired(expires_at: datetime | None, now: datetime) -> None:
+    if expires_at is not None and expires_at <= now:
+        raise Unauthorized("token_expired", "The access token has expired")
 
 
 async def provision_forwarded_user(session: AsyncSession, settings: Settings, email: str) -> User:

@@ -163,8 +163,11 @@ async def committed_unless_taken(session: AsyncSession, taken: Exception) -> Asy
         raise taken from None
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """`info`: what every session carries in `session.info` (an API process's auth cache)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 class GroupOwnedMixin:

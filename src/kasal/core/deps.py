@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kasal.core.config import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -31,7 +31,7 @@ class PageParams:
     cursor: str | None = None
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
     cursor: Annotated[str | None, Query(description="Opaque cursor from next_cursor")] = None,
 ) -> PageParams:

@@ -12,8 +12,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from openai import OpenAIError
-
 from kasal.engine.errors import InvalidSpec
 from kasal.engine.providers import KEYLESS
 from kasal.engine.spec import LLMConfig
@@ -61,7 +59,9 @@ async def stream_text(
     `response_format: json_schema`; litellm translates it for the others and drops it
     where a provider has no such option, so the caller still checks what comes back).
     """
-    import litellm  # here, not at import: it is slow to import and only this path needs it
+    # Here, not at import: both are slow to import (seconds) and only this path needs them.
+    import litellm
+    from openai import OpenAIError
 
     # litellm prints a line per call to its own stdout handler; the API log stays Kasal's.
     litellm.suppress_debug_info = True

@@ -68,7 +68,7 @@ from kasal.memory import folders as memory_folders
 from kasal.memory.folders import SharedScope
 from kasal.openapi import service as openapi
 from kasal.realtime.bus import EventBus
-from kasal.runtime import NoFreeSlot, WorkerPool
+from kasal.runtime import NoFreeSlot, PoolError, WorkerPool
 from kasal.runtime.pool import DEFAULT_RUNNER
 from kasal.secrets import service as secrets
 
@@ -175,6 +175,7 @@ class Dispatcher:
             heartbeat_timeout=settings.worker_heartbeat_timeout,
             cancel_grace=settings.cancel_grace,
             runner=runner or DEFAULT_RUNNER,
+            on_warm=self.wake,
         )
         self.run_folders = workdirs.RunFolders(settings.data_dir, settings.run_retention_s)
         self._inbox: asyncio.Queue[_Report] = asyncio.Queue(maxsize=10_000)
@@ -188,6 +189,8 @@ class Dispatcher:
         self._tokens: dict[uuid.UUID, str] = {}  # Databricks on-behalf-of, memory only
         self._tasks: list[asyncio.Task[None]] = []
         self._last_lease = 0.0
+        self._warming: asyncio.Task[None] | None = None
+        self.warm_up_failure: str | None = None  # why no worker could be started
 
     # Lifecycle
 
@@ -195,11 +198,10 @@ class Dispatcher:
         if self.queue is not None:
             await self.queue.open()
         await self._recover_expired()
-        await self.pool.start()
-        if self.queue is None:
-            taking = self._dispatch_loop()
-        else:
-            taking = self.queue.work(self._run_job, self.pool.free_slots())
+        # The workers warm in the background (crewai's import and a first crew take seconds):
+        # requests are served at once, runs wait queued until a worker is warm.
+        self._warming = asyncio.create_task(self._warm_up(), name="kasal-warm-up")
+        taking = self._dispatch_loop() if self.queue is None else self._take_jobs()
         self._tasks = [
             asyncio.create_task(taking, name="kasal-dispatch"),
             asyncio.create_task(self._writer_loop(), name="kasal-writer"),
@@ -212,9 +214,12 @@ class Dispatcher:
         if not self._tasks:
             return
         dispatch, writer, housekeeping = self._tasks
-        for task in (dispatch, housekeeping):
-            task.cancel()
+        for task in (dispatch, housekeeping, self._warming):
+            if task is not None:
+                task.cancel()
         await asyncio.gather(housekeeping, return_exceptions=True)
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.pool.stop()
         await self._inbox.join()
         await asyncio.gather(dispatch, return_exceptions=True)
@@ -222,6 +227,28 @@ class Dispatcher:
         await asyncio.gather(writer, return_exceptions=True)
         if self.queue is not None:
             await self.queue.close()
+
+    async def _warm_up(self) -> None:
+        try:
+            await self.pool.start()
+        except (PoolError, OSError) as exc:
+            self.warm_up_failure = str(exc)
+            logger.error("no worker could be started: %s", exc)
+
+    async def _take_jobs(self) -> None:
+        """procrastinate's concurrency is the slots of the warm pool: taken once it is warm."""
+        if self._warming is not None:
+            await self._warming
+        if self.queue is not None and self.warm_up_failure is None:
+            await self.queue.work(self._run_job, self.pool.free_slots())
+
+    def warming(self) -> str | None:
+        """Why this process cannot start runs yet (workers warming, or failed), if so."""
+        if self.pool.free_slots() > 0 or self.pool.running():
+            return None
+        if self.warm_up_failure is not None:
+            return f"No worker could be started: {self.warm_up_failure}"
+        return "The workers are warming up; runs stay queued until one is warm"
 
     # What requests ask of it (service.Runs)
 

@@ -2,19 +2,20 @@
 
 Asked through databricks-sdk with the caller's own token (the on-behalf-of token in an
 App, else the group's stored key), so the list is what that user may see and query.
+databricks-sdk is imported when a workspace is asked: it takes seconds to import, which
+every start of the API process would otherwise pay.
 """
 
 from __future__ import annotations
 
 import asyncio
-
-from databricks.sdk import WorkspaceClient
-from databricks.sdk.config import Config
-from databricks.sdk.errors.base import DatabricksError
-from databricks.sdk.service.serving import EndpointStateReady, ServingEndpoint
+from typing import TYPE_CHECKING
 
 from kasal.core.errors import BadGateway
 from kasal.llms.schemas import Kind
+
+if TYPE_CHECKING:
+    from databricks.sdk.service.serving import ServingEndpoint
 
 # Serving tasks Kasal can use, and the kind of model each one is.
 TASKS: dict[str, Kind] = {
@@ -31,6 +32,10 @@ async def serving_endpoints(host: str, token: str) -> list[ServingEndpoint]:
 
 
 def _list(host: str, token: str) -> list[ServingEndpoint]:
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+    from databricks.sdk.errors.base import DatabricksError
+
     try:
         config = Config(
             host=host,
@@ -49,4 +54,6 @@ def _list(host: str, token: str) -> list[ServingEndpoint]:
 
 
 def is_ready(endpoint: ServingEndpoint) -> bool:
+    from databricks.sdk.service.serving import EndpointStateReady
+
     return endpoint.state is not None and endpoint.state.ready == EndpointStateReady.READY

@@ -254,8 +254,9 @@ async def resolve_for_run(
     Raises InvalidInput (unknown_model, model_disabled, missing_api_key) naming every
     offending model or provider at once.
     """
-    models = await _catalog(session, group_id, databricks_token)
     keys = sorted(set(model_keys))
+    stored = await secrets.providers_with_keys(session, group_id)
+    models = await _catalog(session, group_id, databricks_token, keys=keys, stored=stored)
     unknown = [k for k in keys if k not in models]
     if unknown:
         raise InvalidInput(
@@ -273,7 +274,6 @@ async def resolve_for_run(
             details=[{"model": k} for k in disabled],
         )
     _require_credentials([models[k] for k in keys])
-    stored = await secrets.providers_with_keys(session, group_id)
     sources = {
         k: credential_source(
             models[k].provider,
@@ -335,11 +335,19 @@ def _llm_config(
 
 
 async def _catalog(
-    session: AsyncSession, group_id: uuid.UUID, databricks_token: str | None
+    session: AsyncSession,
+    group_id: uuid.UUID,
+    databricks_token: str | None,
+    *,
+    keys: Collection[str] | None = None,
+    stored: set[str] | None = None,
 ) -> dict[str, ModelRead]:
-    global_rows = await GlobalModelRepository(session).all_models()
-    group_rows = {r.key: r for r in await GroupModelRepository(session, group_id).all_rows()}
-    stored = await secrets.providers_with_keys(session, group_id)
+    """The group's view of every model, or of `keys` only (a run start reads just those).
+    `stored`: the providers with a stored key, when the caller has them already."""
+    global_rows = await GlobalModelRepository(session).all_models(keys)
+    group_rows = {r.key: r for r in await GroupModelRepository(session, group_id).all_rows(keys)}
+    if stored is None:
+        stored = await secrets.providers_with_keys(session, group_id)
     views: dict[str, ModelRead] = {}
     for row in global_rows:
         own = group_rows.get(row.key)

@@ -31,7 +31,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -107,6 +107,7 @@ class WorkerPool:
     `heartbeat_timeout`: silence after which a worker is killed and replaced.
     `cancel_grace`: how long a cancelled run (or a stopping worker) may take before its worker
     is killed. `start_timeout`: how long a worker may take to import `warmup` and say ready.
+    `on_warm`: called each time a worker has become warm and takes work.
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class WorkerPool:
         heartbeat_timeout: float = 30.0,
         cancel_grace: float = 10.0,
         start_timeout: float = 60.0,
+        on_warm: Callable[[], None] | None = None,
     ) -> None:
         if size < 1 or concurrency < 1:
             raise ValueError("a worker pool needs at least one worker and one slot per worker")
@@ -133,6 +135,7 @@ class WorkerPool:
         self._heartbeat_timeout = heartbeat_timeout
         self._cancel_grace = cancel_grace
         self._start_timeout = start_timeout
+        self._on_warm = on_warm  # each time a worker (a first one, a replacement) is warm
         self._workers: list[_Worker] = []
         self._where: dict[str, _Worker] = {}  # execution id -> the worker running it
         self._watchers: set[asyncio.Task[None]] = set()
@@ -239,6 +242,8 @@ class WorkerPool:
         if not worker.warm:
             raise WorkerStartError(f"worker {process.pid} did not start: {worker.end_reason}")
         logger.info("worker %d is warm", process.pid)
+        if self._on_warm is not None:
+            self._on_warm()
 
     def _command(self, fd: int) -> list[str]:
         """The child imports what this process can import (runner and warm-up are import paths)."""

@@ -4,6 +4,9 @@ them. No crewai here: the API process reads uploaded documents with them too.
 
 A PDF yields one part per page (with a `--- page N ---` marker line), a workbook its sheet
 markers and rows, a Word file its paragraphs and tables in order (headings as Markdown).
+
+Each format's library is imported by its reader, when a file of that format is read: together
+they take seconds to import, which the API process would otherwise pay at every start.
 """
 
 from __future__ import annotations
@@ -13,13 +16,6 @@ import json
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
-
-import docx
-import openpyxl
-import pypdf
-import trafilatura
-from docx.table import Table
-from pypdf.errors import PyPdfError
 
 from kasal.engine.tools.base import ToolError
 from kasal.engine.tools.catalog import DocumentReadConfig
@@ -45,20 +41,28 @@ def _json(data: bytes, _: DocumentReadConfig) -> Iterator[str]:
 def _html(data: bytes, _: DocumentReadConfig) -> Iterator[str]:
     """The page's main content as Markdown; a page trafilatura finds no article in (a bare
     fragment, a table alone) still gives its plain text."""
+    import trafilatura
+
     html = data.decode("utf-8-sig", errors="replace")
     main = trafilatura.extract(html, output_format="markdown", include_tables=True)
     yield main or trafilatura.html2txt(html)
 
 
 def _pdf(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise ToolError("The PDF is protected by a password.")
-    pages = reader.pages
-    for number, page in enumerate(pages[: config.max_pages], start=1):
-        yield f"--- page {number} ---\n{page.extract_text().strip()}"
-    if len(pages) > config.max_pages:
-        yield f"[{len(pages) - config.max_pages} more pages not read: the limit is max_pages]"
+    """pypdf's own errors (a damaged file) come out as ValueError, one of READ_ERRORS."""
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ToolError("The PDF is protected by a password.")
+        pages = reader.pages
+        for number, page in enumerate(pages[: config.max_pages], start=1):
+            yield f"--- page {number} ---\n{page.extract_text().strip()}"
+        if len(pages) > config.max_pages:
+            yield f"[{len(pages) - config.max_pages} more pages not read: the limit is max_pages]"
+    except pypdf.errors.PyPdfError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def _check_unpacked(data: bytes, config: DocumentReadConfig) -> None:
@@ -74,6 +78,9 @@ def _check_unpacked(data: bytes, config: DocumentReadConfig) -> None:
 
 def _docx(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
     """Paragraphs and tables in document order; headings keep their level as Markdown."""
+    import docx
+    from docx.table import Table
+
     _check_unpacked(data, config)
     for block in docx.Document(io.BytesIO(data)).iter_inner_content():
         if isinstance(block, Table):
@@ -88,6 +95,8 @@ def _docx(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
 
 def _xlsx(data: bytes, config: DocumentReadConfig) -> Iterator[str]:
     """Each sheet's non-empty rows, cells separated by tabs; formulas as their last value."""
+    import openpyxl
+
     _check_unpacked(data, config)
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
@@ -134,7 +143,7 @@ def reader_of(path: str) -> Reader:
 
 
 # What a reader raises on a file that is damaged or not what its name says.
-READ_ERRORS = (PyPdfError, zipfile.BadZipFile, KeyError, ValueError)
+READ_ERRORS = (zipfile.BadZipFile, KeyError, ValueError)
 
 
 def unreadable(path: str, exc: Exception) -> ToolError:
