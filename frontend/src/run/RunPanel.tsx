@@ -12,12 +12,12 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import ApprovalDialog from '../approvals/ApprovalDialog';
 import StatusChip from '../common/StatusChip';
 import { formatNumber } from '../common/format';
 import EventLog from './EventLog';
 import { isTerminal, type RunState } from './events';
 import ResultView, { type Ended } from './ResultView';
+import WaitingNotice from './WaitingNotice';
 import type { StreamMode } from './stream';
 
 interface Props {
@@ -50,7 +50,6 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
     if (done) setTab('result');
   }
   const shownTab = tab;
-  const [answering, setAnswering] = useState<string | null>(null);
   const waiting = state.status === 'waiting' ? state.waiting : null;
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }} data-testid="run-panel">
@@ -94,22 +93,7 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
           )}
         </Box>
         {!done && !streamError && !waiting && <LinearProgress sx={{ mt: 1 }} aria-label="Run in progress" />}
-        {waiting && (
-          <Alert
-            severity="warning"
-            sx={{ mt: 1 }}
-            data-testid="run-waiting"
-            action={
-              waiting.approvalId ? (
-                <Button color="inherit" size="small" onClick={() => setAnswering(waiting.approvalId)}>
-                  Answer
-                </Button>
-              ) : undefined
-            }
-          >
-            Waiting at {[waiting.stepKey, waiting.taskKey].filter(Boolean).join(' › ') || 'a review'}: {waiting.question}
-          </Alert>
-        )}
+        {waiting && <WaitingNotice waiting={waiting} />}
         {streamError && (
           <Alert severity="warning" sx={{ mt: 1 }}>
             Cannot follow this run: {streamError}
@@ -127,7 +111,6 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
           <ResultView result={state.result} error={state.error} taskOutputs={state.taskOutputs} tasks={tasks} ended={done ? (state.status as Ended) : null} />
         )}
       </Box>
-      <ApprovalDialog approvalId={answering} onClose={() => setAnswering(null)} />
     </Box>
   );
 }
