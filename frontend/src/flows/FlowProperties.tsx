@@ -218,7 +218,7 @@ function CrewStepFields({ step, readOnly, crews }: { step: FlowStep; readOnly: b
       )}
       <FormLabel component="legend">Inputs of the crew</FormLabel>
       <Typography variant="caption" color="text.secondary">
-        Templates such as {'${inputs.topic}'} or {'${steps.research.output}'}; empty passes the flow input of the same name.
+        Templates such as {'${inputs.topic}'} or {'${steps.research.output}'}.
       </Typography>
       {names.length === 0 && (
         <Typography variant="body2" color="text.secondary">
