@@ -37,7 +37,7 @@ export default function AppShell() {
                 to={item.to}
                 color="inherit"
                 sx={{ '&.active': { bgcolor: 'action.selected' } }}
-                aria-label={item.to === '/approvals' && pending ? `Approvals (${pending} pending)` : undefined}
+                aria-label={item.to === '/approvals' ? (pending ? `Approvals (${pending} pending)` : 'Approvals') : undefined}
               >
                 {item.to === '/approvals' ? (
                   <Badge badgeContent={pending} color="warning" max={99} data-testid="approvals-badge" sx={{ '& .MuiBadge-badge': { right: -10 } }}>
