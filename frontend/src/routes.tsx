@@ -9,6 +9,9 @@ const CrewsPage = lazy(() => import('./crews/CrewsPage'));
 const EditorPage = lazy(() => import('./canvas/EditorPage'));
 const ExecutionsPage = lazy(() => import('./executions/ExecutionsPage'));
 const ExecutionDetailPage = lazy(() => import('./executions/ExecutionDetailPage'));
+const FlowsPage = lazy(() => import('./flows/FlowsPage'));
+const FlowEditorPage = lazy(() => import('./flows/FlowEditorPage'));
+const ApprovalsPage = lazy(() => import('./approvals/ApprovalsPage'));
 const ChatsPage = lazy(() => import('./chats/ChatsPage'));
 const KnowledgePage = lazy(() => import('./knowledge/KnowledgePage'));
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
@@ -29,6 +32,9 @@ export const router = createBrowserRouter([
       { index: true, element: <Navigate to="/crews" replace /> },
       { path: 'crews', element: page(<CrewsPage />) },
       { path: 'crews/:crewId', element: page(<EditorPage />) },
+      { path: 'flows', element: page(<FlowsPage />) },
+      { path: 'flows/:flowId', element: page(<FlowEditorPage />) },
+      { path: 'approvals/:approvalId?', element: page(<ApprovalsPage />) },
       { path: 'executions', element: page(<ExecutionsPage />) },
       { path: 'executions/:executionId', element: page(<ExecutionDetailPage />) },
       { path: 'chats/:chatId?', element: page(<ChatsPage />) },

@@ -21,6 +21,8 @@ import type {
   Tool,
   Trace,
 } from '../src/api/types';
+import type { Approval } from '../src/api/approvals';
+import type { FlowCreate, FlowRead } from '../src/api/flows';
 import { sampleDoc } from '../src/canvas/testDoc';
 
 const json = (status: number, body?: unknown) =>
@@ -66,6 +68,9 @@ export class MockApi {
   knowledgeBases: KnowledgeBase[] = [];
   /** Each knowledge base's files, by base id. */
   knowledgeFiles = new Map<string, KnowledgeFile[]>();
+  /** The group's approval requests; answering one sets its decision (409 once answered). */
+  approvals: Approval[] = [];
+  flows = new Map<string, FlowRead>();
   /** Answers that replace the mock's own for a route (`POST /connections`), once each. */
   overrides = new Map<string, Response>();
 
@@ -126,6 +131,47 @@ export class MockApi {
     if (route === 'GET /tools') return json(200, page(this.tools));
     if (route === 'GET /agents' || route === 'GET /tasks' || route === 'GET /api-keys' || route === 'GET /auth/tokens' || route === 'GET /users') return json(200, page([]));
     if (route === 'GET /knowledge') return json(200, page(this.knowledgeBases));
+    if (route === 'GET /approvals/count') return json(200, { pending: this.approvals.filter((a) => a.status === 'pending').length });
+    if (route === 'GET /approvals') {
+      const wanted = url.searchParams.get('status') ?? 'pending';
+      return json(200, page(this.approvals.filter((a) => wanted === 'all' || (wanted === 'pending') === (a.status === 'pending'))));
+    }
+    const approvalPath = /^\/approvals\/([^/]+)$/.exec(path);
+    if (approvalPath) {
+      const approval = this.approvals.find((a) => a.id === approvalPath[1]);
+      if (!approval) return json(404, { error: { code: 'approval_not_found', message: 'Approval not found', details: [] } });
+      if (method === 'GET') return json(200, approval);
+      if (approval.status !== 'pending') return json(409, { error: { code: 'approval_answered', message: 'This request was already answered', details: [] } });
+      const answer = body as { decision: 'approve' | 'reject' | 'reply'; comment?: string; reply?: string };
+      Object.assign(approval, {
+        status: answer.decision === 'approve' ? 'approved' : answer.decision === 'reject' ? 'rejected' : 'replied',
+        decision: answer.decision,
+        comment: answer.comment ?? null,
+        reply: answer.reply ?? null,
+        answered_by: 'u1',
+        answered_at: '2025-01-01T00:01:00Z',
+      });
+      return json(200, approval);
+    }
+    if (route === 'GET /flows') return json(200, page([...this.flows.values()]));
+    if (route === 'POST /flows') {
+      const flow = { ...(body as FlowCreate), id: `flow-${this.flows.size + 1}`, version: 1, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', problems: [] };
+      this.flows.set(flow.id, flow);
+      return json(201, flow);
+    }
+    const flowPath = /^\/flows\/([^/]+)$/.exec(path);
+    if (flowPath) {
+      const flow = this.flows.get(flowPath[1]);
+      if (!flow) return json(404, { error: { code: 'flow_not_found', message: 'Flow not found', details: [] } });
+      if (method === 'GET') return json(200, flow);
+      if (method === 'PUT') {
+        const { version, ...doc } = body as FlowCreate & { version: number };
+        if (version !== flow.version) return json(409, { error: { code: 'version_conflict', message: `Version ${version} is not the latest (${flow.version})`, details: [] } });
+        const saved = { ...flow, ...doc, version: flow.version + 1 };
+        this.flows.set(flow.id, saved);
+        return json(200, saved);
+      }
+    }
     const knowledgeFiles = /^\/knowledge\/([^/]+)\/files$/.exec(path);
     if (knowledgeFiles && method === 'GET') return json(200, page(this.knowledgeFiles.get(knowledgeFiles[1]) ?? []));
     if (route === 'GET /crews')

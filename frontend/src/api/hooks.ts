@@ -36,6 +36,13 @@ export const keys = {
   chats: ['chats'] as const,
   chatMessages: (id: string) => ['chats', id, 'messages'] as const,
   execution: (id: string) => ['execution', id] as const,
+  flows: ['flows'] as const,
+  flow: (id: string) => ['flow', id] as const,
+  flowVersions: (id: string) => ['flow', id, 'versions'] as const,
+  /** Everything about approvals (the inbox's pages and the badge's count) under one prefix. */
+  approvals: ['approvals'] as const,
+  approvalCount: ['approvals', 'count'] as const,
+  approval: (id: string) => ['approvals', 'one', id] as const,
   trace: (id: string) => ['execution', id, 'trace'] as const,
   files: (id: string) => ['execution', id, 'files'] as const,
 };

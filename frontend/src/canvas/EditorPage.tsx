@@ -25,7 +25,7 @@ import { ApiError, errorMessage } from '../api/client';
 import { crewsApi, executionsApi, libraryApi } from '../api/endpoints';
 import { keys, useModels, usePermissions, useTools } from '../api/hooks';
 import AutomationDrawer from '../automation/AutomationDrawer';
-import type { Agent, CrewDocument, GenerateEvent, Problem, Task } from '../api/types';
+import type { Agent, CrewDocument, GenerateEvent, Task } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
 import GeneratePrompt from '../generate/GeneratePrompt';
 import { notify } from '../common/notify';
@@ -48,23 +48,15 @@ import {
   type EditableCrew,
 } from './model';
 import Palette from './Palette';
-import { localProblems, mergeProblems } from './problems';
+import { detailsToProblems, localProblems, mergeProblems } from './problems';
 import PropertiesPanel from './PropertiesPanel';
 import { selectDirty, selectDoc, useEditor } from './store';
+import { crewVersions } from './versions';
 import VersionsDrawer from './VersionsDrawer';
 
 function isEditableTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
-}
-
-/** 422 details (`loc` paths) as problems on the nodes they concern. */
-function detailsToProblems(e: ApiError): Problem[] {
-  return e.details.map((d) => {
-    if (typeof d.pointer === 'string') return d as unknown as Problem;
-    const loc = (d.loc ?? []).filter((x) => x !== 'body');
-    return { pointer: `/${loc.join('/')}`, code: d.type ?? 'invalid', message: d.message, severity: 'error' };
-  });
 }
 
 export default function EditorPage() {
@@ -484,7 +476,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
       <AutomationDrawer open={automationOpen} crewId={crewId} canEdit={canEdit} onClose={() => setAutomationOpen(false)} />
       <VersionsDrawer
         open={versionsOpen}
-        crewId={crewId}
+        source={crewVersions(crewId)}
         currentVersion={baseVersion}
         dirty={dirty}
         readOnly={readOnly}

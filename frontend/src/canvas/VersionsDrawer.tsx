@@ -14,34 +14,32 @@ import Typography from '@mui/material/Typography';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage } from '../api/client';
-import { crewsApi } from '../api/endpoints';
-import { keys } from '../api/hooks';
-import type { CrewDocument, CrewVersion } from '../api/types';
+import type { VersionEntry, VersionSource } from './versions';
 import ConfirmDialog from '../common/ConfirmDialog';
 import { formatTime } from '../common/format';
 import { notify } from '../common/notify';
 
-interface Props {
+interface Props<D> {
   open: boolean;
-  crewId: string;
+  source: VersionSource<D>;
   currentVersion: number;
   dirty: boolean;
   readOnly: boolean;
   onClose: () => void;
-  onRestored: (doc: CrewDocument) => void;
+  onRestored: (doc: D) => void;
 }
 
-export default function VersionsDrawer({ open, crewId, currentVersion, dirty, readOnly, onClose, onRestored }: Props) {
-  const versions = useQuery({ queryKey: [...keys.versions(crewId), currentVersion], queryFn: () => crewsApi.versions(crewId), enabled: open });
+export default function VersionsDrawer<D>({ open, source, currentVersion, dirty, readOnly, onClose, onRestored }: Props<D>) {
+  const versions = useQuery({ queryKey: [...source.queryKey, currentVersion], queryFn: source.list, enabled: open });
   const [preview, setPreview] = useState<number | null>(null);
-  const [confirm, setConfirm] = useState<CrewVersion | null>(null);
+  const [confirm, setConfirm] = useState<VersionEntry | null>(null);
   const previewDoc = useQuery({
-    queryKey: [...keys.versions(crewId), 'doc', preview],
-    queryFn: () => crewsApi.version(crewId, preview!),
+    queryKey: [...source.queryKey, 'doc', preview],
+    queryFn: () => source.get(preview!),
     enabled: open && preview !== null,
   });
   const restore = useMutation({
-    mutationFn: (n: number) => crewsApi.restore(crewId, n),
+    mutationFn: (n: number) => source.restore(n),
     onSuccess: (doc) => {
       setConfirm(null);
       notify(`Restored version ${confirm?.version} as version ${doc.version}`, 'success');
@@ -87,15 +85,11 @@ export default function VersionsDrawer({ open, crewId, currentVersion, dirty, re
             </ListItem>
             {preview === v.version && previewDoc.data && (
               <Box sx={{ px: 3, pb: 1 }}>
-                <Typography variant="caption" component="div">
-                  {previewDoc.data.name} · {previewDoc.data.process}
-                </Typography>
-                <Typography variant="caption" component="div" color="text.secondary">
-                  Agents: {previewDoc.data.agents.map((a) => a.role || a.key).join(', ') || 'none'}
-                </Typography>
-                <Typography variant="caption" component="div" color="text.secondary">
-                  Tasks: {previewDoc.data.tasks.map((t) => t.name || t.key).join(', ') || 'none'}
-                </Typography>
+                {source.summary(previewDoc.data).map((line, i) => (
+                  <Typography key={i} variant="caption" component="div" color={i ? 'text.secondary' : undefined}>
+                    {line}
+                  </Typography>
+                ))}
               </Box>
             )}
           </Box>
@@ -106,7 +100,7 @@ export default function VersionsDrawer({ open, crewId, currentVersion, dirty, re
         title={`Restore version ${confirm?.version}?`}
         message={
           <>
-            The crew becomes a copy of version {confirm?.version}, saved as a new version; history is kept.
+            The {source.what} becomes a copy of version {confirm?.version}, saved as a new version; history is kept.
             {dirty && <Box sx={{ mt: 1, color: 'warning.main' }}>Your unsaved changes will be lost.</Box>}
           </>
         }

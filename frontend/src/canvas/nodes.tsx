@@ -14,7 +14,22 @@ import type { AgentFlowNode, TaskFlowNode } from './flow';
 import ProblemLink from './ProblemLink';
 import type { KeyedProblem } from './problems';
 
-const STATE_LABEL: Record<NodeRunState, string> = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed' };
+const STATE_LABEL: Record<NodeRunState, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  waiting: 'Waiting for an answer',
+  done: 'Done',
+  skipped: 'Skipped',
+  failed: 'Failed',
+};
+const STATE_COLOR: Record<NodeRunState, 'default' | 'info' | 'warning' | 'success' | 'error'> = {
+  queued: 'default',
+  running: 'info',
+  waiting: 'warning',
+  done: 'success',
+  skipped: 'default',
+  failed: 'error',
+};
 
 function ProblemBadge({ problems }: { problems: KeyedProblem[] }) {
   if (problems.length === 0) return null;
@@ -43,12 +58,13 @@ function ProblemBadge({ problems }: { problems: KeyedProblem[] }) {
   );
 }
 
-function NodeFrame(props: {
+/** The frame every canvas node shares (crew and flow editors): title, state, problems. */
+export function NodeFrame(props: {
   testId: string;
   selected: boolean;
   runState: NodeRunState | null;
   problems: KeyedProblem[];
-  accent: 'primary' | 'secondary';
+  accent: 'primary' | 'secondary' | 'info' | 'warning';
   icon: ReactNode;
   title: string;
   subtitle: string;
@@ -56,14 +72,8 @@ function NodeFrame(props: {
 }) {
   const theme = useTheme();
   const hasError = props.problems.some((p) => p.severity === 'error');
-  const stateColor =
-    props.runState === 'running'
-      ? theme.palette.info.main
-      : props.runState === 'done'
-        ? theme.palette.success.main
-        : props.runState === 'failed'
-          ? theme.palette.error.main
-          : null;
+  const chipColor = props.runState ? STATE_COLOR[props.runState] : 'default';
+  const stateColor = chipColor === 'default' ? null : theme.palette[chipColor].main;
   const border = stateColor ?? (hasError ? theme.palette.error.main : props.selected ? theme.palette[props.accent].main : theme.palette.divider);
   return (
     <Box
@@ -78,6 +88,7 @@ function NodeFrame(props: {
         boxShadow: props.selected ? `0 0 0 3px ${alpha(theme.palette[props.accent].main, 0.25)}` : 1,
         p: 1.25,
         fontSize: 13,
+        opacity: props.runState === 'skipped' ? 0.55 : 1,
         animation: props.runState === 'running' ? 'kasalPulse 1.4s ease-in-out infinite' : undefined,
         '@keyframes kasalPulse': {
           '0%, 100%': { boxShadow: `0 0 0 0 ${alpha(theme.palette.info.main, 0.5)}` },
@@ -100,7 +111,7 @@ function NodeFrame(props: {
         <Chip
           size="small"
           label={STATE_LABEL[props.runState]}
-          color={props.runState === 'running' ? 'info' : props.runState === 'done' ? 'success' : props.runState === 'failed' ? 'error' : 'default'}
+          color={chipColor}
           sx={{ mt: 0.75, height: 20 }}
         />
       )}

@@ -3,6 +3,7 @@
  * A JSON pointer such as `/tasks/1/agent` is resolved to the node key once, when received, so the
  * problem stays on the right node even if the user reorders or deletes others before saving.
  */
+import type { ApiError } from '../api/client';
 import type { Model, Problem, Tool, ToolRef } from '../api/types';
 import { API_KEYS_PATH, providerLabel } from '../common/providers';
 import { CONNECTIONS_PATH } from '../common/settingsPaths';
@@ -137,10 +138,10 @@ export function localProblems(doc: EditableCrew, models?: Model[], tools?: Tool[
 /**
  * What the canvas shows. When the document matches what the server validated, its list is
  * authoritative (plus local checks it may not make); once edited, local checks replace the
- * server's for the codes they cover.
+ * server's for the codes they cover (`localCodes`: the crew editor's unless a flow's are given).
  */
-export function mergeProblems(server: KeyedProblem[], local: KeyedProblem[], dirty: boolean): KeyedProblem[] {
-  const kept = dirty ? server.filter((p) => !LOCAL_CODES.has(p.code)) : server;
+export function mergeProblems(server: KeyedProblem[], local: KeyedProblem[], dirty: boolean, localCodes: ReadonlySet<string> = LOCAL_CODES): KeyedProblem[] {
+  const kept = dirty ? server.filter((p) => !localCodes.has(p.code)) : server;
   const seen = new Set(kept.map((p) => `${p.key}|${p.code}|${p.field}`));
   return [...kept, ...local.filter((p) => !seen.has(`${p.key}|${p.code}|${p.field}`))];
 }
@@ -149,4 +150,13 @@ export function problemsByKey(problems: KeyedProblem[]): Map<string | null, Keye
   const map = new Map<string | null, KeyedProblem[]>();
   for (const p of problems) map.set(p.key, [...(map.get(p.key) ?? []), p]);
   return map;
+}
+
+/** 422 details (`loc` paths) as problems on the nodes they concern. */
+export function detailsToProblems(e: ApiError): Problem[] {
+  return e.details.map((d) => {
+    if (typeof d.pointer === 'string') return d as unknown as Problem;
+    const loc = (d.loc ?? []).filter((x) => x !== 'body');
+    return { pointer: `/${loc.join('/')}`, code: d.type ?? 'invalid', message: d.message, severity: 'error' };
+  });
 }

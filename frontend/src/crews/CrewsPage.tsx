@@ -35,7 +35,7 @@ import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
 import GeneratePrompt from '../generate/GeneratePrompt';
 import CreateCrewDialog from './CreateCrewDialog';
-import ImportCrewDialog from './ImportCrewDialog';
+import ImportDialog from '../common/ImportDialog';
 import { EmptyRow, LoadMore } from '../common/TableParts';
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -236,7 +236,10 @@ export default function CrewsPage() {
           navigate(`/crews/${doc.id}`);
         }}
       />
-      <ImportCrewDialog
+      <ImportDialog
+        what="crew"
+        hint="A CrewAI YAML file (agents and tasks) or a Kasal JSON export."
+        importFile={crewsApi.importFile}
         open={importing}
         onClose={() => setImporting(false)}
         onImported={(doc) => {

@@ -26,6 +26,8 @@ import EventLog from '../run/EventLog';
 import { isTerminal } from '../run/events';
 import ResultView, { type Ended } from '../run/ResultView';
 import { useRunStream } from '../run/useRunStream';
+import WaitingNotice from '../run/WaitingNotice';
+import type { FlowAwareExecution } from '../api/flows';
 import RunFilesList from './RunFilesList';
 import TraceTimeline from './TraceTimeline';
 
@@ -91,7 +93,8 @@ export default function ExecutionDetailPage() {
       </Box>
     );
   if (!execution.data) return <PageLoader label="Loading execution" />;
-  const e = execution.data;
+  const e: FlowAwareExecution = execution.data;
+  const home = e.flow_id ? `/flows/${e.flow_id}` : e.crew_id ? `/crews/${e.crew_id}` : null;
   const status = active && state && state.status !== 'queued' ? state.status : e.status;
   const tokens = active && state ? state.tokens.total : e.usage?.total_tokens;
 
@@ -102,8 +105,8 @@ export default function ExecutionDetailPage() {
           <ArrowBack />
         </IconButton>
         <Typography variant="h5" component="h1">
-          {e.crew_id ? (
-            <Link component={RouterLink} to={`/crews/${e.crew_id}`} underline="hover" color="inherit">
+          {home ? (
+            <Link component={RouterLink} to={home} underline="hover" color="inherit">
               {e.crew_name}
             </Link>
           ) : (
@@ -126,7 +129,8 @@ export default function ExecutionDetailPage() {
           </Button>
         )}
       </Box>
-      <Paper variant="outlined" sx={{ display: 'flex', gap: 4, p: 2, mb: 2, flexWrap: 'wrap' }}>
+      {status === 'waiting' && state?.waiting && <WaitingNotice waiting={state.waiting} />}
+      <Paper variant="outlined" sx={{ display: 'flex', gap: 4, p: 2, mb: 2, mt: 1, flexWrap: 'wrap' }}>
         {[
           ['Created', formatTime(e.created_at)],
           ['Started', formatTime(e.started_at)],

@@ -1,4 +1,5 @@
 import Delete from '@mui/icons-material/Delete';
+import HowToReg from '@mui/icons-material/HowToReg';
 import Stop from '@mui/icons-material/Stop';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -21,6 +22,7 @@ import { useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router';
 import { errorMessage } from '../api/client';
 import { crewsApi, executionsApi } from '../api/endpoints';
+import type { FlowAwareExecution } from '../api/flows';
 import { keys, usePermissions } from '../api/hooks';
 import { EXECUTION_STATUSES, TERMINAL_STATUSES, type Execution, type ExecutionStatus } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
@@ -117,7 +119,7 @@ export default function ExecutionsPage() {
               </TableRow>
             </TableHead>
             <TableBody>
-              {items.map((e) => {
+              {items.map((e: FlowAwareExecution) => {
                 const active = !TERMINAL_STATUSES.has(e.status);
                 return (
                   <TableRow
@@ -137,6 +139,7 @@ export default function ExecutionsPage() {
                       <Typography component="span" variant="caption" color="text.secondary">
                         v{e.crew_version}
                       </Typography>
+                      {e.flow_id && <Chip size="small" variant="outlined" label="flow" sx={{ ml: 1, height: 20 }} />}
                     </TableCell>
                     <TableCell>
                       <StatusChip status={e.status} />
@@ -146,6 +149,13 @@ export default function ExecutionsPage() {
                     <TableCell align="right">{formatNumber(e.usage?.total_tokens)}</TableCell>
                     <TableCell align="right">{e.cost !== null && e.cost !== undefined ? `$${e.cost.toFixed(4)}` : '—'}</TableCell>
                     <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                      {e.status === 'waiting' && (
+                        <Tooltip title="Answer in the approvals inbox">
+                          <IconButton aria-label={`Answer the approval of ${e.crew_name}`} component={RouterLink} to="/approvals">
+                            <HowToReg fontSize="small" />
+                          </IconButton>
+                        </Tooltip>
+                      )}
                       {active ? (
                         <Tooltip title="Cancel">
                           <span>

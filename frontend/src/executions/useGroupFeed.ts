@@ -49,6 +49,8 @@ export function useGroupFeed(onStatus?: (id: string, status: ExecutionStatus) =>
           }
         }
         if (!known) void qc.invalidateQueries({ queryKey: keys.executions });
+        // A run that starts or stops waiting adds or answers a request: the inbox and its badge.
+        void qc.invalidateQueries({ queryKey: keys.approvals });
         onStatus?.(m.execution_id, m.status);
       },
     });

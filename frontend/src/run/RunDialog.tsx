@@ -11,7 +11,10 @@ import { useState, type FormEvent } from 'react';
 
 interface Props {
   open: boolean;
+  /** Whose inputs these are: the last values are remembered under it. */
   crewId: string;
+  /** What runs: "crew" unless told ("flow"). */
+  what?: string;
   inputs: string[];
   /** The crew's default inputs: prefilled where no earlier run of this browser set a value. */
   defaults: Record<string, string>;
@@ -37,7 +40,7 @@ export default function RunDialog(props: Props) {
   return props.open ? <RunDialogBody {...props} /> : null;
 }
 
-function RunDialogBody({ open, crewId, inputs, defaults, busy, error, saveFirst, onCancel, onStart }: Props) {
+function RunDialogBody({ open, crewId, what = 'crew', inputs, defaults, busy, error, saveFirst, onCancel, onStart }: Props) {
   const [values, setValues] = useState<Record<string, string>>(() => {
     const last = remembered(crewId);
     return Object.fromEntries(inputs.map((k) => [k, last[k] ?? defaults[k] ?? '']));
@@ -58,7 +61,7 @@ function RunDialogBody({ open, crewId, inputs, defaults, busy, error, saveFirst,
   return (
     <Dialog open={open} onClose={onCancel} fullWidth maxWidth="sm" aria-labelledby="run-title">
       <form onSubmit={submit} noValidate>
-        <DialogTitle id="run-title">Run crew</DialogTitle>
+        <DialogTitle id="run-title">Run {what}</DialogTitle>
         <DialogContent>
           {saveFirst && (
             <Alert severity="info" sx={{ mb: 2 }}>
@@ -67,7 +70,7 @@ function RunDialogBody({ open, crewId, inputs, defaults, busy, error, saveFirst,
           )}
           {inputs.length === 0 ? (
             <Typography variant="body2" color="text.secondary">
-              This crew takes no inputs.
+              This {what} takes no inputs.
             </Typography>
           ) : (
             <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1, pt: 1 }}>

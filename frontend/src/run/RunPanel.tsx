@@ -17,6 +17,7 @@ import { formatNumber } from '../common/format';
 import EventLog from './EventLog';
 import { isTerminal, type RunState } from './events';
 import ResultView, { type Ended } from './ResultView';
+import WaitingNotice from './WaitingNotice';
 import type { StreamMode } from './stream';
 
 interface Props {
@@ -49,6 +50,7 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
     if (done) setTab('result');
   }
   const shownTab = tab;
+  const waiting = state.status === 'waiting' ? state.waiting : null;
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }} data-testid="run-panel">
       <Box sx={{ p: 2, pb: 1 }}>
@@ -90,7 +92,8 @@ export default function RunPanel({ state, mode, streamError, tasks, agentKeys, c
             </Button>
           )}
         </Box>
-        {!done && !streamError && <LinearProgress sx={{ mt: 1 }} aria-label="Run in progress" />}
+        {!done && !streamError && !waiting && <LinearProgress sx={{ mt: 1 }} aria-label="Run in progress" />}
+        {waiting && <WaitingNotice waiting={waiting} />}
         {streamError && (
           <Alert severity="warning" sx={{ mt: 1 }}>
             Cannot follow this run: {streamError}

@@ -6,7 +6,16 @@
  */
 import type { EventType, ExecutionEvent, ExecutionStatus } from '../api/types';
 
-export type NodeRunState = 'queued' | 'running' | 'done' | 'failed';
+export type NodeRunState = 'queued' | 'running' | 'waiting' | 'done' | 'skipped' | 'failed';
+
+/** What a paused run waits for (`execution.waiting`): answered in the approval dialog. */
+export interface WaitingFor {
+  approvalId: string;
+  question: string;
+  /** The flow step or the crew task that waits (a crew step's task has both). */
+  stepKey: string | null;
+  taskKey: string | null;
+}
 export type LogKind = 'execution' | 'crew' | 'task' | 'agent' | 'tool' | 'knowledge' | 'llm' | 'memory' | 'log';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -43,6 +52,8 @@ export interface RunState {
   error: string | null;
   /** Index in `log` of the open streaming line per agent/task. */
   streams: Record<string, number>;
+  /** Set while the run waits for an answer; cleared when it is answered. */
+  waiting: WaitingFor | null;
 }
 
 export function initialRunState(executionId: string | null, nodeKeys: string[] = []): RunState {
@@ -57,6 +68,7 @@ export function initialRunState(executionId: string | null, nodeKeys: string[] =
     taskOutputs: {},
     error: null,
     streams: {},
+    waiting: null,
   };
 }
 
@@ -241,7 +253,7 @@ function unknownType(type: never, d: Record<string, unknown>): { text: string; l
 
 const streamKey = (e: ExecutionEvent) => `${e.agent_key ?? ''}|${e.task_key ?? ''}`;
 
-function setNode(nodes: Record<string, NodeRunState>, key: string | null, state: NodeRunState): Record<string, NodeRunState> {
+function setNode(nodes: Record<string, NodeRunState>, key: string | null | undefined, state: NodeRunState): Record<string, NodeRunState> {
   if (!key || nodes[key] === state) return nodes;
   return { ...nodes, [key]: state };
 }
@@ -323,6 +335,41 @@ export function applyEvent(state: RunState, event: ExecutionEvent): RunState {
       break;
     case 'execution.requeued':
       next.status = 'queued';
+      break;
+    case 'execution.waiting': {
+      next.status = 'waiting';
+      const waiting: WaitingFor = {
+        approvalId: str(d.approval_id),
+        question: str(d.question),
+        stepKey: typeof d.step_key === 'string' ? d.step_key : (event.step_key ?? null),
+        taskKey: typeof d.task_key === 'string' ? d.task_key : event.task_key,
+      };
+      next.waiting = waiting;
+      next.nodes = setNode(setNode(next.nodes, waiting.stepKey, 'waiting'), waiting.taskKey, 'waiting');
+      break;
+    }
+    case 'approval.answered':
+      if (next.waiting) {
+        // The run goes back to the queue; the waiting node runs again (or completes) from there.
+        next.nodes = setNode(setNode(next.nodes, next.waiting.stepKey, 'running'), next.waiting.taskKey, 'running');
+        next.waiting = null;
+      }
+      next.status = 'queued';
+      break;
+    case 'step.started':
+      next.nodes = setNode(next.nodes, event.step_key, 'running');
+      if (next.status === 'queued') next.status = 'running';
+      break;
+    case 'step.completed':
+      next.nodes = setNode(next.nodes, event.step_key, 'done');
+      if (event.step_key && d.output !== undefined && d.kind === 'crew')
+        next.taskOutputs = { ...next.taskOutputs, [event.step_key]: str(d.output) };
+      break;
+    case 'step.skipped':
+      next.nodes = setNode(next.nodes, event.step_key, 'skipped');
+      break;
+    case 'step.failed':
+      next.nodes = setNode(next.nodes, event.step_key, 'failed');
       break;
     case 'task.started':
       next.nodes = setNode(next.nodes, event.task_key, 'running');

@@ -1,6 +1,8 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import { executionsApi } from '../api/endpoints';
+import { keys } from '../api/hooks';
 import type { ExecutionEvent } from '../api/types';
 import { useSession } from '../auth/session';
 import { applyEvents, initialRunState, isTerminal, type RunState } from './events';
@@ -18,6 +20,7 @@ export function useRunStream(
   nodeKeys: string[],
 ): { state: RunState | null; mode: StreamMode; error: string | null } {
   const groupId = useSession((s) => s.groupId);
+  const qc = useQueryClient();
   const [state, setState] = useState<RunState | null>(null);
   const [mode, setMode] = useState<StreamMode>('closed');
   const [error, setError] = useState<string | null>(null);
@@ -46,6 +49,9 @@ export function useRunStream(
       poll: (after, wait, signal) => executionsApi.events(executionId, after, wait, signal),
       onEvents: (events: ExecutionEvent[]) => {
         current = applyEvents(current, events);
+        // A pause or an answer changes the group's inbox: refresh it (and the badge) now.
+        if (events.some((e) => e.type === 'execution.waiting' || e.type === 'approval.answered'))
+          void qc.invalidateQueries({ queryKey: keys.approvals });
         if (!scheduled) {
           scheduled = true;
           raf(flush);
@@ -56,7 +62,7 @@ export function useRunStream(
     });
     stream.start();
     return () => stream.stop();
-  }, [executionId, groupId]);
+  }, [executionId, groupId, qc]);
 
   return { state, mode, error };
 }

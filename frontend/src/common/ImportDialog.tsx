@@ -10,21 +10,26 @@ import Typography from '@mui/material/Typography';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, errorMessage } from '../api/client';
-import { crewsApi } from '../api/endpoints';
-import type { CrewDocument, ErrorDetail } from '../api/types';
+import type { ErrorDetail } from '../api/types';
 
-interface Props {
+interface Props<T> {
   open: boolean;
+  /** What is imported: "crew", "flow". */
+  what: string;
+  /** The formats the file may be in, as the user reads them. */
+  hint: string;
+  importFile: (file: File) => Promise<T>;
   onClose: () => void;
-  onImported: (doc: CrewDocument) => void;
+  onImported: (doc: T) => void;
 }
 
-export default function ImportCrewDialog({ open, onClose, onImported }: Props) {
+/** Upload a file to an import route; the problems it reports are listed by file and line. */
+export default function ImportDialog<T>({ open, what, hint, importFile, onClose, onImported }: Props<T>) {
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const importCrew = useMutation({
-    mutationFn: (f: File) => crewsApi.importFile(f),
+    mutationFn: importFile,
     onSuccess: (doc) => {
       close();
       onImported(doc);
@@ -41,11 +46,11 @@ export default function ImportCrewDialog({ open, onClose, onImported }: Props) {
     onClose();
   };
   return (
-    <Dialog open={open} onClose={close} fullWidth maxWidth="sm" aria-labelledby="import-crew-title">
-      <DialogTitle id="import-crew-title">Import a crew</DialogTitle>
+    <Dialog open={open} onClose={close} fullWidth maxWidth="sm" aria-labelledby="import-title">
+      <DialogTitle id="import-title">Import a {what}</DialogTitle>
       <DialogContent>
         <Typography variant="body2" color="text.secondary" gutterBottom>
-          A CrewAI YAML file (agents and tasks) or a Kasal JSON export.
+          {hint}
         </Typography>
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, my: 2 }}>
           <Button component="label" variant="outlined" startIcon={<UploadFile />}>
@@ -54,7 +59,7 @@ export default function ImportCrewDialog({ open, onClose, onImported }: Props) {
               hidden
               type="file"
               accept=".yaml,.yml,.json,application/json,application/x-yaml,text/yaml"
-              aria-label="Crew file"
+              aria-label={`${what[0].toUpperCase()}${what.slice(1)} file`}
               onChange={(e) => {
                 setFile(e.target.files?.[0] ?? null);
                 setError(null);
