@@ -25,7 +25,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready */
+        /**
+         * Ready
+         * @description Ready once the database is reachable and migrated and, in a process that runs
+         *     workers, one of them is warm (`workers_warming` until then: `/health` answers from the
+         *     start, and runs posted meanwhile wait queued).
+         */
         get: operations["system_ready"];
         put?: never;
         post?: never;
