@@ -101,9 +101,15 @@ def _check_log(events: list[dict[str, Any]], asked: dict[str, Any]) -> None:
     assert types.count("execution.started") == 2
 
 
-def _check_trace(trace: dict[str, Any], steps: int, crews: int) -> None:
-    """One flow span, one span per step that ran, every crew once and under its step."""
+def _check_trace(trace: dict[str, Any], steps: int, crews: int, ended: str = "completed") -> None:
+    """One flow span, one span per step that ran, every crew and task once and under its
+    step, every span closed (the flow's and the last step's with `ended`)."""
     spans = trace["spans"]
+    assert {s["status"] for s in spans if s["kind"] not in ("flow", "step")} == {"completed"}
+    flow_span = next(s for s in spans if s["kind"] == "flow")
+    assert flow_span["status"] == ended
+    assert [s["status"] for s in spans if s["kind"] == "step"][:-1] == ["completed"] * (steps - 1)
+    assert [s for s in spans if s["kind"] == "step"][-1]["status"] == ended
     by_id = {s["id"]: s for s in spans}
     assert len(by_id) == len(spans)
     kinds = [s["kind"] for s in spans]
@@ -112,6 +118,8 @@ def _check_trace(trace: dict[str, Any], steps: int, crews: int) -> None:
     assert kinds.count("crew") == crews
     step_names = [s["name"] for s in spans if s["kind"] == "step"]
     assert len(set(step_names)) == len(step_names)
+    tasks = [(s["parent_id"], s["name"]) for s in spans if s["kind"] == "task"]
+    assert len(set(tasks)) == len(tasks)
     for span in spans:
         if span["kind"] == "crew":
             parent = by_id[span["parent_id"]]
@@ -174,7 +182,7 @@ async def test_an_approval_step_waits_then_takes_the_answers_edge(
         assert done["error"] == "Rejected: Checked"
         assert completed == ["draft"]
         assert events[-1]["type"] == "execution.failed"
-        _check_trace(trace, steps=2, crews=1)
+        _check_trace(trace, steps=2, crews=1, ended="failed")
         return
     assert completed == ["draft", "review", next_step]
     review = next(e for e in events if e["type"] == "step.completed" and e["step_key"] == "review")
@@ -308,3 +316,88 @@ async def test_a_flow_approval_left_unanswered_takes_its_default_action(
     _check_log(events, asked)
     answered = next(e for e in events if e["type"] == "approval.answered")
     assert (answered["data"]["by"], answered["data"]["timed_out"]) == (None, True)
+
+
+async def test_a_rejected_task_inside_a_crew_step_fails_the_flow_as_rejected(
+    app: FastAPI, client: httpx.AsyncClient, live: LiveServer, llm_server: ScriptedLLMServer
+) -> None:
+    actor = await make_actor(app, client)
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        model = await use_scripted_model(http, actor, llm_server)
+        llm_server.responder = answer_by_prompt(ANSWERS)
+        research = await create_crew(http, actor, asking_crew(model))
+        flow = {
+            "name": "Brief",
+            "inputs": [{"name": "topic"}],
+            "steps": [{"key": "brief", "kind": "crew", "crew_id": research}],
+            "edges": [],
+        }
+        execution_id, asked = await _waiting(http, actor, flow)
+        await answer(http, actor, asked["id"], decision="reject", comment="No sources")
+        done = await wait_for(http, actor, execution_id)
+        events = await all_events(http, actor, execution_id)
+
+    assert done["status"] == "failed"
+    assert done["error"].startswith("Rejected"), done["error"]
+    assert "No sources" in done["error"]
+    assert len(llm_server.chat_requests) == 1
+    _check_log(events, asked)
+    failed = next(e for e in events if e["type"] == "step.failed")
+    assert failed["step_key"] == "brief"
+
+
+async def test_parallel_approvals_are_asked_one_after_the_other_then_join(
+    app: FastAPI, client: httpx.AsyncClient, live: LiveServer, llm_server: ScriptedLLMServer
+) -> None:
+    actor = await make_actor(app, client)
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        draft, publish, _ = await _review_crews(http, actor, llm_server)
+        reviews = [
+            {
+                "key": key,
+                "kind": "approval",
+                "review": "${steps.draft.output}",
+                "approval": {"question": f"{key} ok?"},
+            }
+            for key in ("legal", "style")
+        ]
+        flow = {
+            "name": "Two reviews",
+            "inputs": [{"name": "topic"}],
+            "steps": [
+                {"key": "draft", "kind": "crew", "crew_id": draft},
+                *reviews,
+                {
+                    "key": "publish",
+                    "kind": "crew",
+                    "crew_id": publish,
+                    "inputs": {"text": "${steps.legal.output}+${steps.style.output}"},
+                },
+            ],
+            "edges": [
+                {"source": "draft", "target": "legal"},
+                {"source": "draft", "target": "style"},
+                {"source": "legal", "target": "publish"},
+                {"source": "style", "target": "publish"},
+            ],
+        }
+        execution_id, first = await _waiting(http, actor, flow)
+        await answer(http, actor, first["id"], decision="reply", reply="FIRST")
+        await wait_for(http, actor, execution_id, {"waiting", "failed", "succeeded"})
+        second = await next_pending(http, actor)
+        await answer(http, actor, second["id"], decision="approve")
+        done = await wait_for(http, actor, execution_id)
+        events = await all_events(http, actor, execution_id)
+        trace = await _trace(http, actor, execution_id)
+
+    assert {first["step_key"], second["step_key"]} == {"legal", "style"}
+    assert done["status"] == "succeeded", done
+    assert done["result"] == "PUBLISHED"
+    assert _calls(llm_server, "Draft about tides") == 1
+    texts = {first["step_key"]: "FIRST", second["step_key"]: "DRAFT-1"}
+    assert _calls(llm_server, f"Publish [{texts['legal']}+{texts['style']}]") == 1
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    waits = [e["data"]["step_key"] for e in events if e["type"] == "execution.waiting"]
+    assert waits == [first["step_key"], second["step_key"]]
+    assert [e["type"] for e in events].count("step.started") == 4
+    _check_trace(trace, steps=4, crews=2)
