@@ -401,3 +401,49 @@ async def test_parallel_approvals_are_asked_one_after_the_other_then_join(
     assert waits == [first["step_key"], second["step_key"]]
     assert [e["type"] for e in events].count("step.started") == 4
     _check_trace(trace, steps=4, crews=2)
+
+
+async def test_a_branch_beside_a_paused_crew_finishes_once_and_the_join_sees_both(
+    app: FastAPI, client: httpx.AsyncClient, live: LiveServer, llm_server: ScriptedLLMServer
+) -> None:
+    actor = await make_actor(app, client)
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        model = await use_scripted_model(http, actor, llm_server)
+        llm_server.responder = answer_by_prompt({"Side note on tides": "SIDE"} | ANSWERS)
+        research = await create_crew(http, actor, asking_crew(model))
+        side = await create_crew(http, actor, one_task_crew(model, "Side", "Side note on {topic}"))
+        summary = await create_crew(
+            http, actor, one_task_crew(model, "Summary", "Summarise [{brief}]")
+        )
+        flow = {
+            "name": "Brief beside a note",
+            "inputs": [{"name": "topic"}],
+            "steps": [
+                {"key": "brief", "kind": "crew", "crew_id": research},
+                {"key": "side", "kind": "crew", "crew_id": side},
+                {
+                    "key": "sum",
+                    "kind": "crew",
+                    "crew_id": summary,
+                    "inputs": {"brief": "${steps.brief.output}/${steps.side.output}"},
+                },
+            ],
+            "edges": [{"source": "brief", "target": "sum"}, {"source": "side", "target": "sum"}],
+        }
+        execution_id, asked = await _waiting(http, actor, flow)
+        waiting = (
+            await http.get(f"/api/v1/executions/{execution_id}", headers=actor.headers)
+        ).json()
+        await answer(http, actor, asked["id"], decision="approve")
+        done = await wait_for(http, actor, execution_id)
+        events = await all_events(http, actor, execution_id)
+        trace = await _trace(http, actor, execution_id)
+
+    assert waiting["task_outputs"] == {"side": "SIDE"}
+    assert done["status"] == "succeeded", done
+    assert _calls(llm_server, "Side note on tides") == 1
+    assert _calls(llm_server, "Research tides") == 1
+    assert _calls(llm_server, "Summarise [A brief about tides./SIDE]") == 1
+    _check_log(events, asked)
+    assert [e["type"] for e in events].count("step.started") == 3
+    _check_trace(trace, steps=3, crews=3)
