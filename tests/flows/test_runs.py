@@ -6,7 +6,6 @@ by what each prompt asks (`responder`), not in a fixed order."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,7 +13,8 @@ from fastapi import FastAPI
 
 from tests.executions.support import all_events, create_crew, use_scripted_model, wait_for
 from tests.factories import Actor, make_actor
-from tests.support.llm_server import RecordedRequest, ScriptedLLMServer
+from tests.flows.support import answer_by_prompt, one_task_crew, start_flow
+from tests.support.llm_server import ScriptedLLMServer
 from tests.support.server import LiveServer
 
 SCORE_SCHEMA = {
@@ -24,48 +24,10 @@ SCORE_SCHEMA = {
 }
 
 
-def one_task_crew(
-    model: str, name: str, description: str, *, json_schema: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    task: dict[str, Any] = {
-        "key": "work",
-        "name": name,
-        "description": description,
-        "expected_output": "An answer",
-        "agent": "worker",
-    }
-    if json_schema is not None:
-        task |= {"output_format": "json", "output_schema": json_schema}
-    return {
-        "name": name,
-        "agents": [{"key": "worker", "role": f"{name} worker", "goal": "Answer", "llm": model}],
-        "tasks": [task],
-    }
-
-
-def answer_by_prompt(answers: dict[str, str]) -> Callable[[RecordedRequest], str | None]:
-    """The answer whose marker the request's prompt holds."""
-
-    def respond(request: RecordedRequest) -> str | None:
-        prompt = request.prompt
-        return next((answer for marker, answer in answers.items() if marker in prompt), None)
-
-    return respond
-
-
 async def run_flow(
     http: httpx.AsyncClient, actor: Actor, flow: dict[str, Any], inputs: dict[str, str]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    created = await http.post("/api/v1/flows", json=flow, headers=actor.headers)
-    assert created.status_code == 201, created.text
-    assert created.json()["problems"] == []
-    body = {"flow_id": created.json()["id"], "inputs": inputs}
-    started = await http.post("/api/v1/executions", json=body, headers=actor.headers)
-    assert started.status_code == 202, started.text
-    execution = started.json()
-    assert execution["flow_id"] == created.json()["id"]
-    assert execution["crew_id"] is None
-    assert execution["crew_name"] == flow["name"]
+    execution = await start_flow(http, actor, flow, inputs)
     done = await wait_for(http, actor, execution["id"])
     return done, await all_events(http, actor, execution["id"])
 

@@ -20,7 +20,8 @@ step's values, the decided edges and each pause (a crew's nests the crew's own c
 `resume` answers the first pause: an approval takes its `on: approve` (or unconditioned)
 edges on approve or reply (the reply is its output), its `on: reject` edge on reject, or
 fails the run with `Rejected...`; a paused crew is run again with the answer and its
-checkpoint, so it goes back where it stopped. Finished steps are never run again.
+checkpoint, so it goes back where it stopped (a rejected task fails the run with the
+crew's own `Rejected...` error). Finished steps are never run again.
 
 Why not crewai's Flow runtime (`Flow.from_declaration`): its crew actions build crews from
 CrewAI definitions with process-wide configuration, where a Kasal crew step must run through
@@ -256,6 +257,8 @@ class _FlowRun:
         if result.status != "succeeded":
             error = result.error or f"the crew {result.status}"
             self._event(EventType.step_failed, step.key, kind=step.kind, error=error)
+            if resume is not None and resume.decision == "reject":
+                raise StepFailed(error)  # the crew's `Rejected...`: the run's error says so first
             raise StepFailed(f"Step {step.name or step.key!r} failed: {error}")
         output = result.result or ""
         values = {
