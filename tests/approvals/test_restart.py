@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.approvals.support import asking_crew
+from tests.flows.support import one_task_crew
 from tests.support.cluster import ADMIN_EMAIL, ADMIN_PASSWORD, Cluster, Process
 from tests.support.database import throwaway_database
 from tests.support.llm_server import ScriptedLLMServer
@@ -43,9 +44,63 @@ def _start_servers(cluster: Cluster, backend: str) -> list[Process]:
     return [api, worker]
 
 
+def _flow(crew_ids: list[str]) -> dict[str, Any]:
+    """A crew step, an approval of its output, then a second crew step."""
+    return {
+        "name": "Paused flow",
+        "inputs": [{"name": "topic"}],
+        "steps": [
+            {"key": "research", "kind": "crew", "crew_id": crew_ids[0]},
+            {
+                "key": "review",
+                "kind": "approval",
+                "review": "${steps.research.output}",
+                "approval": {"question": "Go on?"},
+            },
+            {
+                "key": "brief",
+                "kind": "crew",
+                "crew_id": crew_ids[1],
+                "inputs": {"notes": "${steps.research.output}"},
+            },
+        ],
+        "edges": [
+            {"source": "research", "target": "review"},
+            {"source": "review", "target": "brief", "on": "approve"},
+        ],
+    }
+
+
+def _start(api: str, headers: dict[str, str], kind: str) -> str:
+    """A run that pauses after its first LLM call: a crew's human_input task, or a flow's
+    approval step after its first crew."""
+    if kind == "crew":
+        documents = [{**asking_crew("scripted"), "name": "Paused brief"}]
+    else:
+        documents = [
+            one_task_crew("scripted", "Research", "Research {topic}"),
+            one_task_crew("scripted", "Brief", "Write a brief from {notes}"),
+        ]
+    ids = []
+    for document in documents:
+        created = httpx.post(f"{api}/crews", json=document, headers=headers)
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    if kind == "crew":
+        run = {"crew_id": ids[0], "inputs": {"topic": "tides"}}
+    else:
+        flow = httpx.post(f"{api}/flows", json=_flow(ids), headers=headers)
+        assert flow.status_code == 201, flow.text
+        run = {"flow_id": flow.json()["id"], "inputs": {"topic": "tides"}}
+    started = httpx.post(f"{api}/executions", json=run, headers=headers)
+    assert started.status_code == 202, started.text
+    return str(started.json()["id"])
+
+
+@pytest.mark.parametrize("kind", ["crew", "flow"])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_run_waiting_through_kill_9_of_api_and_workers_resumes_after_restart(
-    backend: str, tmp_path: Path, llm_server: ScriptedLLMServer
+    backend: str, kind: str, tmp_path: Path, llm_server: ScriptedLLMServer
 ) -> None:
     llm_server.script("Tides follow the moon.", "A brief about tides.")
     queue = "local" if backend == "sqlite" else "procrastinate"
@@ -65,12 +120,7 @@ def test_a_run_waiting_through_kill_9_of_api_and_workers_resumes_after_restart(
             ("api-keys", key),
         ):
             assert httpx.post(f"{api}/{path}", json=body, headers=headers).is_success
-        document = {**asking_crew("scripted"), "name": "Paused brief"}
-        created = httpx.post(f"{api}/crews", json=document, headers=headers)
-        assert created.status_code == 201, created.text
-        crew = created.json()
-        run = {"crew_id": crew["id"], "inputs": {"topic": "tides"}}
-        execution_id = httpx.post(f"{api}/executions", json=run, headers=headers).json()["id"]
+        execution_id = _start(api, headers, kind)
 
         def status() -> str:
             reply = httpx.get(f"{api}/executions/{execution_id}", headers=headers)
@@ -107,4 +157,10 @@ def test_a_run_waiting_through_kill_9_of_api_and_workers_resumes_after_restart(
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     types = [e["type"] for e in events]
     assert types.count("task.started") == 2
+    if kind == "flow":  # the first crew's step is not started again
+        assert [e["step_key"] for e in events if e["type"] == "step.started"] == [
+            "research",
+            "review",
+            "brief",
+        ]
     assert types[-1] == "execution.succeeded"
