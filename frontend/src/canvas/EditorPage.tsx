@@ -20,13 +20,14 @@ import Typography from '@mui/material/Typography';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ReactFlowProvider, useStoreApi, type Viewport } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useBlocker, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { crewsApi, executionsApi, libraryApi } from '../api/endpoints';
 import { keys, useModels, usePermissions, useTools } from '../api/hooks';
 import AutomationDrawer from '../automation/AutomationDrawer';
 import type { Agent, CrewDocument, GenerateEvent, Task } from '../api/types';
-import ConfirmDialog from '../common/ConfirmDialog';
+import EditGuards from './EditGuards';
+import { useUnsavedGuard } from './unsavedGuard';
 import GeneratePrompt from '../generate/GeneratePrompt';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
@@ -335,17 +336,7 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
     return () => window.removeEventListener('keydown', onKey);
   }, [canEdit, readOnly, save]);
 
-  // ---- unsaved changes guard --------------------------------------------------------------
-  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
-  useEffect(() => {
-    if (!dirty) return undefined;
-    const onBeforeUnload = (e: BeforeUnloadEvent) => {
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [dirty]);
+  const blocker = useUnsavedGuard(dirty);
 
   const errorCount = problems.filter((p) => p.severity === 'error').length;
   const tasks = doc.tasks.map((t) => ({ key: t.key, name: t.name || t.key }));
@@ -499,30 +490,12 @@ function Editor({ crewId, refetch, invalidate }: EditorProps) {
         onCancel={() => setRunOpen(false)}
         onStart={(inputs) => void startRun(inputs)}
       />
-      <ConfirmDialog
-        open={conflict !== null}
-        title="This crew was changed elsewhere"
-        message={
-          <>
-            {conflict || 'Someone saved a newer version since you opened it.'} Your changes were not saved. Reload to get the
-            latest version (your unsaved changes will be lost), or keep editing and copy what you need first.
-          </>
-        }
-        confirmLabel="Reload latest version"
-        cancelLabel="Keep editing"
-        destructive
-        onConfirm={() => void reload()}
-        onCancel={() => setConflict(null)}
-      />
-      <ConfirmDialog
-        open={blocker.state === 'blocked'}
-        title="Leave without saving?"
-        message="You have unsaved changes to this crew. They will be lost."
-        confirmLabel="Leave"
-        cancelLabel="Stay"
-        destructive
-        onConfirm={() => blocker.proceed?.()}
-        onCancel={() => blocker.reset?.()}
+      <EditGuards
+        what="crew"
+        conflict={conflict}
+        blocker={blocker}
+        onReload={() => void reload()}
+        onKeepEditing={() => setConflict(null)}
       />
     </Box>
   );

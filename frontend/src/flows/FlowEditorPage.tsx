@@ -24,7 +24,7 @@ import Typography from '@mui/material/Typography';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ReactFlowProvider, type Viewport } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useBlocker, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { crewsApi, executionsApi } from '../api/endpoints';
 import { flowsApi, type FlowRead, type StepKind } from '../api/flows';
@@ -32,7 +32,8 @@ import { keys, usePermissions } from '../api/hooks';
 import { detailsToProblems, mergeProblems } from '../canvas/problems';
 import type { VersionSource } from '../canvas/versions';
 import VersionsDrawer from '../canvas/VersionsDrawer';
-import ConfirmDialog from '../common/ConfirmDialog';
+import EditGuards from '../canvas/EditGuards';
+import { useUnsavedGuard } from '../canvas/unsavedGuard';
 import { saveBlob, slugify } from '../common/format';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
@@ -252,16 +253,7 @@ function FlowEditor({ flowId, refetch }: { flowId: string; refetch: () => Promis
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [canEdit, readOnly, save]);
-  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
-  useEffect(() => {
-    if (!dirty) return undefined;
-    const onBeforeUnload = (e: BeforeUnloadEvent) => {
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [dirty]);
+  const blocker = useUnsavedGuard(dirty);
 
   const errorCount = problems.filter((p) => p.severity === 'error').length;
   const steps = doc.steps.map((s) => ({ key: s.key, name: s.name || s.key }));
@@ -396,30 +388,12 @@ function FlowEditor({ flowId, refetch }: { flowId: string; refetch: () => Promis
         onCancel={() => setRunOpen(false)}
         onStart={(values) => void startRun(values)}
       />
-      <ConfirmDialog
-        open={conflict !== null}
-        title="This flow was changed elsewhere"
-        message={
-          <>
-            {conflict || 'Someone saved a newer version since you opened it.'} Your changes were not saved. Reload to get the
-            latest version (your unsaved changes will be lost), or keep editing and copy what you need first.
-          </>
-        }
-        confirmLabel="Reload latest version"
-        cancelLabel="Keep editing"
-        destructive
-        onConfirm={() => void reload()}
-        onCancel={() => setConflict(null)}
-      />
-      <ConfirmDialog
-        open={blocker.state === 'blocked'}
-        title="Leave without saving?"
-        message="You have unsaved changes to this flow. They will be lost."
-        confirmLabel="Leave"
-        cancelLabel="Stay"
-        destructive
-        onConfirm={() => blocker.proceed?.()}
-        onCancel={() => blocker.reset?.()}
+      <EditGuards
+        what="flow"
+        conflict={conflict}
+        blocker={blocker}
+        onReload={() => void reload()}
+        onKeepEditing={() => setConflict(null)}
       />
     </Box>
   );
