@@ -46,3 +46,50 @@ export function redo<T>(h: History<T>): History<T> {
 
 export const canUndo = <T,>(h: History<T>) => h.past.length > 0;
 export const canRedo = <T,>(h: History<T>) => h.future.length > 0;
+
+/** What an editor store holds for its undo history: the history, and where a drag began. */
+export interface Undoable<T> {
+  history: History<T>;
+  dragBase: T | null;
+}
+
+export interface HistoryActions<T> {
+  apply: (change: (doc: T) => T) => void;
+  /** A change while a drag is in progress: no undo step until `endTransient`. */
+  applyTransient: (change: (doc: T) => T) => void;
+  beginTransient: () => void;
+  endTransient: () => void;
+  undo: () => void;
+  redo: () => void;
+}
+
+/** The undo actions of an editor store (a zustand `create` callback's `set` and `get`). */
+export function historyActions<T>(
+  set: (partial: Partial<Undoable<T>>) => void,
+  get: () => Undoable<T>,
+): HistoryActions<T> {
+  return {
+    apply(change) {
+      const { history } = get();
+      const next = change(history.present);
+      if (next !== history.present) set({ history: commit(history, next) });
+    },
+    applyTransient(change) {
+      const { history } = get();
+      set({ history: replacePresent(history, change(history.present)) });
+    },
+    beginTransient() {
+      if (!get().dragBase) set({ dragBase: get().history.present });
+    },
+    endTransient() {
+      const { dragBase, history } = get();
+      if (dragBase) set({ history: commitFrom(history, dragBase), dragBase: null });
+    },
+    undo() {
+      set({ history: undo(get().history), dragBase: null });
+    },
+    redo() {
+      set({ history: redo(get().history), dragBase: null });
+    },
+  };
+}

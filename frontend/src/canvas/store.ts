@@ -1,7 +1,7 @@
 /** State of the open crew editor: the document with its undo history, selection and save status. */
 import { create } from 'zustand';
 import type { Agent, CrewDocument, Position, Problem, Task } from '../api/types';
-import { commit, commitFrom, initHistory, redo, replacePresent, undo, type History } from './history';
+import { commit, commitFrom, type History, type HistoryActions, historyActions, initHistory, replacePresent } from './history';
 import { autoLayout } from './layout';
 import { normalizeAgent, normalizeTask, toEditable, type EditableCrew } from './model';
 import { keyProblems, type KeyedProblem } from './problems';
@@ -11,7 +11,7 @@ export interface Selection {
   edges: string[];
 }
 
-export interface EditorState {
+export interface EditorState extends HistoryActions<EditableCrew> {
   crewId: string | null;
   baseVersion: number;
   history: History<EditableCrew>;
@@ -30,12 +30,6 @@ export interface EditorState {
   /** Saved (or restored) on the server: new base version, maybe a normalised document. */
   markSaved: (doc: CrewDocument) => void;
   setServerProblems: (problems: Problem[]) => void;
-  apply: (change: (doc: EditableCrew) => EditableCrew) => void;
-  applyTransient: (change: (doc: EditableCrew) => EditableCrew) => void;
-  beginTransient: () => void;
-  endTransient: () => void;
-  undo: () => void;
-  redo: () => void;
   beginGeneration: () => void;
   /** An agent or task a generation streamed: shown at once (at its old place if it had one). */
   showGenerated: (node: { agent: Agent } | { task: Task }, position: Position) => void;
@@ -76,6 +70,7 @@ function withPositions(doc: EditableCrew): EditableCrew {
 }
 
 export const useEditor = create<EditorState>((set, get) => ({
+  ...historyActions<EditableCrew>(set, get),
   crewId: null,
   baseVersion: 0,
   history: initHistory(empty),
@@ -120,30 +115,6 @@ export const useEditor = create<EditorState>((set, get) => ({
     set({ serverProblems: keyProblems(get().history.present, problems) });
   },
 
-  apply(change) {
-    const { history } = get();
-    const next = change(history.present);
-    if (next !== history.present) set({ history: commit(history, next) });
-  },
-
-  applyTransient(change) {
-    const { history } = get();
-    set({ history: replacePresent(history, change(history.present)) });
-  },
-
-  beginTransient() {
-    if (!get().dragBase) set({ dragBase: get().history.present });
-  },
-
-  endTransient() {
-    const { dragBase, history } = get();
-    if (dragBase) set({ history: commitFrom(history, dragBase), dragBase: null });
-  },
-
-  undo() {
-    set({ history: undo(get().history), dragBase: null });
-  },
-
   beginGeneration() {
     set({ generationBase: get().history.present, selection: { nodes: [], edges: [] } });
   },
@@ -185,10 +156,6 @@ export const useEditor = create<EditorState>((set, get) => ({
   abandonGeneration() {
     get().restartGeneration();
     set({ generationBase: null });
-  },
-
-  redo() {
-    set({ history: redo(get().history), dragBase: null });
   },
 
   select(selection) {

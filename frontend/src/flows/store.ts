@@ -2,12 +2,12 @@
 import { create } from 'zustand';
 import type { FlowRead } from '../api/flows';
 import type { Problem } from '../api/types';
-import { commit, commitFrom, initHistory, redo, replacePresent, undo, type History } from '../canvas/history';
+import { commit, type History, type HistoryActions, historyActions, initHistory } from '../canvas/history';
 import type { KeyedProblem } from '../canvas/problems';
 import type { Selection } from '../canvas/store';
 import { emptyFlow, keyFlowProblems, moveSteps, nextPosition, toEditable, type EditableFlow } from './model';
 
-export interface FlowEditorState {
+export interface FlowEditorState extends HistoryActions<EditableFlow> {
   flowId: string | null;
   baseVersion: number;
   history: History<EditableFlow>;
@@ -20,12 +20,6 @@ export interface FlowEditorState {
   load: (doc: FlowRead) => void;
   markSaved: (doc: FlowRead) => void;
   setServerProblems: (problems: Problem[]) => void;
-  apply: (change: (doc: EditableFlow) => EditableFlow) => void;
-  applyTransient: (change: (doc: EditableFlow) => EditableFlow) => void;
-  beginTransient: () => void;
-  endTransient: () => void;
-  undo: () => void;
-  redo: () => void;
   select: (selection: Selection) => void;
 }
 
@@ -42,6 +36,7 @@ function withPositions(doc: EditableFlow): EditableFlow {
 const empty = emptyFlow();
 
 export const useFlowEditor = create<FlowEditorState>((set, get) => ({
+  ...historyActions<EditableFlow>(set, get),
   flowId: null,
   baseVersion: 0,
   history: initHistory(empty),
@@ -77,34 +72,6 @@ export const useFlowEditor = create<FlowEditorState>((set, get) => ({
 
   setServerProblems(problems) {
     set({ serverProblems: keyFlowProblems(get().history.present, problems) });
-  },
-
-  apply(change) {
-    const { history } = get();
-    const next = change(history.present);
-    if (next !== history.present) set({ history: commit(history, next) });
-  },
-
-  applyTransient(change) {
-    const { history } = get();
-    set({ history: replacePresent(history, change(history.present)) });
-  },
-
-  beginTransient() {
-    if (!get().dragBase) set({ dragBase: get().history.present });
-  },
-
-  endTransient() {
-    const { dragBase, history } = get();
-    if (dragBase) set({ history: commitFrom(history, dragBase), dragBase: null });
-  },
-
-  undo() {
-    set({ history: undo(get().history), dragBase: null });
-  },
-
-  redo() {
-    set({ history: redo(get().history), dragBase: null });
   },
 
   select(selection) {
