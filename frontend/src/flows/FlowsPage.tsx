@@ -134,7 +134,11 @@ export default function FlowsPage() {
         open={importing}
         onClose={() => setImporting(false)}
         onImported={(doc) => {
-          notify(`Imported "${doc.name}"`, 'success');
+          // Its crew steps' crews were saved with it.
+          void qc.invalidateQueries({ queryKey: keys.crews });
+          const crews = doc.crew_ids.length ? ` with ${doc.crew_ids.length} new crew${doc.crew_ids.length === 1 ? '' : 's'}` : '';
+          const left = doc.notes.length ? `; left out: ${doc.notes.map((n) => n.message).join('; ')}` : '';
+          notify(`Imported "${doc.name}"${crews}${left}`, 'success');
           opened(doc);
         }}
       />
