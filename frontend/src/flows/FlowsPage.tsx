@@ -89,6 +89,7 @@ export default function FlowsPage() {
             <TableHead>
               <TableRow>
                 <TableCell>Name</TableCell>
+                <TableCell>Steps</TableCell>
                 <TableCell>Version</TableCell>
                 <TableCell>Updated</TableCell>
                 <TableCell align="right">Actions</TableCell>
@@ -107,6 +108,7 @@ export default function FlowsPage() {
                       </Typography>
                     )}
                   </TableCell>
+                  <TableCell>{f.step_count}</TableCell>
                   <TableCell>v{f.version}</TableCell>
                   <TableCell>{formatTime(f.updated_at)}</TableCell>
                   <TableCell align="right">
@@ -120,7 +122,7 @@ export default function FlowsPage() {
                   </TableCell>
                 </TableRow>
               ))}
-              {items.length === 0 && <EmptyRow colSpan={4}>No flows yet: create one, or import a crewai.flow/v1 file.</EmptyRow>}
+              {items.length === 0 && <EmptyRow colSpan={5}>No flows yet: create one, or import a crewai.flow/v1 file.</EmptyRow>}
             </TableBody>
           </Table>
         </TableContainer>
