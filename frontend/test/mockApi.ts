@@ -153,7 +153,8 @@ export class MockApi {
       });
       return json(200, approval);
     }
-    if (route === 'GET /flows') return json(200, page([...this.flows.values()]));
+    if (route === 'GET /flows')
+      return json(200, page([...this.flows.values()].map(({ id, name, description, version, steps, created_at, updated_at }) => ({ id, name, description, version, step_count: steps.length, created_at, updated_at }))));
     if (route === 'POST /flows') {
       const flow = { ...(body as FlowCreate), id: `flow-${this.flows.size + 1}`, version: 1, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', problems: [] };
       this.flows.set(flow.id, flow);

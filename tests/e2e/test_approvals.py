@@ -10,7 +10,7 @@ import httpx
 from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.support import UI, Account, scripted_model, sign_in
-from tests.executions.support import create_crew, two_step_crew, wait_for
+from tests.executions.support import create_crew, start, two_step_crew, wait_for
 from tests.support.llm_server import ScriptedLLMServer, text
 
 RUN_TIMEOUT = 60_000  # ms: a busy machine, a cold crewai import in the worker
@@ -89,6 +89,38 @@ async def test_an_approval_answered_from_the_inbox_lets_the_run_finish(
     log = page.get_by_role("log", name="Event log")
     await expect(log).to_contain_text("Answered: approve")
     await ui.shot("finished")
+
+
+async def test_a_cancelled_waiting_run_leaves_its_approval_closed(
+    ui: UI, account: Account, api: httpx.AsyncClient, llm_server: ScriptedLLMServer
+) -> None:
+    model = await scripted_model(api, account, llm_server)
+    crew = two_step_crew(model)
+    crew["tasks"][0]["human_input"] = True
+    crew_id = await create_crew(api, account.actor, crew)
+    llm_server.script(text("Thought: done\nFinal Answer: Tides follow the moon."))
+    execution = await start(api, account.actor, crew_id)
+    await wait_for(api, account.actor, execution["id"], {"waiting"}, within=RUN_TIMEOUT / 1000)
+    cancelled = await api.post(
+        f"/api/v1/executions/{execution['id']}/cancel", headers=account.actor.headers
+    )
+    assert cancelled.status_code < 300, cancelled.text
+    await wait_for(api, account.actor, execution["id"], {"cancelled"})
+
+    await sign_in(ui, account)
+    page = ui.page
+    await page.get_by_role("link", name=re.compile(r"^Approvals")).click()
+    await expect(page.get_by_text("Nothing is waiting for an answer.")).to_be_visible()
+    await page.get_by_role("tab", name="Answered").click()
+    row = page.get_by_role("row").filter(has_text="Research brief")
+    await expect(row).to_contain_text("closed (run ended)")
+    await row.get_by_role("button", name=re.compile(r"^View")).click()
+    approval = page.get_by_role("dialog")
+    await expect(approval.get_by_test_id("approval-answer")).to_contain_text(
+        "the run ended before anyone answered"
+    )
+    await expect(approval.get_by_role("button", name="Approve")).to_have_count(0)
+    await ui.shot("approval-closed")
 
 
 async def choose_crew(page: Page, name: str) -> None:

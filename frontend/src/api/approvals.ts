@@ -1,53 +1,22 @@
 /**
- * The approvals API (`/api/v1/approvals`), written by hand from the issue-12 contract while the
- * server routes are not in `schema.ts` yet. Once `npm run generate` knows them, `Approval`,
- * `ApprovalAnswer` and `ApprovalCount` become aliases of the generated `ApprovalRead`,
- * the answer body and the count schema; the functions stay as they are.
+ * The approvals API (`/api/v1/approvals`): the group's questions of paused runs. The types are
+ * aliases of `schema.ts` (see `types.ts`), so the web app cannot drift from the server.
  */
 import { api } from './client';
 import { PAGE_SIZE } from './endpoints';
-import type { ApprovalRole, Decision } from './flows';
-import type { IsoTime, Page, Uuid } from './types';
+import type { components, paths } from './schema';
+import type { Page } from './types';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'replied';
-export type ApprovalFilter = 'pending' | 'answered' | 'all';
+type Schemas = components['schemas'];
 
-/** `ApprovalRead`. */
-export interface Approval {
-  id: Uuid;
-  execution_id: Uuid;
-  /** The crew's or the flow's name. */
-  execution_name: string;
-  status: ApprovalStatus;
-  question: string;
-  /** The output under review, as Markdown. */
-  output: string;
-  answers: Decision[];
-  role: ApprovalRole;
-  step_key: string | null;
-  task_key: string | null;
-  timeout_at: IsoTime | null;
-  on_timeout: 'approve' | 'reject';
-  decision: Decision | null;
-  comment: string | null;
-  reply: string | null;
-  answered_by: Uuid | null;
-  timed_out: boolean;
-  answered_at: IsoTime | null;
-  created_at: IsoTime;
-}
-
+/** `ApprovalRead`; `closed` when the run was cancelled before anyone answered. */
+export type Approval = Schemas['ApprovalRead'];
+export type ApprovalStatus = Schemas['ApprovalStatus'];
+export type ApprovalFilter = NonNullable<NonNullable<paths['/api/v1/approvals']['get']['parameters']['query']>['status']>;
 /** The body of `POST /approvals/{id}`: `reply` is required when the decision is `reply`. */
-export interface ApprovalAnswer {
-  decision: Decision;
-  comment?: string;
-  reply?: string;
-}
-
+export type ApprovalAnswer = Schemas['ApprovalAnswer'];
 /** `GET /approvals/count`. */
-export interface ApprovalCount {
-  pending: number;
-}
+export type ApprovalCount = Schemas['PendingCount'];
 
 export const approvalsApi = {
   list: (status: ApprovalFilter, cursor?: string | null) =>

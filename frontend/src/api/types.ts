@@ -22,13 +22,14 @@ export interface Page<T> {
 
 export type ErrorResponse = Schemas['ErrorResponse'];
 
-/** An entry of an error's `details`: a field problem (`loc`), or a file/line of an import. */
+/** An entry of an error's `details`: a field problem (`loc`), a file/line of a crew's import or a pointer of a flow's. */
 export interface ErrorDetail {
   loc?: (string | number)[];
+  pointer?: string;
   message: string;
   type?: string;
   file?: string;
-  line?: number;
+  line?: number | null;
   [extra: string]: unknown;
 }
 

@@ -20,6 +20,7 @@ import Markdown from '../common/Markdown';
 import { notify } from '../common/notify';
 import PageLoader from '../common/PageLoader';
 import { answerError } from './answerError';
+import { statusLabel } from './statusLabel';
 
 interface Props {
   /** The request to show; null closes the dialog. */
@@ -101,7 +102,7 @@ function ApprovalBody({ approvalId, onClose, onAnswered }: { approvalId: string;
             {a.execution_name}
             {where ? ` · ${where}` : ''} · asked {formatTime(a.created_at)}
           </Typography>
-          <Chip size="small" label={a.status} color={pending ? 'warning' : 'default'} data-testid="approval-status" />
+          <Chip size="small" label={statusLabel(a)} color={pending ? 'warning' : 'default'} data-testid="approval-status" />
           {pending && a.timeout_at && <Chip size="small" variant="outlined" label={`${a.on_timeout} at ${formatTime(a.timeout_at)} if unanswered`} />}
         </Box>
         <Typography variant="subtitle2" component="h3">
@@ -124,6 +125,10 @@ function ApprovalBody({ approvalId, onClose, onAnswered }: { approvalId: string;
             )}
             <TextField label="Comment" value={comment} onChange={(e) => setComment(e.target.value)} multiline minRows={1} helperText="Optional: kept with the answer." />
           </Box>
+        ) : a.status === 'closed' ? (
+          <Alert severity="info" data-testid="approval-answer">
+            Closed: the run ended before anyone answered{a.answered_at ? ` (${formatTime(a.answered_at)})` : ''}, so there is nothing to answer any more.
+          </Alert>
         ) : (
           <Alert severity="info" data-testid="approval-answer">
             {a.timed_out ? 'Timed out: ' : 'Answered: '}

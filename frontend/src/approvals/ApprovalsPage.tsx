@@ -22,6 +22,7 @@ import { formatTime } from '../common/format';
 import PageLoader from '../common/PageLoader';
 import { EmptyRow, LoadMore } from '../common/TableParts';
 import ApprovalDialog from './ApprovalDialog';
+import { statusLabel } from './statusLabel';
 import { COUNT_INTERVAL_MS } from './useApprovalCount';
 
 const FILTERS: { value: ApprovalFilter; label: string }[] = [
@@ -89,7 +90,7 @@ export default function ApprovalsPage() {
                   <TableCell>{[a.step_key, a.task_key].filter(Boolean).join(' › ') || '—'}</TableCell>
                   <TableCell>{formatTime(a.created_at)}</TableCell>
                   <TableCell>
-                    <Chip size="small" label={a.timed_out ? `${a.status} (timed out)` : a.status} color={a.status === 'pending' ? 'warning' : 'default'} />
+                    <Chip size="small" label={statusLabel(a)} color={a.status === 'pending' ? 'warning' : 'default'} />
                   </TableCell>
                   <TableCell align="right">
                     <Button size="small" variant={a.status === 'pending' ? 'contained' : 'text'} onClick={() => open(a.id)} aria-label={`${a.status === 'pending' ? 'Answer' : 'View'} ${a.question}`}>

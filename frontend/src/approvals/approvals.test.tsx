@@ -100,6 +100,14 @@ describe('ApprovalDialog', () => {
     expect(await screen.findByTestId('approval-answer')).toHaveTextContent('reject');
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
   });
+
+  it('says a closed request (its run was cancelled) has nothing left to answer', async () => {
+    api.approvals = [approval('ap1', { status: 'closed', answered_at: '2026-12-04T10:05:00Z' })];
+    renderWithProviders(<ApprovalDialog approvalId="ap1" onClose={vi.fn()} />);
+    expect(await screen.findByTestId('approval-status')).toHaveTextContent('closed (run ended)');
+    expect(screen.getByTestId('approval-answer')).toHaveTextContent(/run ended before anyone answered/);
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
 });
 
 describe('ApprovalsPage', () => {

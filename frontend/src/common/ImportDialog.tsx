@@ -23,6 +23,11 @@ interface Props<T> {
   onImported: (doc: T) => void;
 }
 
+/** Where a problem is: a file and line (a crew's import) or a JSON pointer (a flow's). */
+function where(d: ErrorDetail): string {
+  return [d.file, d.line !== undefined && d.line !== null ? `line ${d.line}` : null, d.pointer].filter(Boolean).join(', ');
+}
+
 /** Upload a file to an import route; the problems it reports are listed by file and line. */
 export default function ImportDialog<T>({ open, what, hint, importFile, onClose, onImported }: Props<T>) {
   const [file, setFile] = useState<File | null>(null);
@@ -76,8 +81,7 @@ export default function ImportDialog<T>({ open, what, hint, importFile, onClose,
               <Box component="ul" sx={{ m: 0, pl: 2 }}>
                 {details.map((d, i) => (
                   <li key={i}>
-                    {[d.file, d.line !== undefined ? `line ${d.line}` : null].filter(Boolean).join(', ')}
-                    {d.file || d.line !== undefined ? ': ' : ''}
+                    {where(d) ? `${where(d)}: ` : ''}
                     {d.message}
                   </li>
                 ))}

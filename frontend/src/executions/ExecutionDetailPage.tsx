@@ -27,7 +27,6 @@ import { isTerminal } from '../run/events';
 import ResultView, { type Ended } from '../run/ResultView';
 import { useRunStream } from '../run/useRunStream';
 import WaitingNotice from '../run/WaitingNotice';
-import type { FlowAwareExecution } from '../api/flows';
 import RunFilesList from './RunFilesList';
 import TraceTimeline from './TraceTimeline';
 
@@ -93,7 +92,7 @@ export default function ExecutionDetailPage() {
       </Box>
     );
   if (!execution.data) return <PageLoader label="Loading execution" />;
-  const e: FlowAwareExecution = execution.data;
+  const e = execution.data;
   const home = e.flow_id ? `/flows/${e.flow_id}` : e.crew_id ? `/crews/${e.crew_id}` : null;
   const status = active && state && state.status !== 'queued' ? state.status : e.status;
   const tokens = active && state ? state.tokens.total : e.usage?.total_tokens;

@@ -22,7 +22,6 @@ import { useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router';
 import { errorMessage } from '../api/client';
 import { crewsApi, executionsApi } from '../api/endpoints';
-import type { FlowAwareExecution } from '../api/flows';
 import { keys, usePermissions } from '../api/hooks';
 import { EXECUTION_STATUSES, TERMINAL_STATUSES, type Execution, type ExecutionStatus } from '../api/types';
 import ConfirmDialog from '../common/ConfirmDialog';
@@ -119,7 +118,7 @@ export default function ExecutionsPage() {
               </TableRow>
             </TableHead>
             <TableBody>
-              {items.map((e: FlowAwareExecution) => {
+              {items.map((e) => {
                 const active = !TERMINAL_STATUSES.has(e.status);
                 return (
                   <TableRow

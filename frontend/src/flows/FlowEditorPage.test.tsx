@@ -25,7 +25,7 @@ const flow = (): FlowRead => ({
     { key: 'research', kind: 'crew', name: 'Research', crew_id: 'crew-1', crew_version: null, inputs: { topic: '${inputs.topic}' } },
     { key: 'review', kind: 'approval', name: 'Editor review', review: '${steps.research.output}', approval: { question: 'Publish this?', answers: ['approve', 'reject'], timeout_s: null, on_timeout: 'reject', role: 'operator' } },
   ],
-  edges: [{ source: 'research', target: 'review' }],
+  edges: [{ source: 'research', target: 'review', default: false }],
   layout: { nodes: { research: { x: 0, y: 0 }, review: { x: 320, y: 0 } } },
   problems: [{ pointer: '/steps/1/approval', code: 'approval_without_edge', message: 'Nothing follows an approve', severity: 'warning' }],
 });

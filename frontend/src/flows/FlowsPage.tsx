@@ -89,6 +89,7 @@ export default function FlowsPage() {
             <TableHead>
               <TableRow>
                 <TableCell>Name</TableCell>
+                <TableCell>Steps</TableCell>
                 <TableCell>Version</TableCell>
                 <TableCell>Updated</TableCell>
                 <TableCell align="right">Actions</TableCell>
@@ -107,6 +108,7 @@ export default function FlowsPage() {
                       </Typography>
                     )}
                   </TableCell>
+                  <TableCell>{f.step_count}</TableCell>
                   <TableCell>v{f.version}</TableCell>
                   <TableCell>{formatTime(f.updated_at)}</TableCell>
                   <TableCell align="right">
@@ -120,7 +122,7 @@ export default function FlowsPage() {
                   </TableCell>
                 </TableRow>
               ))}
-              {items.length === 0 && <EmptyRow colSpan={4}>No flows yet: create one, or import a crewai.flow/v1 file.</EmptyRow>}
+              {items.length === 0 && <EmptyRow colSpan={5}>No flows yet: create one, or import a crewai.flow/v1 file.</EmptyRow>}
             </TableBody>
           </Table>
         </TableContainer>
@@ -134,7 +136,11 @@ export default function FlowsPage() {
         open={importing}
         onClose={() => setImporting(false)}
         onImported={(doc) => {
-          notify(`Imported "${doc.name}"`, 'success');
+          // Its crew steps' crews were saved with it.
+          void qc.invalidateQueries({ queryKey: keys.crews });
+          const crews = doc.crew_ids.length ? ` with ${doc.crew_ids.length} new crew${doc.crew_ids.length === 1 ? '' : 's'}` : '';
+          const left = doc.notes.length ? `; left out: ${doc.notes.map((n) => n.message).join('; ')}` : '';
+          notify(`Imported "${doc.name}"${crews}${left}`, 'success');
           opened(doc);
         }}
       />

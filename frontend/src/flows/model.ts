@@ -24,12 +24,15 @@ function normalizeStep(s: FlowStep): FlowStep {
   return base;
 }
 
-function normalizeEdge(e: FlowEdge): FlowEdge {
+/** An edge as a draft may hold it: the server's defaults filled in by `normalizeEdge`. */
+type DraftEdge = Pick<FlowEdge, 'source' | 'target'> & Partial<FlowEdge>;
+
+function normalizeEdge(e: DraftEdge): FlowEdge {
   return { source: e.source, target: e.target, when: e.when ?? null, default: e.default ?? false, on: e.on ?? null };
 }
 
 /** A document from the server (or a draft) in the one shape the editor compares and saves. */
-export function toEditable(doc: Partial<FlowRead> & Pick<FlowCreate, 'name'>): EditableFlow {
+export function toEditable(doc: Partial<Omit<FlowRead, 'edges'>> & Pick<FlowCreate, 'name'> & { edges?: DraftEdge[] }): EditableFlow {
   return {
     name: doc.name,
     description: doc.description ?? '',

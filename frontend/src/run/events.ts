@@ -166,7 +166,11 @@ export function describe(e: ExecutionEvent): { text: string; level: LogLevel } |
     case 'execution.waiting':
       return { text: `Waiting for an answer${d.question ? `: ${clip(str(d.question), 200)}` : ''}`, level: 'warning' };
     case 'approval.answered':
-      return { text: `Answered: ${str(d.decision)}${d.by ? ` by ${str(d.by)}` : ''}`, level: 'info' };
+      // `by` is a bare user id (null for a timeout): nothing a reader could recognise.
+      return {
+        text: `Answered: ${str(d.decision)}${d.timed_out ? ' (timed out)' : ''}${d.comment ? ` · ${clip(str(d.comment), 200)}` : ''}`,
+        level: 'info',
+      };
     case 'flow.started':
       return { text: 'Flow started', level: 'info' };
     case 'flow.completed':

@@ -58,6 +58,7 @@ describe('flow runs', () => {
     const answered = applyEvents(waiting, [ev('approval.answered', { data: { approval_id: 'ap1', decision: 'approve', by: 'u1' } })]);
     expect(answered.waiting).toBeNull();
     expect(answered.status).toBe('queued');
+    expect(answered.log.at(-1)?.text).toBe('Answered: approve');
     const done = applyEvents(answered, [
       ev('execution.started'),
       ev('step.completed', { step_key: 'review', data: { kind: 'approval', output: 'approve' } }),
@@ -65,6 +66,17 @@ describe('flow runs', () => {
     ]);
     expect(done.nodes).toEqual({ draft: 'done', review: 'done' });
     expect(done.result).toBe('text');
+  });
+
+  it("logs a timeout's answer and the answer's comment, not the answerer's bare id", () => {
+    seq = 0;
+    const state = applyEvents(initialRunState('x1', ['review']), [
+      ev('execution.waiting', { data: { approval_id: 'ap1', question: 'Publish?', step_key: 'review', task_key: null } }),
+      ev('approval.answered', { data: { approval_id: 'ap1', decision: 'reject', by: null, comment: null, timed_out: true } }),
+      ev('execution.waiting', { data: { approval_id: 'ap2', question: 'Publish?', step_key: 'review', task_key: null } }),
+      ev('approval.answered', { data: { approval_id: 'ap2', decision: 'approve', by: 'u1', comment: 'Good sources', timed_out: false } }),
+    ]);
+    expect(state.log.filter((l) => l.type === 'approval.answered').map((l) => l.text)).toEqual(['Answered: reject (timed out)', 'Answered: approve · Good sources']);
   });
 
   it("marks a crew's waiting task, and fails it when the answer rejects", () => {
@@ -79,6 +91,7 @@ describe('flow runs', () => {
       ev('approval.answered', { data: { decision: 'reject' } }),
       ev('execution.failed', { data: { error: 'Rejected: not sourced' } }),
     ]);
+    expect(rejected.log.some((l) => l.text === 'Answered: reject')).toBe(true);
     expect(rejected.nodes.research).toBe('failed');
     expect(rejected.error).toBe('Rejected: not sourced');
   });
