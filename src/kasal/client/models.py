@@ -93,6 +93,7 @@ class CrewTask(APIModel):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    approval: dict[str, Any] | None = None  # a human_input task's approval settings
     output_file: str | None = None
 
 

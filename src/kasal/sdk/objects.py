@@ -94,6 +94,8 @@ class Task(BaseModel):
     output_schema: dict[str, Any] | None = None
     markdown: bool = False
     human_input: bool = False
+    # With human_input: question, answers, timeout_s, on_timeout, role (docs/approvals.md).
+    approval: dict[str, Any] | None = None
     output_file: str | None = None  # in the run folder; downloadable from the run
     key: str | None = None
 
@@ -441,6 +443,7 @@ def _task_document(
         "output_schema": task.output_schema,
         "markdown": task.markdown,
         "human_input": task.human_input,
+        "approval": task.approval,
         "output_file": task.output_file,
     }
 
